@@ -1,0 +1,121 @@
+// Package cli is drover's command line: flags, subcommands, exit codes,
+// signals and the wiring of the other packages. It is the only package that
+// reads os.Args, the environment or the terminal settings, and the only one
+// that prints user-facing errors.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set by the linker (see the Makefile).
+var version = "dev"
+
+// Exit codes. They are chosen in exitCode only.
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitAborted     = 3
+	exitLocked      = 4
+	exitInterrupted = 130
+)
+
+const exitCodesHelp = `Exit codes:
+  0    every targeted host finished every stage
+  1    the run finished or stopped with failed hosts
+  2    nothing ran: bad usage, invalid runbook or inventory, unknown host key,
+       gates without a terminal and without --yes
+  3    the operator aborted at a confirmation gate
+  4    the farm is locked by another run
+  130  interrupted (SIGINT/SIGTERM)`
+
+// Main runs drover with args and returns the process exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signalContext(stderr)
+	defer stop()
+	env := newEnv(stdin, stdout, stderr)
+	root := newRootCmd(env)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return report(stderr, err)
+}
+
+// report prints err as the user sees it and returns the exit code for it.
+func report(stderr io.Writer, err error) int {
+	code := exitCode(err)
+	if err != nil && !errors.Is(err, errSilent) {
+		fmt.Fprintf(stderr, "drover: error: %s\n", err)
+		for _, h := range hints(err) {
+			fmt.Fprintf(stderr, "drover: hint: %s\n", h)
+		}
+	}
+	return code
+}
+
+// exitCode is the one place that maps an outcome to an exit code.
+func exitCode(err error) int {
+	var ce *codeError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ce):
+		return ce.code
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	default:
+		return exitUsage
+	}
+}
+
+// signalContext returns a context cancelled by the first SIGINT or SIGTERM.
+// A second signal exits at once.
+func signalContext(stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ch:
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case <-ch:
+			fmt.Fprintln(stderr, "drover: interrupted twice, exiting now")
+			os.Exit(exitInterrupted)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel()
+	}
+}
+
+func newRootCmd(env *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "drover",
+		Short:         "Expect-style parallel SSH runbooks",
+		Long:          "drover runs runbooks and ad-hoc commands across a farm of hosts over SSH,\nbatch by batch, answering prompts and stopping at gates.\n\n" + exitCodesHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(env.stdin)
+	root.SetOut(env.stdout)
+	root.SetErr(env.stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.AddCommand(newVersionCmd(env))
+	return root
+}

@@ -1,0 +1,18 @@
+package cli
+
+import (
+	"io"
+	"os"
+)
+
+// env is what a command may use of the process: stdio and the environment.
+// Tests replace getenv.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+func newEnv(stdin io.Reader, stdout, stderr io.Writer) *env {
+	return &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+}
