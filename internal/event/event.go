@@ -15,7 +15,7 @@ import (
 type Kind string
 
 const (
-	RunStart    Kind = "run.start"    // Params, Hosts, Runbook
+	RunStart    Kind = "run.start"    // Runbook, Text (runbook file), User, Params, Hosts
 	RunEnd      Kind = "run.end"      // Result, Code
 	StageStart  Kind = "stage.start"  // Stage, Hosts
 	StageEnd    Kind = "stage.end"    // Stage, Result

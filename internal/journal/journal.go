@@ -1,0 +1,124 @@
+// Package journal keeps the record of every run: one JSON line per event in
+// DIR/<run-id>.jsonl, where DIR is normally $XDG_STATE_HOME/drover/runs. It
+// writes events (as an event.Sink), lists past runs and reads one back for
+// `drover log` and `drover run --resume`.
+//
+// It stores what it is given: events carry no secret values, so neither does
+// the journal. It does not render anything.
+package journal
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/drover-sh/drover/internal/event"
+)
+
+// Journal appends the events of one run to its file. It is an event.Sink and
+// safe for concurrent use.
+type Journal struct {
+	mu   sync.Mutex
+	f    *os.File
+	w    *bufio.Writer
+	path string
+	err  error // first write error; every later Emit returns it
+}
+
+var _ event.Sink = (*Journal)(nil)
+
+// Create starts the journal of run id in dir, creating dir as needed. The
+// file must not exist yet.
+func Create(dir, id string) (*Journal, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create journal directory: %w", err)
+	}
+	path := filepath.Join(dir, id+".jsonl")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create journal: %w", err)
+	}
+	return &Journal{f: f, w: bufio.NewWriter(f), path: path}, nil
+}
+
+// Append reopens the journal of an existing run (for --resume).
+func Append(dir, id string) (*Journal, error) {
+	path := filepath.Join(dir, id+".jsonl")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	return &Journal{f: f, w: bufio.NewWriter(f), path: path}, nil
+}
+
+// Path is the journal's file.
+func (j *Journal) Path() string { return j.path }
+
+// Emit appends e as one JSON line. Batch, stage and run boundaries are
+// flushed and synced to disk, so a crash loses at most the lines of the
+// batch in progress.
+func (j *Journal) Emit(e event.Event) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil {
+		return j.err
+	}
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return j.fail(fmt.Errorf("encode journal event: %w", err))
+	}
+	b = append(b, '\n')
+	if _, err := j.w.Write(b); err != nil {
+		return j.fail(fmt.Errorf("write journal %s: %w", j.path, err))
+	}
+	if syncs(e.Kind) {
+		return j.syncLocked()
+	}
+	return nil
+}
+
+// syncs reports whether an event of kind k marks a boundary worth a sync.
+func syncs(k event.Kind) bool {
+	switch k {
+	case event.RunStart, event.RunEnd, event.StageEnd, event.BatchEnd, event.GateAnswer, event.HostEnd:
+		return true
+	}
+	return false
+}
+
+func (j *Journal) syncLocked() error {
+	if err := j.w.Flush(); err != nil {
+		return j.fail(fmt.Errorf("write journal %s: %w", j.path, err))
+	}
+	if err := j.f.Sync(); err != nil {
+		return j.fail(fmt.Errorf("sync journal %s: %w", j.path, err))
+	}
+	return nil
+}
+
+func (j *Journal) fail(err error) error {
+	j.err = err
+	return err
+}
+
+// Close flushes and closes the file.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	err := j.syncLocked()
+	if cerr := j.f.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if errors.Is(err, os.ErrClosed) {
+		return nil
+	}
+	return err
+}
