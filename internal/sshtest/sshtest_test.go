@@ -1,0 +1,224 @@
+package sshtest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+func startFarm(t *testing.T, opts Options) *Farm {
+	t.Helper()
+	if opts.Dir == "" {
+		opts.Dir = t.TempDir()
+	}
+	if opts.KillDelay == 0 {
+		opts.KillDelay = 50 * time.Millisecond
+	}
+	f, err := Start(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := f.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return f
+}
+
+func keyAuth(t *testing.T, f *Farm) gossh.AuthMethod {
+	t.Helper()
+	pem, err := os.ReadFile(f.ClientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := gossh.ParsePrivateKey(pem)
+	if err != nil {
+		t.Fatalf("parse client key: %v", err)
+	}
+	return gossh.PublicKeys(signer)
+}
+
+func dialWith(h *Host, user string, auth gossh.AuthMethod) (*gossh.Client, error) {
+	return gossh.Dial("tcp", h.Address(), &gossh.ClientConfig{
+		User:            user,
+		Auth:            []gossh.AuthMethod{auth},
+		HostKeyCallback: gossh.FixedHostKey(h.hostKey()),
+		Timeout:         5 * time.Second,
+	})
+}
+
+func dial(t *testing.T, f *Farm, h *Host) *gossh.Client {
+	t.Helper()
+	c, err := dialWith(h, "deploy", keyAuth(t, f))
+	if err != nil {
+		t.Fatalf("dial %s: %v", h.Name, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func exitCode(t *testing.T, err error) int {
+	t.Helper()
+	var ee *gossh.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitStatus()
+	default:
+		t.Fatalf("command failed without an exit status: %v", err)
+		return -1
+	}
+}
+
+func TestExec(t *testing.T) {
+	f := startFarm(t, Options{Hosts: 1, Env: []string{"EXTRA=yes"}})
+	h := f.Hosts[0]
+	tests := []struct {
+		name      string
+		cmd       string
+		stdin     string
+		wantOut   string
+		wantErr   string
+		wantCode  int
+		wantInDir bool
+	}{
+		{name: "exit 0", cmd: "true"},
+		{name: "exit 3", cmd: "exit 3", wantCode: 3},
+		{name: "stdout and stderr apart", cmd: "echo out; echo err >&2; exit 1", wantOut: "out\n", wantErr: "err\n", wantCode: 1},
+		{name: "stdin", cmd: "tr a-z A-Z", stdin: "hello\n", wantOut: "HELLO\n"},
+		{name: "environment", cmd: `echo "$USER $LOGNAME $DROVER_SANDBOX_HOST $EXTRA"`, wantOut: "deploy deploy host01 yes\n"},
+		{name: "home and cwd", cmd: `echo "$HOME"; pwd`, wantOut: h.Dir + "\n" + h.Dir + "\n"},
+	}
+	c := dial(t, f, h)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := c.NewSession()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var out, errOut bytes.Buffer
+			s.Stdout, s.Stderr, s.Stdin = &out, &errOut, strings.NewReader(tt.stdin)
+			code := exitCode(t, s.Run(tt.cmd))
+			if code != tt.wantCode {
+				t.Errorf("exit code = %d, want %d", code, tt.wantCode)
+			}
+			if out.String() != tt.wantOut || errOut.String() != tt.wantErr {
+				t.Errorf("stdout %q stderr %q, want %q %q", out.String(), errOut.String(), tt.wantOut, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestPTYPromptWithoutNewline(t *testing.T) {
+	f := startFarm(t, Options{})
+	c := dial(t, f, f.Hosts[0])
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.RequestPty("xterm", 24, 80, gossh.TerminalModes{}); err != nil {
+		t.Fatalf("RequestPty: %v", err)
+	}
+	stdin, _ := s.StdinPipe()
+	stdout, _ := s.StdoutPipe()
+	cmd := `echo "term=$TERM"; stty size; printf 'Overwrite (y/n)? '; read a; echo "got $a" >&2; exit 4`
+	if err := s.Start(cmd); err != nil {
+		t.Fatal(err)
+	}
+	out := readUntil(t, stdout, "Overwrite (y/n)? ")
+	if !strings.Contains(out, "term=xterm\r\n") || !strings.Contains(out, "24 80\r\n") {
+		t.Errorf("output before the prompt = %q", out)
+	}
+	if _, err := stdin.Write([]byte("y\n")); err != nil {
+		t.Fatal(err)
+	}
+	out = readUntil(t, stdout, "got y\r\n")
+	if code := exitCode(t, s.Wait()); code != 4 {
+		t.Errorf("exit code = %d, want 4", code)
+	}
+}
+
+// readUntil reads r until its output ends with want, and fails the test if
+// r ends first or takes longer than 10s.
+func readUntil(t *testing.T, r interface{ Read([]byte) (int, error) }, want string) string {
+	t.Helper()
+	var got []byte
+	done := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 1024)
+		for {
+			n, err := r.Read(buf)
+			got = append(got, buf[:n]...)
+			if bytes.HasSuffix(got, []byte(want)) {
+				done <- nil
+				return
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("output ended (%v) before %q: %q", err, want, got)
+		}
+		return string(got)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no %q within 10s", want)
+		return ""
+	}
+}
+
+func TestKnownHostsAndInventory(t *testing.T) {
+	f := startFarm(t, Options{Hosts: 3})
+	kh := filepath.Join(f.Dir, "known_hosts")
+	if err := f.KnownHosts(kh); err != nil {
+		t.Fatal(err)
+	}
+	callback, err := knownhosts.New(kh)
+	if err != nil {
+		t.Fatalf("parse known_hosts: %v", err)
+	}
+	for _, h := range f.Hosts {
+		c, err := gossh.Dial("tcp", h.Address(), &gossh.ClientConfig{
+			User: "deploy", Auth: []gossh.AuthMethod{keyAuth(t, f)}, HostKeyCallback: callback,
+		})
+		if err != nil {
+			t.Fatalf("dial %s with the written known_hosts: %v", h.Name, err)
+		}
+		c.Close()
+	}
+	inv := filepath.Join(f.Dir, "inventory.toml")
+	if err := f.Inventory(inv, kh); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"identity = \"" + f.ClientKey + "\"",
+		"known_hosts = \"" + kh + "\"",
+		`all = ["host01", "host02", "host03"]`,
+		`web = ["host01", "host02", "host03"]`,
+		"[hosts.\"host02\"]\nhostname = \"127.0.0.1\"\nport = ",
+	} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("inventory lacks %q:\n%s", want, data)
+		}
+	}
+}
