@@ -197,7 +197,7 @@ func (d *decoder) stringMap(t *table, k string) map[string]string {
 	for name, v := range sub.m {
 		s, ok := v.(string)
 		if !ok {
-			d.errorf(sub.keyPath(name), "%s.%s: want a string, got %s", t.where(k), name, tomlType(v))
+			d.errorf(sub.keyPath(name), "%s: want a string, got %s", t.where(k+"."+quoteKey(name)), tomlType(v))
 			continue
 		}
 		out[name] = s
