@@ -10,6 +10,9 @@ type Host struct {
 	Vars     map[string]string  // [hosts."name"] vars, for templates as .vars.NAME
 	// Origin maps a setting ("host", "user", "port", "identity",
 	// "known_hosts", "jump") to where its value came from: "flag",
-	// "inventory host", "inventory defaults", "ssh_config FILE:LINE", "default".
+	// "target" (written as user@host:port), "inventory host", "inventory
+	// defaults", "ssh_config FILE:LINE" (or "ssh_config FILE" for a value
+	// from an included file), "default". See the Origin* and Setting*
+	// constants.
 	Origin map[string]string
 }

@@ -16,8 +16,11 @@ var errJumpLoop = fmt.Errorf("jump chain longer than %d hops or a loop in ssh_co
 func (r *resolver) jumps(alias string, entry HostEntry, target transport.Endpoint) ([]transport.Endpoint, string, error) {
 	c := pick(choice{entry.Jump, OriginHost}, choice{r.defaults.Jump, OriginDefaults},
 		sshChoice(r.local.SSHConfig, alias, "ProxyJump"))
-	if c.val == "" || strings.EqualFold(c.val, "none") {
+	if c.val == "" {
 		return nil, OriginDefault, nil
+	}
+	if strings.EqualFold(c.val, "none") {
+		return nil, c.origin, nil
 	}
 	chain, err := r.chain(c.val, target, 0)
 	if err != nil {

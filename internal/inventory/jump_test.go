@@ -1,0 +1,133 @@
+package inventory
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/drover-sh/drover/internal/transport"
+)
+
+func TestResolveJumpChain(t *testing.T) {
+	const cfg = `
+Host bastion
+  HostName 192.0.2.1
+  User jumper
+  Port 2201
+  IdentityFile /keys/bastion
+Host inner
+  ProxyJump outer
+  UserKnownHostsFile /kh/inner
+Host outer
+  HostName 192.0.2.9
+Host loop1
+  ProxyJump loop2
+Host loop2
+  ProxyJump loop1
+Host viaconfig
+  ProxyJump bastion,inner
+`
+	tests := []struct {
+		name    string
+		inv     *Inventory
+		target  string
+		want    []transport.Endpoint
+		wantErr string
+	}{
+		{
+			name:   "hop resolved through ssh_config",
+			inv:    &Inventory{Defaults: Settings{Jump: "bastion"}},
+			target: "web1",
+			want: []transport.Endpoint{
+				{Name: "bastion", Host: "192.0.2.1", User: "jumper", Port: 2201, Identities: []string{"/keys/bastion"}, KnownHosts: []string{"/kh/target"}},
+			},
+		},
+		{
+			name:   "chain, literal hop, target's files",
+			inv:    &Inventory{Defaults: Settings{Jump: "ssh://ops@gw:2200,bastion"}},
+			target: "web1",
+			want: []transport.Endpoint{
+				{Name: "gw", Host: "gw", User: "ops", Port: 2200, Identities: []string{"/keys/target"}, KnownHosts: []string{"/kh/target"}},
+				{Name: "bastion", Host: "192.0.2.1", User: "jumper", Port: 2201, Identities: []string{"/keys/bastion"}, KnownHosts: []string{"/kh/target"}},
+			},
+		},
+		{
+			name:   "hop with its own ProxyJump comes after it",
+			inv:    &Inventory{Defaults: Settings{Jump: "inner"}},
+			target: "web1",
+			want: []transport.Endpoint{
+				{Name: "outer", Host: "192.0.2.9", User: "me", Port: 22, Identities: []string{"/keys/target"}, KnownHosts: []string{"/kh/target"}},
+				{Name: "inner", Host: "inner", User: "me", Port: 22, Identities: []string{"/keys/target"}, KnownHosts: []string{"/kh/inner"}},
+			},
+		},
+		{
+			name:   "ProxyJump chain of the target in ssh_config",
+			inv:    nil,
+			target: "viaconfig",
+			want: []transport.Endpoint{
+				{Name: "bastion", Host: "192.0.2.1", User: "jumper", Port: 2201, Identities: []string{"/keys/bastion"}, KnownHosts: []string{"/kh/target"}},
+				{Name: "outer", Host: "192.0.2.9", User: "me", Port: 22, Identities: []string{"/keys/target"}, KnownHosts: []string{"/kh/target"}},
+				{Name: "inner", Host: "inner", User: "me", Port: 22, Identities: []string{"/keys/target"}, KnownHosts: []string{"/kh/inner"}},
+			},
+		},
+		{
+			name: "hop that is an inventory host uses its entry",
+			inv: &Inventory{
+				Defaults: Settings{Jump: "gw"},
+				Hosts:    map[string]HostEntry{"gw": {Settings: Settings{HostName: "10.1.1.1", User: "gwuser", Port: 2022}}},
+			},
+			target: "web1",
+			want: []transport.Endpoint{
+				{Name: "gw", Host: "10.1.1.1", User: "gwuser", Port: 2022, Identities: []string{"/keys/target"}, KnownHosts: []string{"/kh/target"}},
+			},
+		},
+		{
+			name:    "loop in ssh_config",
+			inv:     &Inventory{Defaults: Settings{Jump: "loop1"}},
+			target:  "web1",
+			wantErr: "jump chain longer than 8 hops or a loop",
+		},
+		{
+			name:    "bad hop",
+			inv:     &Inventory{Defaults: Settings{Jump: "gw:notaport"}},
+			target:  "web1",
+			wantErr: `host web1: jump "gw:notaport" from inventory defaults: target "gw:notaport": bad port`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			local := Local{User: "me", Home: "/home/me", SSHConfig: sshConfig(t, cfg)}
+			fl := Flags{Identity: "/keys/target", KnownHosts: "/kh/target"}
+			hosts, err := tt.inv.Resolve(Selector{Hosts: []string{tt.target}}, fl, local, "")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := hosts[0].Endpoint.Jump
+			if !slices.EqualFunc(got, tt.want, endpointEqual) {
+				t.Errorf("jump chain =\n%+v\nwant\n%+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func endpointEqual(a, b transport.Endpoint) bool {
+	return a.Name == b.Name && a.Host == b.Host && a.User == b.User && a.Port == b.Port &&
+		slices.Equal(a.Identities, b.Identities) && slices.Equal(a.KnownHosts, b.KnownHosts) &&
+		slices.EqualFunc(a.Jump, b.Jump, endpointEqual)
+}
+
+func TestLoadSSHConfigMissing(t *testing.T) {
+	c, err := LoadSSHConfig(t.TempDir() + "/nope")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := c.value("web1", "User"); v != "" {
+		t.Errorf("missing file gave User %q", v)
+	}
+}
