@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,7 +145,7 @@ func TestPTYPromptWithoutNewline(t *testing.T) {
 	if _, err := stdin.Write([]byte("y\n")); err != nil {
 		t.Fatal(err)
 	}
-	out = readUntil(t, stdout, "got y\r\n")
+	readUntil(t, stdout, "got y\r\n")
 	if code := exitCode(t, s.Wait()); code != 4 {
 		t.Errorf("exit code = %d, want 4", code)
 	}
@@ -152,31 +153,31 @@ func TestPTYPromptWithoutNewline(t *testing.T) {
 
 // readUntil reads r until its output ends with want, and fails the test if
 // r ends first or takes longer than 10s.
-func readUntil(t *testing.T, r interface{ Read([]byte) (int, error) }, want string) string {
+func readUntil(t *testing.T, r io.Reader, want string) string {
 	t.Helper()
-	var got []byte
-	done := make(chan error, 1)
+	type result struct {
+		got []byte
+		err error
+	}
+	done := make(chan result, 1)
 	go func() {
+		var got []byte
 		buf := make([]byte, 1024)
 		for {
 			n, err := r.Read(buf)
 			got = append(got, buf[:n]...)
-			if bytes.HasSuffix(got, []byte(want)) {
-				done <- nil
-				return
-			}
-			if err != nil {
-				done <- err
+			if bytes.HasSuffix(got, []byte(want)) || err != nil {
+				done <- result{got, err}
 				return
 			}
 		}
 	}()
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("output ended (%v) before %q: %q", err, want, got)
+	case res := <-done:
+		if !bytes.HasSuffix(res.got, []byte(want)) {
+			t.Fatalf("output ended (%v) before %q: %q", res.err, want, res.got)
 		}
-		return string(got)
+		return string(res.got)
 	case <-time.After(10 * time.Second):
 		t.Fatalf("no %q within 10s", want)
 		return ""
@@ -220,5 +221,82 @@ func TestKnownHostsAndInventory(t *testing.T) {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("inventory lacks %q:\n%s", want, data)
 		}
+	}
+}
+
+func TestWindowChange(t *testing.T) {
+	f := startFarm(t, Options{})
+	s := mustSession(t, dial(t, f, f.Hosts[0]))
+	if err := s.RequestPty("xterm", 24, 80, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	stdin, _ := s.StdinPipe()
+	stdout, _ := s.StdoutPipe()
+	if err := s.Start("printf 'ready '; read x; stty size"); err != nil {
+		t.Fatal(err)
+	}
+	readUntil(t, stdout, "ready ")
+	if err := s.WindowChange(40, 100); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(stdin, "\n")
+	readUntil(t, stdout, "40 100\r\n")
+	if err := s.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestShell(t *testing.T) {
+	f := startFarm(t, Options{})
+	s := mustSession(t, dial(t, f, f.Hosts[0]))
+	if err := s.RequestPty("xterm", 24, 80, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	stdin, _ := s.StdinPipe()
+	stdout, _ := s.StdoutPipe()
+	if err := s.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(stdin, "echo shell-$DROVER_SANDBOX_HOST; exit 5\n")
+	readUntil(t, stdout, "shell-host01\r\n")
+	if code := exitCode(t, s.Wait()); code != 5 {
+		t.Errorf("exit code = %d, want 5", code)
+	}
+}
+
+func TestCloseStopsEverything(t *testing.T) {
+	f, err := Start(context.Background(), Options{Dir: t.TempDir(), Hosts: 2, KillDelay: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for i, h := range f.Hosts {
+		c := dial(t, f, h)
+		_, pid := startSleeper(t, c, i == 0)
+		pids = append(pids, pid)
+	}
+	// A forwarded connection in flight and a frozen host do not hold Close up.
+	c := dial(t, f, f.Hosts[1])
+	inFlight, err := c.Dial("tcp", echoServer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inFlight.Close()
+	f.Hosts[1].Freeze()
+	closed := make(chan error, 1)
+	go func() { closed <- f.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	for i, h := range f.Hosts {
+		if n := h.Processes(); n != 0 {
+			t.Errorf("%s: Processes() = %d after Close", h.Name, n)
+		}
+		waitDead(t, pids[i])
 	}
 }
