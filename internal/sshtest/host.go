@@ -81,7 +81,7 @@ func (h *Host) newServer(signer gossh.Signer) *gliderssh.Server {
 		HostSigners:      []gliderssh.Signer{signer},
 		PublicKeyHandler: h.allowKey,
 		ConnCallback:     h.wrapConn,
-		Version:          "OpenSSH_9.9 drover-sandbox",
+		Version:          "drover_sandbox",
 		ChannelHandlers: map[string]gliderssh.ChannelHandler{
 			"session":      h.handleSession,
 			"direct-tcpip": h.forwards.handleDirect,

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -124,7 +125,23 @@ func (o Options) withDefaults() (Options, error) {
 	if len(o.Names) == 0 && o.Hosts <= 0 {
 		o.Hosts = 1
 	}
-	return o, nil
+	return o, checkNames(o.Names)
+}
+
+// checkNames rejects names that are empty, repeated or not usable as a
+// directory name.
+func checkNames(names []string) error {
+	seen := make(map[string]bool, len(names))
+	for _, name := range names {
+		switch {
+		case name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\"`):
+			return fmt.Errorf("sshtest: bad host name %q", name)
+		case seen[name]:
+			return fmt.Errorf("sshtest: host name %q given twice", name)
+		}
+		seen[name] = true
+	}
+	return nil
 }
 
 func (o Options) names() []string {

@@ -300,3 +300,41 @@ func TestCloseStopsEverything(t *testing.T) {
 		waitDead(t, pids[i])
 	}
 }
+
+func TestStartOptions(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      Options
+		wantNames []string
+		wantErr   bool
+	}{
+		{name: "default one host", wantNames: []string{"host01"}},
+		{name: "numbered hosts", opts: Options{Hosts: 3}, wantNames: []string{"host01", "host02", "host03"}},
+		{name: "names win", opts: Options{Hosts: 3, Names: []string{"web1", "db1"}}, wantNames: []string{"web1", "db1"}},
+		{name: "repeated name", opts: Options{Names: []string{"a", "a"}}, wantErr: true},
+		{name: "path in name", opts: Options{Names: []string{"../a"}}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Dir = t.TempDir()
+			f, err := Start(context.Background(), tt.opts)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Start error = %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			defer f.Close()
+			var names []string
+			for _, h := range f.Hosts {
+				names = append(names, h.Name)
+				if st, err := os.Stat(h.Dir); err != nil || !st.IsDir() || h.Dir != filepath.Join(tt.opts.Dir, h.Name) {
+					t.Errorf("%s: directory %s missing or misplaced (%v)", h.Name, h.Dir, err)
+				}
+			}
+			if strings.Join(names, ",") != strings.Join(tt.wantNames, ",") {
+				t.Errorf("hosts = %v, want %v", names, tt.wantNames)
+			}
+		})
+	}
+}
