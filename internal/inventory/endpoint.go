@@ -82,6 +82,7 @@ type resolver struct {
 	local    Local
 	defaults Settings
 	entries  map[string]HostEntry
+	invDir   string // directory of the inventory file, for relative paths
 }
 
 // host resolves one target into a Host.
@@ -139,7 +140,7 @@ func (r *resolver) port(t Target, entry HostEntry) (portChoice, error) {
 func (r *resolver) identities(alias string, entry HostEntry, tokens map[byte]string) ([]string, string) {
 	c := pick(choice{r.flags.Identity, OriginFlag}, choice{entry.Identity, OriginHost}, choice{r.defaults.Identity, OriginDefaults})
 	if c.val != "" {
-		return []string{r.path(c.val)}, c.origin
+		return []string{r.settingPath(c)}, c.origin
 	}
 	if vals, origin := r.local.SSHConfig.values(alias, "IdentityFile"); len(vals) > 0 {
 		return r.paths(vals, tokens), origin
@@ -158,10 +159,24 @@ func (r *resolver) identities(alias string, entry HostEntry, tokens map[byte]str
 func (r *resolver) knownHosts(alias string, entry HostEntry, tokens map[byte]string) ([]string, string) {
 	c := pick(choice{r.flags.KnownHosts, OriginFlag}, choice{entry.KnownHosts, OriginHost},
 		choice{r.defaults.KnownHosts, OriginDefaults}, sshChoice(r.local.SSHConfig, alias, "UserKnownHostsFile"))
-	if c.val == "" {
+	switch c.origin {
+	case "":
 		return []string{r.path("~/.ssh/known_hosts")}, OriginDefault
+	case OriginFlag, OriginHost, OriginDefaults:
+		return []string{r.settingPath(c)}, c.origin
 	}
 	return r.paths(strings.Fields(c.val), tokens), c.origin
+}
+
+// settingPath expands "~/" in a path from a flag or the inventory; a
+// relative path from the inventory is relative to the inventory file, so an
+// inventory works from any directory. Flag paths are left to the caller.
+func (r *resolver) settingPath(c choice) string {
+	p := r.path(c.val)
+	if c.origin != OriginFlag && !filepath.IsAbs(p) && !strings.HasPrefix(p, "~") && r.invDir != "" {
+		p = filepath.Join(r.invDir, p)
+	}
+	return p
 }
 
 // path expands a leading "~/" to the local home.

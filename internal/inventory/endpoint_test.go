@@ -196,3 +196,29 @@ func TestResolveBadSSHConfigPort(t *testing.T) {
 		t.Errorf("error = %v, want the bad ssh_config port with its line", err)
 	}
 }
+
+func TestResolveRelativePaths(t *testing.T) {
+	tests := []struct {
+		name      string
+		flags     Flags
+		defaults  Settings
+		wantID    string
+		wantKnown string
+	}{
+		{"inventory paths are relative to the inventory file", Flags{}, Settings{Identity: "keys/deploy", KnownHosts: "kh"}, "/etc/drover/keys/deploy", "/etc/drover/kh"},
+		{"flag paths are left as given", Flags{Identity: "keys/me", KnownHosts: "kh"}, Settings{}, "keys/me", "kh"},
+		{"tilde without a home is left as written", Flags{}, Settings{Identity: "~/k"}, "~/k", "~/.ssh/known_hosts"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := &Inventory{File: "/etc/drover/inventory.toml", Defaults: tt.defaults}
+			h := resolveOne(t, inv, "web1", tt.flags, Local{User: "me"})
+			if got := setting(h, SettingIdentity); got != tt.wantID {
+				t.Errorf("identity = %q, want %q", got, tt.wantID)
+			}
+			if got := setting(h, SettingKnownHosts); got != tt.wantKnown {
+				t.Errorf("known_hosts = %q, want %q", got, tt.wantKnown)
+			}
+		})
+	}
+}

@@ -91,7 +91,7 @@ func (r *resolver) hop(spec string, target transport.Endpoint, depth int) ([]tra
 // list), else the target's.
 func (r *resolver) hopFiles(invVal string, ssh *SSHConfig, alias, key string, tokens map[byte]string, fallback []string) []string {
 	if invVal != "" {
-		return []string{r.path(invVal)}
+		return []string{r.settingPath(choice{invVal, OriginHost})}
 	}
 	vals, _ := ssh.values(alias, key)
 	if key == "UserKnownHostsFile" && len(vals) > 0 {

@@ -3,6 +3,7 @@ package inventory
 import (
 	"fmt"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -31,6 +32,9 @@ func (inv *Inventory) Resolve(sel Selector, fl Flags, local Local, defaultGroup 
 	r := &resolver{flags: fl, local: local, entries: inv.entries()}
 	if inv != nil {
 		r.defaults = inv.Defaults
+		if inv.File != "" {
+			r.invDir = filepath.Dir(inv.File)
+		}
 	}
 	hosts := make([]Host, 0, len(targets))
 	for _, t := range targets {
