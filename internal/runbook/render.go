@@ -182,7 +182,7 @@ func (r *renderer) reportFailures() {
 			msg = fmt.Sprintf("%s: for host %s: %s", f.x.where, f.host, f.msg)
 		}
 		if f.count > 0 {
-			msg += fmt.Sprintf(" (and %d more hosts)", f.count)
+			msg += fmt.Sprintf(" (and on %d more %s)", f.count, plural(f.count, "host", "hosts"))
 		}
 		r.d.errorf(f.x.path, "%s", msg)
 	}
@@ -248,4 +248,11 @@ func (r *renderer) step(s step, host string, data map[string]any) plan.Step {
 		ps.Expect = append(ps.Expect, rule)
 	}
 	return ps
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
