@@ -1,0 +1,70 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// droverTimeout bounds every drover run of the suite.
+const droverTimeout = 90 * time.Second
+
+// droverCmd runs bin/drover with the farm's inventory (`-i` right after the
+// subcommand) and returns its stdout, stderr and exit code.
+func droverCmd(t testing.TB, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), droverTimeout)
+	defer cancel()
+	c := droverCommand(ctx, args...)
+	var out, errb bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errb
+	code = exitStatus(t, c.Run())
+	t.Logf("drover %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out.String(), errb.String())
+	return out.String(), errb.String(), code
+}
+
+// droverCommand is the exec.Cmd for a drover run: the farm's inventory, a
+// private HOME (no ~/.ssh/config of the machine) and journal, no colour.
+func droverCommand(ctx context.Context, args ...string) *exec.Cmd {
+	full := args
+	if len(args) > 0 {
+		full = append([]string{args[0], "-i", farm.Inventory()}, args[1:]...)
+	}
+	c := exec.CommandContext(ctx, droverBin, full...)
+	c.Env = droverEnv()
+	return c
+}
+
+// droverEnv is the environment of drover runs.
+func droverEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		switch {
+		case strings.HasPrefix(kv, "HOME="), strings.HasPrefix(kv, "XDG_STATE_HOME="),
+			strings.HasPrefix(kv, "DROVER_"), strings.HasPrefix(kv, "SSH_AUTH_SOCK="):
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "HOME="+farm.Home, "XDG_STATE_HOME="+farm.Home+"/state", "NO_COLOR=1")
+}
+
+// needDrover skips the test unless bin/drover has the subcommand: the CLI
+// grows command by command, and the suite stays green meanwhile.
+func needDrover(t testing.TB, sub string) {
+	t.Helper()
+	if _, err := os.Stat(droverBin); err != nil {
+		t.Skipf("no %s (run `make build`): %v", droverBin, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := exec.CommandContext(ctx, droverBin, sub, "--help").Run(); err != nil {
+		t.Skipf("drover has no %q command yet: %v", sub, err)
+	}
+}
