@@ -5,11 +5,13 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+	"golang.org/x/sys/unix"
 )
 
 // commandSpec is what a session asks to run.
@@ -194,5 +196,5 @@ func signalOf(st *os.ProcessState) string {
 			return name
 		}
 	}
-	return ws.Signal().String()
+	return strings.TrimPrefix(unix.SignalName(ws.Signal()), "SIG")
 }

@@ -246,3 +246,22 @@ func TestAuth(t *testing.T) {
 		})
 	}
 }
+
+func TestExitSignal(t *testing.T) {
+	tests := []struct {
+		name, cmd, want string
+	}{
+		{name: "named signal", cmd: "kill -USR1 $$", want: "USR1"},
+		{name: "other signal", cmd: "kill -PIPE $$", want: "PIPE"},
+	}
+	f := startFarm(t, Options{})
+	c := dial(t, f, f.Hosts[0])
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ee *gossh.ExitError
+			if err := mustSession(t, c).Run(tt.cmd); !errors.As(err, &ee) || ee.Signal() != tt.want {
+				t.Fatalf("Run = %v, want killed by %s", err, tt.want)
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/BurntSushi/toml"
 	gossh "golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
@@ -210,6 +211,20 @@ func TestKnownHostsAndInventory(t *testing.T) {
 	data, err := os.ReadFile(inv)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var parsed struct {
+		Defaults map[string]any
+		Groups   map[string][]string
+		Hosts    map[string]struct {
+			Hostname string
+			Port     int
+		}
+	}
+	if _, err := toml.Decode(string(data), &parsed); err != nil {
+		t.Fatalf("inventory is not valid TOML: %v\n%s", err, data)
+	}
+	if h := f.Hosts[2]; parsed.Hosts[h.Name].Port != h.Port || parsed.Defaults["user"] != f.Endpoint(h, "").User {
+		t.Errorf("inventory of %s = %+v, defaults %v", h.Name, parsed.Hosts[h.Name], parsed.Defaults)
 	}
 	for _, want := range []string{
 		"identity = \"" + f.ClientKey + "\"",
