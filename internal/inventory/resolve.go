@@ -12,7 +12,7 @@ import (
 // comma lists; an empty Limit or Exclude filters nothing.
 type Selector struct {
 	Groups  []string // -g: group names, "@name" accepted too
-	Hosts   []string // -H: host patterns, inventory names or not, user@host:port allowed
+	Hosts   []string // -H: host patterns, inventory names or not, user@host:port allowed; "@group" too
 	Limit   string   // --limit: comma list of globs (path.Match) a name must match one of
 	Exclude string   // --exclude: comma list of globs; matching names are dropped
 }
@@ -65,7 +65,7 @@ func (inv *Inventory) Select(sel Selector, defaultGroup string) ([]Target, error
 		}
 	}
 	for _, p := range hostPatterns {
-		if err := set.addPattern(p); err != nil {
+		if err := inv.addMember(&set, p, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -139,13 +139,23 @@ func (inv *Inventory) addGroup(set *targetSet, name string, stack []string) erro
 	}
 	stack = append(stack, name)
 	for _, m := range members {
-		if sub, ok := strings.CutPrefix(m, "@"); ok {
-			if err := inv.addGroup(set, sub, stack); err != nil {
-				return err
-			}
-		} else if err := set.addPattern(m); err != nil {
-			return fmt.Errorf("group %s: %w", name, err)
+		if err := inv.addMember(set, m, stack); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// addMember adds one group member or -H item: "@group" or a host pattern.
+func (inv *Inventory) addMember(set *targetSet, m string, stack []string) error {
+	if sub, ok := strings.CutPrefix(m, "@"); ok {
+		return inv.addGroup(set, sub, stack)
+	}
+	if err := set.addPattern(m); err != nil {
+		if len(stack) > 0 {
+			return fmt.Errorf("group %s: %w", stack[len(stack)-1], err)
+		}
+		return err
 	}
 	return nil
 }

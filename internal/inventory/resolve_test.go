@@ -53,6 +53,7 @@ func TestSelect(t *testing.T) {
 		{"inventory order, not flag order", Selector{Groups: []string{"db,canary"}}, "", []string{"webserv01", "db1", "db2"}},
 		{"hosts in inventory sorted by it", Selector{Hosts: []string{"db2,webserv02"}}, "", []string{"webserv02", "db2"}},
 		{"unknown hosts after, as given", Selector{Hosts: []string{"zz9,db1,aa1"}}, "", []string{"db1", "zz9", "aa1"}},
+		{"group in -H", Selector{Hosts: []string{"@db,webserv04"}}, "", []string{"webserv04", "db1", "db2"}},
 		{"host ranges", Selector{Hosts: []string{"node[1:3]"}}, "", []string{"node1", "node2", "node3"}},
 		{"all group", Selector{Groups: []string{"all"}}, "", []string{"webserv01", "webserv02", "webserv03", "webserv04", "db1", "db2", "lonely"}},
 		{"default group", Selector{}, "db", []string{"db1", "db2"}},
@@ -79,6 +80,9 @@ func TestSelectErrors(t *testing.T) {
 	cycle := farm()
 	cycle.Groups["a"] = []string{"@b"}
 	cycle.Groups["b"] = []string{"x", "@a"}
+	broken := farm()
+	broken.Groups["bad"] = []string{"web[1:"}
+	broken.Groups["outer"] = []string{"@bad"}
 	tests := []struct {
 		name     string
 		inv      *Inventory
@@ -97,6 +101,7 @@ func TestSelectErrors(t *testing.T) {
 		{"limit matches nothing", farm(), Selector{Groups: []string{"db"}, Limit: "web*"}, ErrEmptyTarget, `after --limit "web*"`, ""},
 		{"bad glob", farm(), Selector{Groups: []string{"db"}, Limit: "[web"}, nil, `bad glob "[web"`, ""},
 		{"bad range in -H", farm(), Selector{Hosts: []string{"web[3:1]"}}, nil, `host pattern "web[3:1]": range [3:1]: start 3 is after end 1`, ""},
+		{"bad range in a group", broken, Selector{Groups: []string{"outer"}}, nil, `group bad: host pattern "web[1:": '[' without ']'`, ""},
 		{"group cycle", cycle, Selector{Groups: []string{"a"}}, nil, "group cycle: @a -> @b -> @a", ""},
 	}
 	for _, tt := range tests {
