@@ -11,8 +11,9 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	term           *terminal
 }
 
 func newEnv(stdin io.Reader, stdout, stderr io.Writer) *env {
-	return &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	return &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, term: newTerminal(stdin, stderr)}
 }

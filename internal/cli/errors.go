@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+
+	"github.com/drover-sh/drover/internal/inventory"
 )
 
 // errSilent ends a command with its code after it printed its own report.
@@ -40,8 +42,11 @@ func withHint(err error, format string, args ...any) error {
 func hints(err error) []string {
 	var out []string
 	for err != nil {
-		if h, ok := err.(*hinted); ok {
+		switch h := err.(type) {
+		case *hinted:
 			out = append(out, h.hint)
+		case *inventory.HintError:
+			out = append(out, h.Hint)
 		}
 		switch u := err.(type) {
 		case interface{ Unwrap() error }:

@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/drover-sh/drover/internal/inventory"
+	"github.com/drover-sh/drover/internal/runbook"
+	"github.com/drover-sh/drover/internal/transport"
+	"github.com/drover-sh/drover/internal/transport/sshx"
+)
+
+// targetOptions are the target flags every command that touches hosts has.
+type targetOptions struct {
+	Inventory  string
+	Groups     []string
+	Hosts      []string
+	Limit      string
+	Exclude    string
+	Parallel   int
+	Batches    string
+	AcceptNew  bool
+	AskPass    bool
+	User       string
+	Identity   string
+	KnownHosts string
+	Timeout    time.Duration
+}
+
+func (o *targetOptions) register(fs *pflag.FlagSet) {
+	fs.StringVarP(&o.Inventory, "inventory", "i", "", "inventory file (default $DROVER_INVENTORY, else ./inventory.toml)")
+	fs.StringArrayVarP(&o.Groups, "group", "g", nil, "target group (repeatable, or a comma list)")
+	fs.StringArrayVarP(&o.Hosts, "hosts", "H", nil, "target hosts: comma list, ranges like web[01:12], user@host:port")
+	fs.StringVar(&o.Limit, "limit", "", "keep only hosts whose name matches one of these globs")
+	fs.StringVar(&o.Exclude, "exclude", "", "drop hosts whose name matches one of these globs")
+	fs.IntVarP(&o.Parallel, "parallel", "p", 0, "hosts in flight at most (default: the runbook's, 32 for exec)")
+	fs.StringVar(&o.Batches, "batches", "", "batch sizes, e.g. 1,25%,100% (overrides the runbook)")
+	fs.BoolVar(&o.AcceptNew, "accept-new-host-keys", false, "accept and record unknown host keys (never changed ones)")
+	fs.BoolVar(&o.AskPass, "ask-pass", false, "ask once for an SSH password, used for every host")
+	fs.StringVarP(&o.User, "user", "u", "", "remote login name")
+	fs.StringVar(&o.Identity, "identity", "", "private key file")
+	fs.StringVar(&o.KnownHosts, "known-hosts", "", "known_hosts file")
+	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "connect and handshake timeout per host")
+}
+
+// inventoryPath is the inventory file to read and whether the user named it.
+func (o *targetOptions) inventoryPath(env *env) (string, bool) {
+	if o.Inventory != "" {
+		return o.Inventory, true
+	}
+	if p := env.getenv("DROVER_INVENTORY"); p != "" {
+		return p, true
+	}
+	return "inventory.toml", false
+}
+
+// loadInventory reads the inventory. A default ./inventory.toml that does not
+// exist is an empty inventory, so -H works without one.
+func (o *targetOptions) loadInventory(env *env) (*inventory.Inventory, error) {
+	path, named := o.inventoryPath(env)
+	src, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && !named {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, usageErr(withHint(fmt.Errorf("read inventory: %w", err),
+			"name an inventory with -i FILE or $DROVER_INVENTORY, or hosts with -H"))
+	}
+	inv, err := runbook.ParseInventory(path, src)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	return inv, nil
+}
+
+// resolve loads the inventory and returns the targeted hosts. defaultGroup
+// is the runbook's target, used when neither -g nor -H is given.
+func (o *targetOptions) resolve(env *env, defaultGroup string) ([]inventory.Host, *inventory.Inventory, error) {
+	inv, err := o.loadInventory(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	if inv == nil && len(o.Groups) > 0 {
+		return nil, nil, usageErr(withHint(errors.New("no inventory: ./inventory.toml does not exist"),
+			"name an inventory with -i FILE or $DROVER_INVENTORY"))
+	}
+	local, err := localMachine(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	fl := inventory.Flags{User: o.User, Identity: o.Identity, KnownHosts: o.KnownHosts}
+	sel := inventory.Selector{Groups: o.Groups, Hosts: o.Hosts, Limit: o.Limit, Exclude: o.Exclude}
+	hosts, err := inv.Resolve(sel, fl, local, defaultGroup)
+	if err != nil {
+		return nil, nil, usageErr(err)
+	}
+	if err := checkIdentities(hosts); err != nil {
+		return nil, nil, usageErr(err)
+	}
+	return hosts, inv, nil
+}
+
+// checkIdentities makes sure every named key file can be read, so a typo
+// stops the command before any host is contacted.
+func checkIdentities(hosts []inventory.Host) error {
+	seen := map[string]bool{}
+	for _, h := range hosts {
+		for _, id := range h.Endpoint.Identities {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			f, err := os.Open(id)
+			if err != nil {
+				return withHint(fmt.Errorf("identity file for %s: %w", h.Name, err),
+					"check --identity, the inventory's identity or IdentityFile in ~/.ssh/config")
+			}
+			f.Close()
+		}
+	}
+	return nil
+}
+
+// localMachine describes the control machine for inventory resolution.
+func localMachine(env *env) (inventory.Local, error) {
+	home := env.getenv("HOME")
+	name := env.getenv("USER")
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+		if home == "" {
+			home = u.HomeDir
+		}
+	}
+	cfg, err := inventory.LoadSSHConfig(filepath.Join(home, ".ssh", "config"))
+	if err != nil {
+		return inventory.Local{}, usageErr(err)
+	}
+	return inventory.Local{User: name, Home: home, SSHConfig: cfg}, nil
+}
+
+// dialer builds the SSH dialer for these flags. The password, when asked
+// for, is read once from the terminal on first use.
+func (o *targetOptions) dialer(env *env) transport.Dialer {
+	opts := sshx.Options{
+		AcceptNew:      o.AcceptNew,
+		AgentSocket:    env.getenv("SSH_AUTH_SOCK"),
+		ConnectTimeout: o.Timeout,
+	}
+	if o.AskPass {
+		opts.Password = func(ctx context.Context) (string, error) {
+			return env.term.readSecret(ctx, "SSH password: ")
+		}
+	}
+	return sshx.New(opts)
+}

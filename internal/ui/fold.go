@@ -1,0 +1,103 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/drover-sh/drover/internal/inventory"
+)
+
+// HostOutput is what one host answered to an ad-hoc command.
+type HostOutput struct {
+	Host   string
+	Output string // stdout and stderr as the host printed them
+	Exit   int    // exit status; meaningless when Err is set
+	Err    string // the host did not run the command to the end: unreachable, lost, interrupted
+}
+
+// group is one distinct answer and the hosts that gave it.
+type group struct {
+	hosts  []string
+	output string
+	exit   int
+	err    string
+}
+
+// Fold groups identical answers: same output and same exit status (the
+// dshbak -c idea). Groups keep the order of their first host; hosts that
+// exited 0 come first, then non-zero exits, then hosts that did not finish.
+func fold(results []HostOutput) []group {
+	var ok, bad, broken []group
+	index := map[string]int{}
+	for _, r := range results {
+		key := fmt.Sprintf("%d\x00%s\x00%s", r.Exit, r.Err, r.Output)
+		list := &ok
+		switch {
+		case r.Err != "":
+			list = &broken
+			key = "err\x00" + r.Host // each broken host has its own reason line
+		case r.Exit != 0:
+			list = &bad
+		}
+		if i, seen := index[key]; seen {
+			(*list)[i].hosts = append((*list)[i].hosts, r.Host)
+			continue
+		}
+		index[key] = len(*list)
+		*list = append(*list, group{hosts: []string{r.Host}, output: r.Output, exit: r.Exit, err: r.Err})
+	}
+	return append(append(ok, bad...), broken...)
+}
+
+// Fold writes results folded by identical output, each block headed by a
+// compressed host list, the exit status and a bar of how many hosts share
+// it; hosts that did not finish are listed last with their reason.
+func Fold(w io.Writer, st *Style, results []HostOutput) {
+	groups := fold(results)
+	total := len(results)
+	for _, g := range groups {
+		if g.err != "" {
+			continue
+		}
+		fmt.Fprintln(w, blockHeader(st, g, total))
+		out := strings.TrimRight(g.output, "\n")
+		if out != "" {
+			fmt.Fprintln(w, out)
+		}
+	}
+	var broken []group
+	for _, g := range groups {
+		if g.err != "" {
+			broken = append(broken, g)
+		}
+	}
+	if len(broken) == 0 {
+		return
+	}
+	fmt.Fprintln(w, st.Fail.Render(fmt.Sprintf("── did not finish (%d) ──", len(broken))))
+	for _, g := range broken {
+		fmt.Fprintf(w, "%s  %s\n", st.Host.Render(g.hosts[0]), g.err)
+	}
+}
+
+func blockHeader(st *Style, g group, total int) string {
+	n := len(g.hosts)
+	status := st.OK.Render("exit 0")
+	if g.exit != 0 {
+		status = st.Fail.Render(fmt.Sprintf("exit %d", g.exit))
+	}
+	count := fmt.Sprintf("%d/%d hosts", n, total)
+	return fmt.Sprintf("%s %s  %s  %s  %s",
+		st.Border.Render("──"), st.Host.Render(inventory.Compress(g.hosts)),
+		status, st.Dim.Render(count), st.Bar.Render(bar(n, total, 20)))
+}
+
+// bar draws n of total as a bar of width cells.
+func bar(n, total, width int) string {
+	if total <= 0 {
+		return ""
+	}
+	full := (n*width + total - 1) / total
+	return strings.Repeat("█", full) + strings.Repeat("░", width-full)
+}

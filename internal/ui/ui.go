@@ -1,0 +1,56 @@
+// Package ui renders what drover does for a person: exec output folded by
+// host, plain event lines, the live board, gates asked on the terminal and
+// the summary table. It is the only package that imports lipgloss.
+//
+// It renders events and results it is given; it runs nothing on hosts and
+// decides nothing about a run.
+package ui
+
+import (
+	"io"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+)
+
+// Style is the set of styles of one output, with or without colour.
+type Style struct {
+	r       *lipgloss.Renderer
+	Color   bool
+	Head    lipgloss.Style // block and table headers
+	Host    lipgloss.Style // host names and ranges
+	OK      lipgloss.Style
+	Fail    lipgloss.Style
+	Warn    lipgloss.Style
+	Dim     lipgloss.Style
+	Bar     lipgloss.Style
+	Border  lipgloss.Style
+	Prompt  lipgloss.Style
+	Emph    lipgloss.Style
+}
+
+// NewStyle returns the styles for w; color false gives plain text with no
+// escape byte at all.
+func NewStyle(w io.Writer, color bool) *Style {
+	r := lipgloss.NewRenderer(w)
+	if color {
+		r.SetColorProfile(termenv.ANSI256)
+	} else {
+		r.SetColorProfile(termenv.Ascii)
+	}
+	s := &Style{r: r, Color: color}
+	s.Head = r.NewStyle().Bold(true)
+	s.Host = r.NewStyle().Foreground(lipgloss.Color("39")).Bold(true)
+	s.OK = r.NewStyle().Foreground(lipgloss.Color("42"))
+	s.Fail = r.NewStyle().Foreground(lipgloss.Color("196")).Bold(true)
+	s.Warn = r.NewStyle().Foreground(lipgloss.Color("214"))
+	s.Dim = r.NewStyle().Foreground(lipgloss.Color("245"))
+	s.Bar = r.NewStyle().Foreground(lipgloss.Color("39"))
+	s.Border = r.NewStyle().Foreground(lipgloss.Color("240"))
+	s.Prompt = r.NewStyle().Foreground(lipgloss.Color("214")).Bold(true)
+	s.Emph = r.NewStyle().Bold(true)
+	return s
+}
+
+// Renderer is the lipgloss renderer behind the styles.
+func (s *Style) Renderer() *lipgloss.Renderer { return s.r }
