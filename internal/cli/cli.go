@@ -116,6 +116,6 @@ func newRootCmd(env *env) *cobra.Command {
 	root.SetOut(env.stdout)
 	root.SetErr(env.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
-	root.AddCommand(newVersionCmd(env), newHostsCmd(env))
+	root.AddCommand(newVersionCmd(env), newHostsCmd(env), newSandboxCmd(env))
 	return root
 }
