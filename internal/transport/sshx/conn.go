@@ -1,0 +1,154 @@
+package sshx
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/drover-sh/drover/internal/transport"
+)
+
+// conn is one authenticated connection: the target's ssh.Client, preceded
+// by the clients of its jump hosts.
+type conn struct {
+	client *ssh.Client   // the target
+	hops   []*ssh.Client // every client, first hop first, target last
+
+	lost      chan struct{} // closed when the connection is gone
+	lostOnce  sync.Once
+	closing   chan struct{} // closed by Close
+	closeOnce sync.Once
+	wg        sync.WaitGroup // keepalive and watch goroutines
+
+	mu  sync.Mutex
+	err error
+}
+
+var _ transport.Conn = (*conn)(nil)
+
+func newConn(hops []*ssh.Client, opts Options) *conn {
+	c := &conn{
+		client:  hops[len(hops)-1],
+		hops:    hops,
+		lost:    make(chan struct{}),
+		closing: make(chan struct{}),
+	}
+	c.wg.Add(2)
+	go c.watch()
+	go c.keepalive(opts.KeepaliveInterval, opts.KeepaliveCountMax)
+	return c
+}
+
+// watch declares the connection lost when the SSH transport ends.
+func (c *conn) watch() {
+	defer c.wg.Done()
+	err := c.client.Wait()
+	select {
+	case <-c.closing:
+		return
+	default:
+	}
+	if err == nil {
+		err = io.EOF
+	}
+	c.lose(fmt.Errorf("%w: %v", transport.ErrLost, err))
+}
+
+// lose records why the connection is gone, closes Lost and then the
+// network connection, so blocked calls return and see Err already set.
+func (c *conn) lose(err error) {
+	c.lostOnce.Do(func() {
+		c.mu.Lock()
+		c.err = err
+		c.mu.Unlock()
+		close(c.lost)
+	})
+	c.closeClients()
+}
+
+func (c *conn) closeClients() {
+	for i := len(c.hops) - 1; i >= 0; i-- {
+		c.hops[i].Close()
+	}
+}
+
+func (c *conn) Lost() <-chan struct{} { return c.lost }
+
+func (c *conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Close closes every session, the connection and its jump hosts, and waits
+// for the connection's goroutines.
+func (c *conn) Close() error {
+	c.closeOnce.Do(func() { close(c.closing) })
+	c.lostOnce.Do(func() { close(c.lost) })
+	c.closeClients()
+	c.wg.Wait()
+	return nil
+}
+
+// isLost reports whether the connection broke (not an orderly Close).
+func (c *conn) isLost() bool {
+	select {
+	case <-c.lost:
+		return c.Err() != nil
+	default:
+		return false
+	}
+}
+
+// NewSession opens a session channel. A host that does not answer holds
+// it until ctx ends or the connection is declared lost.
+func (c *conn) NewSession(ctx context.Context) (transport.Session, error) {
+	s, err := await(ctx, c, func() (*ssh.Session, error) { return c.client.NewSession() },
+		func(s *ssh.Session) { s.Close() })
+	if err != nil {
+		return nil, fmt.Errorf("open session: %w", err)
+	}
+	return newSession(c, s), nil
+}
+
+// await runs open, which blocks on the host, and returns its result unless
+// ctx ends or the connection goes first; a late result is released with
+// drop. The goroutine ends with open, at the latest when the connection
+// closes.
+func await[T any](ctx context.Context, c *conn, open func() (T, error), drop func(T)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := open()
+		done <- result{v, err}
+	}()
+	var zero T
+	select {
+	case r := <-done:
+		if r.err != nil && c.isLost() {
+			return zero, c.Err()
+		}
+		return r.v, r.err
+	case <-ctx.Done():
+	case <-c.lost:
+	}
+	go func() {
+		if r := <-done; r.err == nil {
+			drop(r.v)
+		}
+	}()
+	if err := c.Err(); err != nil {
+		return zero, err
+	}
+	if ctx.Err() != nil {
+		return zero, ctx.Err()
+	}
+	return zero, net.ErrClosed
+}

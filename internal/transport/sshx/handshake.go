@@ -1,0 +1,54 @@
+package sshx
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// handshake runs the SSH handshake and authentication on nc. It gives up
+// after ConnectTimeout, except while a person is typing the password, and
+// when ctx is cancelled; giving up closes nc.
+func (d *Dialer) handshake(ctx context.Context, nc net.Conn, addr string, cfg *ssh.ClientConfig) (*ssh.Client, error) {
+	type result struct {
+		client *ssh.Client
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, chans, reqs, err := ssh.NewClientConn(nc, addr, cfg)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		done <- result{client: ssh.NewClient(c, chans, reqs)}
+	}()
+
+	timer := time.NewTimer(d.opts.ConnectTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case r := <-done:
+			if r.err != nil {
+				nc.Close()
+				return nil, fmt.Errorf("ssh handshake with %s: %w", addr, r.err)
+			}
+			return r.client, nil
+		case <-ctx.Done():
+			nc.Close()
+			<-done
+			return nil, fmt.Errorf("ssh handshake with %s: %w", addr, ctx.Err())
+		case <-timer.C:
+			if d.password != nil && d.password.asking() {
+				timer.Reset(d.opts.ConnectTimeout)
+				continue
+			}
+			nc.Close()
+			<-done
+			return nil, fmt.Errorf("ssh handshake with %s: no answer within %s", addr, d.opts.ConnectTimeout)
+		}
+	}
+}

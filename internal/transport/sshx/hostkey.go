@@ -1,0 +1,173 @@
+package sshx
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/skeema/knownhosts"
+	"golang.org/x/crypto/ssh"
+	xknownhosts "golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/drover-sh/drover/internal/transport"
+)
+
+// hostKeyCheck verifies one host's key against its known_hosts files and
+// remembers the problem it found, so Dial can return it as it is instead of
+// wrapped in the handshake error.
+type hostKeyCheck struct {
+	d     *Dialer
+	files []string // every known_hosts file of the endpoint; the first is written
+	db    *knownhosts.HostKeyDB
+
+	mu  sync.Mutex
+	err error
+}
+
+// newHostKeyCheck loads the endpoint's known_hosts files. Files that do not
+// exist yet count as empty.
+func (d *Dialer) newHostKeyCheck(files []string) (*hostKeyCheck, error) {
+	var existing []string
+	for _, f := range files {
+		_, err := os.Stat(f)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read known_hosts: %w", err)
+		}
+		existing = append(existing, f)
+	}
+	hc := &hostKeyCheck{d: d, files: files}
+	if len(existing) == 0 {
+		return hc, nil
+	}
+	db, err := knownhosts.NewDB(existing...)
+	if err != nil {
+		return nil, fmt.Errorf("read known_hosts: %w", err)
+	}
+	hc.db = db
+	return hc, nil
+}
+
+// algorithms lists the host key algorithms to offer: those of keys already
+// known for addr first, so a host with several keys presents the one we
+// know, then every other supported algorithm.
+func (hc *hostKeyCheck) algorithms(addr string) []string {
+	var algos []string
+	if hc.db != nil {
+		algos = hc.db.HostKeyAlgorithms(addr)
+	}
+	for _, a := range ssh.SupportedAlgorithms().HostKeys {
+		if !slices.Contains(algos, a) {
+			algos = append(algos, a)
+		}
+	}
+	return algos
+}
+
+// callback is the ssh.HostKeyCallback for the handshake.
+func (hc *hostKeyCheck) callback(hostname string, remote net.Addr, key ssh.PublicKey) error {
+	err := hc.verify(hostname, remote, key)
+	var hkErr *transport.HostKeyError
+	if errors.As(err, &hkErr) {
+		hc.mu.Lock()
+		hc.err = hkErr
+		hc.mu.Unlock()
+	}
+	return err
+}
+
+func (hc *hostKeyCheck) verify(hostname string, remote net.Addr, key ssh.PublicKey) error {
+	if hc.db == nil {
+		return hc.unknown(hostname, key)
+	}
+	err := hc.db.HostKeyCallback()(hostname, remote, key)
+	var keyErr *xknownhosts.KeyError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &keyErr) && len(keyErr.Want) == 0:
+		return hc.unknown(hostname, key)
+	case errors.As(err, &keyErr):
+		return &transport.HostKeyError{
+			Problem:     transport.HostKeyChanged,
+			Host:        knownhosts.Normalize(hostname),
+			KeyType:     key.Type(),
+			Fingerprint: ssh.FingerprintSHA256(key),
+			File:        keyErr.Want[0].Filename,
+			Line:        keyErr.Want[0].Line,
+		}
+	default:
+		return fmt.Errorf("check host key of %s: %w", hostname, err)
+	}
+}
+
+// unknown refuses an unknown key, or records it with AcceptNew.
+func (hc *hostKeyCheck) unknown(hostname string, key ssh.PublicKey) error {
+	if hc.d.opts.AcceptNew && len(hc.files) > 0 {
+		return hc.d.appendKnownHost(hc.files[0], hostname, key)
+	}
+	return &transport.HostKeyError{
+		Problem:     transport.HostKeyUnknown,
+		Host:        knownhosts.Normalize(hostname),
+		KeyType:     key.Type(),
+		Fingerprint: ssh.FingerprintSHA256(key),
+	}
+}
+
+// problem returns the host key problem found during the handshake, if any.
+func (hc *hostKeyCheck) problem() error {
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	return hc.err
+}
+
+// appendKnownHost adds "host type base64" to file, creating the file and
+// its directory when needed.
+func (d *Dialer) appendKnownHost(file, hostname string, key ssh.PublicKey) error {
+	d.knownMu.Lock()
+	defer d.knownMu.Unlock()
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+		return fmt.Errorf("accept new host key: %w", err)
+	}
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("accept new host key: %w", err)
+	}
+	line := knownhosts.Line([]string{knownhosts.Normalize(hostname)}, key) + "\n"
+	if needsNewline(file) {
+		line = "\n" + line
+	}
+	if _, err := f.WriteString(line); err != nil {
+		f.Close()
+		return fmt.Errorf("accept new host key: write %s: %w", file, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("accept new host key: write %s: %w", file, err)
+	}
+	return nil
+}
+
+// needsNewline reports whether file is non-empty and lacks a final newline.
+func needsNewline(file string) bool {
+	f, err := os.Open(file)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return false
+	}
+	b := make([]byte, 1)
+	if _, err := f.ReadAt(b, st.Size()-1); err != nil {
+		return false
+	}
+	return b[0] != '\n'
+}

@@ -1,0 +1,52 @@
+package sshx
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/drover-sh/drover/internal/transport"
+)
+
+// keepalive sends keepalive@openssh.com every interval and declares the
+// connection lost when countMax intervals pass while a request waits for
+// its answer, as OpenSSH's ServerAliveCountMax does.
+func (c *conn) keepalive(interval time.Duration, countMax int) {
+	defer c.wg.Done()
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	answered := make(chan error, 1)
+	inFlight, missed := false, 0
+	for {
+		select {
+		case <-c.closing:
+			return
+		case <-c.lost:
+			return
+		case err := <-answered:
+			inFlight, missed = false, 0
+			if err != nil {
+				return // the transport ended; watch reports it
+			}
+		case <-ticker.C:
+			if inFlight {
+				missed++
+				if missed >= countMax {
+					c.lose(fmt.Errorf("%w: no answer to %d keepalives in %s", transport.ErrLost, missed, time.Duration(missed)*interval))
+					return
+				}
+				continue
+			}
+			inFlight = true
+			c.wg.Add(1)
+			go c.ping(answered)
+		}
+	}
+}
+
+// ping sends one keepalive and reports the outcome. It returns when the
+// host answers or the connection closes.
+func (c *conn) ping(answered chan<- error) {
+	defer c.wg.Done()
+	_, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil)
+	answered <- err
+}

@@ -1,0 +1,205 @@
+package sshx
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/drover-sh/drover/internal/transport"
+)
+
+// errClosed is returned by Wait when the session was closed before the
+// host reported how the command ended.
+var errClosed = errors.New("session closed before the command ended")
+
+// session runs one command on a session channel.
+type session struct {
+	conn *conn
+	s    *ssh.Session
+
+	pty      bool
+	stdin    io.WriteCloser // the channel's stdin, when a pipe or a PTY needs it
+	userPipe bool           // StdinPipe was called
+
+	started bool
+	exited  chan struct{} // closed when ssh.Session.Wait returned
+	waitErr error
+
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+var _ transport.Session = (*session)(nil)
+
+func newSession(c *conn, s *ssh.Session) *session {
+	return &session{conn: c, s: s, exited: make(chan struct{}), closed: make(chan struct{})}
+}
+
+func (s *session) RequestPTY(term string, rows, cols int) error {
+	modes := ssh.TerminalModes{ssh.ECHO: 1, ssh.TTY_OP_ISPEED: 38400, ssh.TTY_OP_OSPEED: 38400}
+	if err := s.s.RequestPty(term, rows, cols, modes); err != nil {
+		return fmt.Errorf("request pty: %w", err)
+	}
+	s.pty = true
+	return nil
+}
+
+func (s *session) StdinPipe() (io.WriteCloser, error) {
+	if s.stdin == nil {
+		w, err := s.s.StdinPipe()
+		if err != nil {
+			return nil, fmt.Errorf("stdin pipe: %w", err)
+		}
+		s.stdin = w
+	}
+	s.userPipe = true
+	return s.stdin, nil
+}
+
+func (s *session) StdoutPipe() (io.Reader, error) {
+	r, err := s.s.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("stdout pipe: %w", err)
+	}
+	return r, nil
+}
+
+func (s *session) StderrPipe() (io.Reader, error) {
+	r, err := s.s.StderrPipe()
+	if err != nil {
+		return nil, fmt.Errorf("stderr pipe: %w", err)
+	}
+	return r, nil
+}
+
+// Start starts cmd. With a PTY and no stdin pipe taken by the caller, the
+// session keeps the channel's stdin so that Interrupt can type ^C.
+func (s *session) Start(cmd string) error {
+	if s.pty && s.stdin == nil {
+		w, err := s.s.StdinPipe()
+		if err != nil {
+			return fmt.Errorf("stdin pipe: %w", err)
+		}
+		s.stdin = w
+	}
+	if err := s.s.Start(cmd); err != nil {
+		return fmt.Errorf("start command: %w", err)
+	}
+	s.started = true
+	go s.waitExit()
+	return nil
+}
+
+// waitExit waits for the host to report the end of the command. It ends
+// when the channel closes, at the latest when the connection does.
+func (s *session) waitExit() {
+	s.waitErr = s.s.Wait()
+	close(s.exited)
+}
+
+// Wait returns how the command ended. A Close or Interrupt makes it return
+// at once, even if the host does not answer.
+func (s *session) Wait() error {
+	if !s.started {
+		return errors.New("wait: command not started")
+	}
+	select {
+	case <-s.exited:
+		return s.exitError(s.waitErr)
+	case <-s.closed:
+	}
+	select {
+	case <-s.exited:
+		return s.exitError(s.waitErr)
+	default:
+	}
+	if s.conn.isLost() {
+		return s.conn.Err()
+	}
+	return errClosed
+}
+
+// exitError maps the result of ssh.Session.Wait to transport errors.
+func (s *session) exitError(err error) error {
+	var exit *ssh.ExitError
+	var missing *ssh.ExitMissingError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &exit) && exit.Signal() != "":
+		return &transport.ExitError{Code: -1, Signal: strings.TrimPrefix(exit.Signal(), "SIG")}
+	case errors.As(err, &exit):
+		return &transport.ExitError{Code: exit.ExitStatus()}
+	case s.conn.isLost():
+		return fmt.Errorf("wait for command: %w", s.conn.Err())
+	case errors.As(err, &missing):
+		if s.isClosed() {
+			return errClosed
+		}
+		return s.missingExit(err)
+	default:
+		return fmt.Errorf("wait for command: %w", err)
+	}
+}
+
+// lostGrace is how long Wait gives a connection that is going down to be
+// declared lost, when a channel closed without an exit status.
+const lostGrace = 200 * time.Millisecond
+
+// missingExit handles a channel that closed without an exit status: when
+// the transport broke, the channels close just before the connection is
+// declared lost, so it waits briefly for that.
+func (s *session) missingExit(err error) error {
+	t := time.NewTimer(lostGrace)
+	defer t.Stop()
+	select {
+	case <-s.conn.lost:
+		if lerr := s.conn.Err(); lerr != nil {
+			return fmt.Errorf("wait for command: %w", lerr)
+		}
+	case <-t.C:
+	}
+	return fmt.Errorf("wait for command: %w", err)
+}
+
+func (s *session) isClosed() bool {
+	select {
+	case <-s.closed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Interrupt types ^C into the PTY, or sends SIGINT without one, then
+// closes the session.
+func (s *session) Interrupt() error {
+	var err error
+	if s.pty && s.stdin != nil {
+		_, err = s.stdin.Write([]byte{0x03})
+	} else {
+		err = s.s.Signal(ssh.SIGINT)
+	}
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("interrupt command: %w", err)
+	}
+	return nil
+}
+
+// Close closes the session channel; a blocked Wait returns.
+func (s *session) Close() error {
+	s.closeOnce.Do(func() { close(s.closed) })
+	err := s.s.Close()
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("close session: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,183 @@
+// Package sshx is drover's SSH transport, built on golang.org/x/crypto/ssh.
+// It implements transport.Dialer: authentication by ssh-agent, identity
+// files and an optional password asked once; host key checks against
+// known_hosts files (hashed entries included) with OpenSSH's accept-new
+// behaviour; ProxyJump chains; keepalives that declare a frozen host lost;
+// sessions with PTYs and remote port forwarding.
+//
+// It does not read ~/.ssh/config, expand inventories or prompt on a terminal:
+// the caller resolves every Endpoint and supplies the password function.
+package sshx
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/drover-sh/drover/internal/transport"
+)
+
+// Options configures a Dialer. The zero value is usable: no agent, no
+// password, unknown host keys refused, OpenSSH-like timeouts.
+type Options struct {
+	// AcceptNew writes unknown host keys to the endpoint's first known_hosts
+	// file (OpenSSH's accept-new). A changed key is never accepted.
+	AcceptNew bool
+
+	// Password returns the SSH password. It is called at most once per
+	// Dialer, when a host first asks for a password; concurrent dials wait
+	// for that call and every host reuses its answer. nil disables password
+	// authentication.
+	Password func(ctx context.Context) (string, error)
+
+	// AgentSocket is the ssh-agent socket (SSH_AUTH_SOCK); "" means no agent.
+	AgentSocket string
+
+	// ConnectTimeout bounds the TCP connect, and separately the handshake
+	// with authentication, of every hop. Time spent waiting for Password
+	// does not count. Default 10s.
+	ConnectTimeout time.Duration
+
+	// KeepaliveInterval is how often keepalive@openssh.com is sent.
+	// Default 5s.
+	KeepaliveInterval time.Duration
+
+	// KeepaliveCountMax is how many keepalive intervals may pass without an
+	// answer before the connection is declared lost. Default 3.
+	KeepaliveCountMax int
+}
+
+func (o Options) withDefaults() Options {
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = 10 * time.Second
+	}
+	if o.KeepaliveInterval <= 0 {
+		o.KeepaliveInterval = 5 * time.Second
+	}
+	if o.KeepaliveCountMax <= 0 {
+		o.KeepaliveCountMax = 3
+	}
+	return o
+}
+
+// Dialer connects to hosts over SSH. It is safe for concurrent use.
+type Dialer struct {
+	opts       Options
+	password   *passwordOnce
+	identities *identityCache
+	knownMu    sync.Mutex // serialises appends to known_hosts files
+}
+
+var _ transport.Dialer = (*Dialer)(nil)
+
+// New returns a Dialer configured by opts.
+func New(opts Options) *Dialer {
+	d := &Dialer{
+		opts:       opts.withDefaults(),
+		identities: newIdentityCache(),
+	}
+	if opts.Password != nil {
+		d.password = newPasswordOnce(opts.Password)
+	}
+	return d
+}
+
+// Dial connects to ep, through its jump hosts if it has any, and
+// authenticates on every hop.
+func (d *Dialer) Dial(ctx context.Context, ep transport.Endpoint) (transport.Conn, error) {
+	var hops []*ssh.Client
+	closeHops := func() {
+		for i := len(hops) - 1; i >= 0; i-- {
+			hops[i].Close()
+		}
+	}
+	var prev *ssh.Client
+	for _, hop := range append(append([]transport.Endpoint(nil), ep.Jump...), ep) {
+		hop.Jump = nil
+		client, err := d.dialHop(ctx, prev, hop)
+		if err != nil {
+			closeHops()
+			if hop.Name != ep.Name || hop.Addr() != ep.Addr() {
+				return nil, fmt.Errorf("dial %s: jump host %s: %w", endpointName(ep), endpointName(hop), err)
+			}
+			return nil, fmt.Errorf("dial %s: %w", endpointName(ep), err)
+		}
+		hops = append(hops, client)
+		prev = client
+	}
+	return newConn(hops, d.opts), nil
+}
+
+// dialHop opens a TCP connection to ep, directly or through prev's
+// direct-tcpip channel, and runs the SSH handshake on it.
+func (d *Dialer) dialHop(ctx context.Context, prev *ssh.Client, ep transport.Endpoint) (*ssh.Client, error) {
+	cfg, check, cleanup, err := d.clientConfig(ctx, ep)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	nc, err := d.connect(ctx, prev, ep.Addr())
+	if err != nil {
+		return nil, err
+	}
+	client, err := d.handshake(ctx, nc, ep.Addr(), cfg)
+	if hkErr := check.problem(); hkErr != nil {
+		if client != nil {
+			client.Close()
+		}
+		return nil, hkErr
+	}
+	return client, err
+}
+
+// connect opens the byte stream to addr, bounded by ConnectTimeout.
+func (d *Dialer) connect(ctx context.Context, prev *ssh.Client, addr string) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.opts.ConnectTimeout)
+	defer cancel()
+	var (
+		nc  net.Conn
+		err error
+	)
+	if prev == nil {
+		var nd net.Dialer
+		nc, err = nd.DialContext(ctx, "tcp", addr)
+	} else {
+		nc, err = prev.DialContext(ctx, "tcp", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", addr, err)
+	}
+	return nc, nil
+}
+
+func endpointName(ep transport.Endpoint) string {
+	if ep.Name != "" {
+		return ep.Name
+	}
+	return ep.Addr()
+}
+
+// clientConfig builds the SSH client configuration for one hop. cleanup
+// releases the agent connection after the handshake.
+func (d *Dialer) clientConfig(ctx context.Context, ep transport.Endpoint) (*ssh.ClientConfig, *hostKeyCheck, func(), error) {
+	check, err := d.newHostKeyCheck(ep.KnownHosts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	auth, cleanup, err := d.authMethods(ctx, ep.Identities)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cfg := &ssh.ClientConfig{
+		User:              ep.User,
+		Auth:              auth,
+		HostKeyCallback:   check.callback,
+		HostKeyAlgorithms: check.algorithms(ep.Addr()),
+		Timeout:           d.opts.ConnectTimeout,
+	}
+	return cfg, check, cleanup, nil
+}
