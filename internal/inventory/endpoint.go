@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/drover-sh/drover/internal/transport"
 )
 
 // Where a setting came from, as recorded in Host.Origin.
@@ -32,11 +34,8 @@ const (
 // OpenSSH does; only those that exist are used.
 var defaultIdentities = []string{"~/.ssh/id_ed25519", "~/.ssh/id_rsa", "~/.ssh/id_ecdsa"}
 
-// maxJumps bounds a ProxyJump chain, which also stops ssh_config loops.
-const maxJumps = 8
-
-// Flags are the command-line overrides of SSH settings (-u, -p in the
-// target, --identity, --known-hosts). A zero field is unset.
+// Flags are the command-line overrides of SSH settings (-u, --identity,
+// --known-hosts, and a port if the CLI offers one). A zero field is unset.
 type Flags struct {
 	User       string
 	Port       int
@@ -75,7 +74,23 @@ func portString(p int) string {
 	return strconv.Itoa(p)
 }
 
-// resolver merges the layers of settings for one host: flags, target,
+// source holds the layers one endpoint's settings come from, above
+// ssh_config and the built-in defaults. A target host has them all; a jump
+// host has no flags and no inventory defaults.
+type source struct {
+	flags    Flags
+	target   Target
+	entry    HostEntry
+	defaults Settings
+}
+
+// files is a list of key or known_hosts files and where it came from.
+type files struct {
+	paths  []string
+	origin string
+}
+
+// resolver merges the layers of settings for hosts: flags, target,
 // inventory host, inventory defaults, ssh_config, built-in defaults.
 type resolver struct {
 	flags    Flags
@@ -87,85 +102,84 @@ type resolver struct {
 
 // host resolves one target into a Host.
 func (r *resolver) host(t Target) (Host, error) {
-	entry := r.entries[t.Host]
-	h := Host{Name: t.Host, Vars: cloneVars(entry.Vars), Origin: map[string]string{}}
-	ep := &h.Endpoint
-	ep.Name = t.Host
-	ssh := r.local.SSHConfig
-
-	host := pick(choice{entry.HostName, OriginHost}, sshChoice(ssh, t.Host, "HostName"), choice{t.Host, OriginDefault})
-	ep.Host = expandTokens(host.val, map[byte]string{'h': t.Host})
-	h.Origin[SettingHost] = host.origin
-
-	user := pick(choice{r.flags.User, OriginFlag}, choice{t.User, OriginTarget}, choice{entry.User, OriginHost},
-		choice{r.defaults.User, OriginDefaults}, sshChoice(ssh, t.Host, "User"), choice{r.local.User, OriginDefault})
-	ep.User = user.val
-	h.Origin[SettingUser] = user.origin
-
-	port, err := r.port(t, entry)
-	if err != nil {
-		return Host{}, err
-	}
-	ep.Port, h.Origin[SettingPort] = port.port, port.origin
-
-	tokens := map[byte]string{'h': ep.Host, 'n': t.Host, 'r': ep.User, 'u': r.local.User, 'd': r.local.Home, 'p': strconv.Itoa(ep.Port)}
-	ep.Identities, h.Origin[SettingIdentity] = r.identities(t.Host, entry, tokens)
-	ep.KnownHosts, h.Origin[SettingKnownHosts] = r.knownHosts(t.Host, entry, tokens)
-
-	ep.Jump, h.Origin[SettingJump], err = r.jumps(t.Host, entry, *ep)
+	s := source{flags: r.flags, target: t, entry: r.entries[t.Host], defaults: r.defaults}
+	ep, origin, err := r.endpoint(s, r.defaultIdentities(), files{[]string{r.path("~/.ssh/known_hosts")}, OriginDefault})
 	if err != nil {
 		return Host{}, fmt.Errorf("host %s: %w", t.Host, err)
 	}
-	return h, nil
+	ep.Jump, origin[SettingJump], err = r.jumps(s, ep)
+	if err != nil {
+		return Host{}, fmt.Errorf("host %s: %w", t.Host, err)
+	}
+	return Host{Name: t.Host, Endpoint: ep, Vars: cloneVars(s.entry.Vars), Origin: origin}, nil
 }
 
-type portChoice struct {
-	port   int
-	origin string
+// endpoint resolves everything of one endpoint but its jump chain. The
+// fallbacks apply when no layer names a key or known_hosts file.
+func (r *resolver) endpoint(s source, idFallback, khFallback files) (transport.Endpoint, map[string]string, error) {
+	alias, ssh := s.target.Host, r.local.SSHConfig
+	host := pick(choice{s.entry.HostName, OriginHost}, sshChoice(ssh, alias, "HostName"), choice{alias, OriginDefault})
+	user := pick(choice{s.flags.User, OriginFlag}, choice{s.target.User, OriginTarget}, choice{s.entry.User, OriginHost},
+		choice{s.defaults.User, OriginDefaults}, sshChoice(ssh, alias, "User"), choice{r.local.User, OriginDefault})
+	port := pick(choice{portString(s.flags.Port), OriginFlag}, choice{portString(s.target.Port), OriginTarget},
+		choice{portString(s.entry.Port), OriginHost}, choice{portString(s.defaults.Port), OriginDefaults},
+		sshChoice(ssh, alias, "Port"), choice{"22", OriginDefault})
+	if err := checkPort(port.val); err != nil {
+		return transport.Endpoint{}, nil, fmt.Errorf("port from %s: %w", port.origin, err)
+	}
+	ep := transport.Endpoint{Name: alias, Host: expandTokens(host.val, map[byte]string{'h': alias}), User: user.val}
+	ep.Port, _ = strconv.Atoi(port.val)
+
+	tokens := map[byte]string{'h': ep.Host, 'n': alias, 'r': ep.User, 'u': r.local.User, 'd': r.local.Home, 'p': port.val}
+	ids := r.files(alias, "IdentityFile", tokens, idFallback,
+		choice{s.flags.Identity, OriginFlag}, choice{s.entry.Identity, OriginHost}, choice{s.defaults.Identity, OriginDefaults})
+	kh := r.files(alias, "UserKnownHostsFile", tokens, khFallback,
+		choice{s.flags.KnownHosts, OriginFlag}, choice{s.entry.KnownHosts, OriginHost}, choice{s.defaults.KnownHosts, OriginDefaults})
+	ep.Identities, ep.KnownHosts = ids.paths, kh.paths
+	return ep, map[string]string{
+		SettingHost: host.origin, SettingUser: user.origin, SettingPort: port.origin,
+		SettingIdentity: ids.origin, SettingKnownHosts: kh.origin,
+	}, nil
 }
 
-func (r *resolver) port(t Target, entry HostEntry) (portChoice, error) {
-	c := pick(choice{portString(r.flags.Port), OriginFlag}, choice{portString(t.Port), OriginTarget},
-		choice{portString(entry.Port), OriginHost}, choice{portString(r.defaults.Port), OriginDefaults},
-		sshChoice(r.local.SSHConfig, t.Host, "Port"), choice{"22", OriginDefault})
-	if err := checkPort(c.val); err != nil {
-		return portChoice{}, fmt.Errorf("host %s: port from %s: %w", t.Host, c.origin, err)
+// files picks key or known_hosts files: one named by a flag or the
+// inventory, else ssh_config's (every IdentityFile; the UserKnownHostsFile
+// list), else the fallback.
+func (r *resolver) files(alias, key string, tokens map[byte]string, fallback files, layers ...choice) files {
+	if c := pick(layers...); c.val != "" {
+		return files{[]string{r.settingPath(c)}, c.origin}
 	}
-	n, _ := strconv.Atoi(c.val)
-	return portChoice{n, c.origin}, nil
+	vals, origin := r.local.SSHConfig.values(alias, key)
+	if key == "UserKnownHostsFile" && len(vals) > 0 {
+		vals = strings.Fields(vals[0])
+	}
+	if len(vals) == 0 {
+		return fallback
+	}
+	paths := make([]string, len(vals))
+	for i, v := range vals {
+		paths[i] = r.path(expandTokens(v, tokens))
+	}
+	return files{paths, origin}
 }
 
-// identities picks the key files: one from flags or the inventory, else
-// every IdentityFile of ssh_config, else the default files that exist.
-func (r *resolver) identities(alias string, entry HostEntry, tokens map[byte]string) ([]string, string) {
-	c := pick(choice{r.flags.Identity, OriginFlag}, choice{entry.Identity, OriginHost}, choice{r.defaults.Identity, OriginDefaults})
-	if c.val != "" {
-		return []string{r.settingPath(c)}, c.origin
-	}
-	if vals, origin := r.local.SSHConfig.values(alias, "IdentityFile"); len(vals) > 0 {
-		return r.paths(vals, tokens), origin
-	}
+// defaultIdentities returns the default key files that exist.
+func (r *resolver) defaultIdentities() files {
 	var found []string
 	for _, p := range defaultIdentities {
 		if p = r.path(p); r.local.Home != "" && fileExists(p) {
 			found = append(found, p)
 		}
 	}
-	return found, OriginDefault
+	return files{found, OriginDefault}
 }
 
-// knownHosts picks the known_hosts files: one from flags or the inventory,
-// else ssh_config's UserKnownHostsFile list, else ~/.ssh/known_hosts.
-func (r *resolver) knownHosts(alias string, entry HostEntry, tokens map[byte]string) ([]string, string) {
-	c := pick(choice{r.flags.KnownHosts, OriginFlag}, choice{entry.KnownHosts, OriginHost},
-		choice{r.defaults.KnownHosts, OriginDefaults}, sshChoice(r.local.SSHConfig, alias, "UserKnownHostsFile"))
-	switch c.origin {
-	case "":
-		return []string{r.path("~/.ssh/known_hosts")}, OriginDefault
-	case OriginFlag, OriginHost, OriginDefaults:
-		return []string{r.settingPath(c)}, c.origin
+// path expands a leading "~/" to the local home.
+func (r *resolver) path(p string) string {
+	if rest, ok := strings.CutPrefix(p, "~/"); ok && r.local.Home != "" {
+		return filepath.Join(r.local.Home, rest)
 	}
-	return r.paths(strings.Fields(c.val), tokens), c.origin
+	return p
 }
 
 // settingPath expands "~/" in a path from a flag or the inventory; a
@@ -177,22 +191,6 @@ func (r *resolver) settingPath(c choice) string {
 		p = filepath.Join(r.invDir, p)
 	}
 	return p
-}
-
-// path expands a leading "~/" to the local home.
-func (r *resolver) path(p string) string {
-	if rest, ok := strings.CutPrefix(p, "~/"); ok && r.local.Home != "" {
-		return filepath.Join(r.local.Home, rest)
-	}
-	return p
-}
-
-func (r *resolver) paths(ps []string, tokens map[byte]string) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = r.path(expandTokens(p, tokens))
-	}
-	return out
 }
 
 func sshChoice(c *SSHConfig, alias, key string) choice {

@@ -1,21 +1,22 @@
 package inventory
 
 import (
-	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/drover-sh/drover/internal/transport"
 )
 
+// maxJumps bounds a ProxyJump chain, which also stops ssh_config loops.
+const maxJumps = 8
+
 var errJumpLoop = fmt.Errorf("jump chain longer than %d hops or a loop in ssh_config ProxyJump", maxJumps)
 
-// jumps resolves a host's ProxyJump chain (inventory host, inventory
-// defaults, then ssh_config), first hop first. "none" means no jump.
-func (r *resolver) jumps(alias string, entry HostEntry, target transport.Endpoint) ([]transport.Endpoint, string, error) {
-	c := pick(choice{entry.Jump, OriginHost}, choice{r.defaults.Jump, OriginDefaults},
-		sshChoice(r.local.SSHConfig, alias, "ProxyJump"))
+// jumps resolves the ProxyJump chain of the endpoint s describes (inventory
+// host, inventory defaults, then ssh_config), first hop first, and says
+// where it came from. "none" means no jump.
+func (r *resolver) jumps(s source, target transport.Endpoint) ([]transport.Endpoint, string, error) {
+	c := r.jumpSpec(s)
 	if c.val == "" {
 		return nil, OriginDefault, nil
 	}
@@ -27,6 +28,11 @@ func (r *resolver) jumps(alias string, entry HostEntry, target transport.Endpoin
 		return nil, "", fmt.Errorf("jump %q from %s: %w", c.val, c.origin, err)
 	}
 	return chain, c.origin, nil
+}
+
+func (r *resolver) jumpSpec(s source) choice {
+	return pick(choice{s.entry.Jump, OriginHost}, choice{s.defaults.Jump, OriginDefaults},
+		sshChoice(r.local.SSHConfig, s.target.Host, "ProxyJump"))
 }
 
 // chain resolves a comma list of jump hosts.
@@ -56,49 +62,18 @@ func (r *resolver) hop(spec string, target transport.Endpoint, depth int) ([]tra
 	if err != nil {
 		return nil, err
 	}
-	ssh, entry := r.local.SSHConfig, r.entries[t.Host]
-	ep := transport.Endpoint{Name: t.Host}
-	host := pick(choice{entry.HostName, OriginHost}, sshChoice(ssh, t.Host, "HostName"), choice{t.Host, OriginDefault})
-	ep.Host = expandTokens(host.val, map[byte]string{'h': t.Host})
-	ep.User = pick(choice{t.User, OriginTarget}, choice{entry.User, OriginHost},
-		sshChoice(ssh, t.Host, "User"), choice{r.local.User, OriginDefault}).val
-	port := pick(choice{portString(t.Port), OriginTarget}, choice{portString(entry.Port), OriginHost},
-		sshChoice(ssh, t.Host, "Port"), choice{"22", OriginDefault})
-	if err := checkPort(port.val); err != nil {
-		return nil, fmt.Errorf("jump host %s: port from %s: %w", t.Host, port.origin, err)
+	s := source{target: t, entry: r.entries[t.Host]}
+	ep, _, err := r.endpoint(s, files{paths: target.Identities}, files{paths: target.KnownHosts})
+	if err != nil {
+		return nil, fmt.Errorf("jump host %s: %w", t.Host, err)
 	}
-	ep.Port, _ = strconv.Atoi(port.val)
-	tokens := map[byte]string{'h': ep.Host, 'n': t.Host, 'r': ep.User, 'u': r.local.User, 'd': r.local.Home, 'p': port.val}
-	ep.Identities = r.hopFiles(entry.Identity, ssh, t.Host, "IdentityFile", tokens, target.Identities)
-	ep.KnownHosts = r.hopFiles(entry.KnownHosts, ssh, t.Host, "UserKnownHostsFile", tokens, target.KnownHosts)
-
-	own := pick(choice{entry.Jump, OriginHost}, sshChoice(ssh, t.Host, "ProxyJump"))
+	own := r.jumpSpec(s)
 	if own.val == "" || strings.EqualFold(own.val, "none") {
 		return []transport.Endpoint{ep}, nil
 	}
 	pre, err := r.chain(own.val, target, depth+1)
 	if err != nil {
-		if errors.Is(err, errJumpLoop) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("jump host %s: %w", t.Host, err)
+		return nil, err
 	}
 	return append(pre, ep), nil
-}
-
-// hopFiles picks a jump host's key or known_hosts files: its inventory
-// entry, else ssh_config (IdentityFile may repeat; UserKnownHostsFile is a
-// list), else the target's.
-func (r *resolver) hopFiles(invVal string, ssh *SSHConfig, alias, key string, tokens map[byte]string, fallback []string) []string {
-	if invVal != "" {
-		return []string{r.settingPath(choice{invVal, OriginHost})}
-	}
-	vals, _ := ssh.values(alias, key)
-	if key == "UserKnownHostsFile" && len(vals) > 0 {
-		vals = strings.Fields(vals[0])
-	}
-	if len(vals) > 0 {
-		return r.paths(vals, tokens)
-	}
-	return fallback
 }
