@@ -1,0 +1,71 @@
+package expect
+
+import "strings"
+
+// maxLine is the longest line handed to Output in one piece; longer runs of
+// output without a newline are handed over in parts of this size.
+const maxLine = 64 << 10
+
+// lineLog cuts output into lines for Options.Output and remembers the last
+// line the host printed.
+type lineLog struct {
+	output   func(string)
+	partial  []byte
+	lastFull string // last non-empty complete line
+}
+
+// write takes a chunk of output and hands over every line it completes.
+func (l *lineLog) write(chunk []byte) {
+	for len(chunk) > 0 {
+		i := indexNewline(chunk)
+		if i < 0 {
+			l.partial = append(l.partial, chunk...)
+			if len(l.partial) >= maxLine {
+				l.emit()
+			}
+			return
+		}
+		l.partial = append(l.partial, chunk[:i]...)
+		l.emit()
+		chunk = chunk[i+1:]
+	}
+}
+
+func indexNewline(b []byte) int {
+	for i, c := range b {
+		if c == '\n' {
+			return i
+		}
+	}
+	return -1
+}
+
+// emit hands over the partial line as a line.
+func (l *lineLog) emit() {
+	line := trimCR(string(l.partial))
+	l.partial = l.partial[:0]
+	if line != "" {
+		l.lastFull = line
+	}
+	if l.output != nil {
+		l.output(line)
+	}
+}
+
+// flush hands over the last partial line, if any.
+func (l *lineLog) flush() {
+	if len(l.partial) > 0 {
+		l.emit()
+	}
+}
+
+// last returns the last non-empty line, complete or not: at a prompt, the
+// prompt itself.
+func (l *lineLog) last() string {
+	if p := trimCR(string(l.partial)); p != "" {
+		return p
+	}
+	return l.lastFull
+}
+
+func trimCR(s string) string { return strings.TrimRight(s, "\r") }
