@@ -116,3 +116,14 @@ func TestSuggest(t *testing.T) {
 		})
 	}
 }
+
+// FuzzScanPositions checks that the position scan ends on any input,
+// including input the TOML decoder would refuse.
+func FuzzScanPositions(f *testing.F) {
+	for _, s := range []string{paramsRunbook, hostRunbook, "a = [1, {b = 2}, '''x'''\n", `x = "\"`, "[[a.b]]\n[a\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		scanPositions(src)
+	})
+}

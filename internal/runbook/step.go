@@ -54,6 +54,9 @@ func (d *runbookDecoder) step(t *table, global []expectRule) step {
 		s.base.Pause = d.duration(t, "pause", 0)
 	case ok:
 		s.arg = d.text(t, string(kind), d.refs)
+		if s.arg.set && strings.TrimSpace(s.arg.src) == "" {
+			d.keyErrorf(t, string(kind), "empty")
+		}
 	}
 	s.base.Name, _ = d.str(t, "name")
 	if s.base.Name == "" && ok {
