@@ -1,0 +1,228 @@
+// Package engine runs a resolved plan.Plan on hosts that are already
+// connected (DESIGN §5): stages as barriers, batches with a sliding window of
+// hosts in flight, max_fail, gates, confirm steps, retries, undo on abort,
+// interrupts and resume. It reports everything it does as events on a Sink.
+//
+// It does not parse runbooks, resolve inventories, draw anything, read the
+// terminal, choose exit codes or speak SSH: plans come from package runbook,
+// connections from a transport.Dialer (see Preflight), questions are put to
+// an injected Gate, and the caller renders the events and the Summary. The
+// caller also emits run.start before Run and run.end after it, because only
+// it knows who runs the run and which exit code the run ends with.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/drover-sh/drover/internal/event"
+	"github.com/drover-sh/drover/internal/plan"
+	"github.com/drover-sh/drover/internal/transport"
+)
+
+// Secrets gives secret values by name. Get may prompt on a terminal the
+// first time a secret is needed; it is called only when a host asks for the
+// secret. Implementations are safe for concurrent use.
+type Secrets interface {
+	Get(ctx context.Context, name string) (string, error)
+}
+
+// LocalFunc runs cmd on the control machine with env added to the
+// environment, writing its combined output to out. A non-zero exit is
+// reported as an error with an ExitCode() int method (as *exec.ExitError) or
+// as *transport.ExitError. Cancelling ctx stops the command.
+type LocalFunc func(ctx context.Context, cmd string, env []string, out io.Writer) error
+
+// Releases switches a host's current release (switchrel steps). The CLI
+// implements it with package release; Switch resolves "previous" itself and
+// returns a short note for the step's output, e.g. "r1 -> r2".
+// Implementations are safe for concurrent use.
+type Releases interface {
+	Switch(ctx context.Context, host string, conn transport.Conn, id string) (note string, err error)
+}
+
+// Options tune a run. The zero value is usable except that Gate must be set
+// when the plan asks questions (see NeedsGate).
+type Options struct {
+	Sink    event.Sink // nil drops events
+	Gate    Gate       // asked at gates, confirm steps, undo and retry
+	Secrets Secrets    // for expect replies and sudo; nil fails steps that need one
+	RunID   string     // set on every event
+
+	// Done is for resume: host -> names of the stages it completed in an
+	// earlier run. Those stages are skipped on that host and count as ok.
+	Done map[string][]string
+
+	// OfferRetry: a person is watching, so after a failed step (retries
+	// used up) the gate is asked whether to retry it.
+	OfferRetry bool
+
+	// Redact is applied to every output line, error and question text
+	// before it leaves the engine. nil leaves text as it is.
+	Redact func(string) string
+
+	Local    LocalFunc // runs local steps; nil runs them with sh -c
+	Releases Releases  // switchrel steps; nil fails them with "not supported yet"
+
+	// Now is the clock for event times; nil means time.Now.
+	Now func() time.Time
+}
+
+// HostResult is how one host ended the run.
+type HostResult struct {
+	Host     string
+	Stage    string       // the last stage the host was in
+	Result   event.Result // ok, failed, skipped, aborted, interrupted
+	Duration time.Duration
+	Note     string // the error, e.g. `exit 1 in "restart"`, or why it was skipped
+}
+
+// Summary is the outcome of a run.
+type Summary struct {
+	Hosts       []HostResult // in plan order
+	Aborted     bool         // max_fail was exceeded or the operator quit
+	Interrupted bool         // ctx was cancelled
+	Quit        bool         // the operator answered q at a gate
+}
+
+// Failed reports whether a host failed. With Quit, Interrupted and Aborted
+// it is what the CLI needs to choose the exit code.
+func (s *Summary) Failed() bool {
+	for _, h := range s.Hosts {
+		if h.Result == event.Failed || h.Result == event.Unreachable {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrNoGate is returned by Run for a plan that asks questions when
+// Options.Gate is nil.
+var ErrNoGate = errors.New("the runbook has gates but nothing can answer them")
+
+// Run runs p on conns (one per host of p; a host without a connection fails
+// with "not connected"). Host failures are data in the Summary; the error is
+// only for run-wide problems such as a Sink that cannot write. Cancelling
+// ctx interrupts the run: no new work starts, running commands are
+// interrupted, no undo runs, and Summary.Interrupted is set.
+func Run(ctx context.Context, p *plan.Plan, conns map[string]transport.Conn, opts Options) (*Summary, error) {
+	if opts.Gate == nil && NeedsGate(p) {
+		return nil, ErrNoGate
+	}
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r := newRunner(p, conns, opts, cancel)
+	r.runStages(runCtx)
+	if err := r.em.failure(); err != nil {
+		return r.summary(ctx), fmt.Errorf("run %s: %w", p.Name, err)
+	}
+	return r.summary(ctx), nil
+}
+
+// NeedsGate reports whether running p may ask a question: a stage gate, a
+// confirm step or undo on abort.
+func NeedsGate(p *plan.Plan) bool {
+	for _, st := range p.Stages {
+		if st.UndoOnAbort || (st.Gate != "" && st.Gate != plan.GateNone) {
+			return true
+		}
+		for _, steps := range st.Steps {
+			for _, s := range steps {
+				if s.Kind == plan.KindConfirm {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// runner is the state of one Run.
+type runner struct {
+	plan  *plan.Plan
+	conns map[string]transport.Conn
+	opts  Options
+	em    *emitter
+	gates *gateKeeper
+	now   func() time.Time
+
+	mu      sync.Mutex
+	hosts   map[string]*hostState
+	aborted bool
+	quit    bool
+	stages  []*stageRun // stages that began, in order, for undo
+}
+
+func newRunner(p *plan.Plan, conns map[string]transport.Conn, opts Options, cancel context.CancelCauseFunc) *runner {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	em := newEmitter(opts.Sink, opts.RunID, opts.Redact, now, cancel)
+	r := &runner{plan: p, conns: conns, opts: opts, em: em, now: now, hosts: map[string]*hostState{}}
+	r.gates = newGateKeeper(opts.Gate, em)
+	for _, h := range p.Hosts {
+		r.hosts[h.Name] = &hostState{name: h.Name, host: h, conn: conns[h.Name], result: event.OK}
+	}
+	return r
+}
+
+// runStages runs every stage in order, then the undo of an aborted run.
+func (r *runner) runStages(ctx context.Context) {
+	for i := range r.plan.Stages {
+		if r.stopped(ctx) {
+			break
+		}
+		s := newStageRun(r, i)
+		r.mu.Lock()
+		r.stages = append(r.stages, s)
+		r.mu.Unlock()
+		s.run(ctx)
+	}
+	if r.isAborted() && ctx.Err() == nil {
+		r.undo(ctx)
+	}
+	r.markUnfinished(ctx.Err() != nil)
+}
+
+// abort stops the starting of new hosts for the rest of the run.
+func (r *runner) abort(quit bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.aborted = true
+	r.quit = r.quit || quit
+}
+
+func (r *runner) isAborted() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.aborted
+}
+
+func (r *runner) hasQuit() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.quit
+}
+
+// stopped reports whether no new work may start.
+func (r *runner) stopped(ctx context.Context) bool {
+	return ctx.Err() != nil || r.isAborted()
+}
+
+// summary builds the Summary; ctx is the caller's, to tell an interrupt
+// from a run-wide failure.
+func (r *runner) summary(ctx context.Context) *Summary {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := &Summary{Aborted: r.aborted, Quit: r.quit, Interrupted: ctx.Err() != nil}
+	for _, h := range r.plan.Hosts {
+		st := r.hosts[h.Name]
+		s.Hosts = append(s.Hosts, HostResult{Host: h.Name, Stage: st.stage, Result: st.result, Duration: st.dur, Note: st.note})
+	}
+	return s
+}

@@ -1,0 +1,126 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/drover-sh/drover/internal/plan"
+)
+
+// onceResult is the shared result of a local step with once = true: the
+// first host to reach the step runs it, the others wait for its outcome.
+type onceResult struct {
+	once sync.Once
+	o    outcome
+}
+
+// local runs a local step on the control machine: once per host, or once
+// per stage with Once. The command sees DROVER_RUN_ID, DROVER_STAGE,
+// DROVER_HOSTS (the stage's hosts, space-separated) and, per host,
+// DROVER_HOST, DROVER_ADDR and DROVER_USER.
+func (hr *hostRun) local(ctx context.Context, st plan.Step) outcome {
+	if !st.Once {
+		return hr.runLocal(ctx, st, hr.localEnv(true))
+	}
+	or := hr.s.onceFor(hr.idx, hr.undo)
+	or.once.Do(func() { or.o = hr.runLocal(ctx, st, hr.localEnv(false)) })
+	return or.o
+}
+
+// onceFor returns the shared result of the stage's step idx (an undo step
+// when undo).
+func (s *stageRun) onceFor(idx int, undo bool) *onceResult {
+	if undo {
+		idx = -idx
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.once[idx] == nil {
+		s.once[idx] = &onceResult{}
+	}
+	return s.once[idx]
+}
+
+func (hr *hostRun) localEnv(perHost bool) []string {
+	env := []string{
+		"DROVER_RUN_ID=" + hr.s.r.opts.RunID,
+		"DROVER_STAGE=" + hr.s.st.Name,
+		"DROVER_HOSTS=" + strings.Join(hr.s.hosts, " "),
+	}
+	if perHost {
+		ep := hr.h.host.Endpoint
+		env = append(env, "DROVER_HOST="+hr.h.name, "DROVER_ADDR="+ep.Host, "DROVER_USER="+ep.User)
+	}
+	return env
+}
+
+// runLocal runs the command with the step's timeout, its output emitted as
+// the step's output.
+func (hr *hostRun) runLocal(ctx context.Context, st plan.Step, env []string) outcome {
+	if st.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, st.Timeout)
+		defer cancel()
+	}
+	run := hr.s.r.opts.Local
+	if run == nil {
+		run = ShellLocal
+	}
+	w := &lineWriter{emit: func(l string) { hr.output(commandOpts{step: st.Name}, l) }}
+	err := run(ctx, st.Arg, env, w)
+	w.flush()
+	if ctx.Err() != nil && err != nil {
+		return failed(context.Cause(ctx))
+	}
+	return commandOutcome(err, st.OkExit)
+}
+
+// ShellLocal is the default LocalFunc: sh -c cmd, interrupted with SIGINT
+// when ctx is cancelled (killed 5 s later).
+func ShellLocal(ctx context.Context, cmd string, env []string, out io.Writer) error {
+	c := exec.CommandContext(ctx, "sh", "-c", cmd)
+	c.Env = append(os.Environ(), env...)
+	c.Stdout, c.Stderr = out, out
+	c.Cancel = func() error { return c.Process.Signal(syscall.SIGINT) }
+	c.WaitDelay = 5 * time.Second
+	return c.Run()
+}
+
+// lineWriter splits written bytes into lines. It is safe for concurrent
+// use, since a command's stdout and stderr may share it.
+type lineWriter struct {
+	mu   sync.Mutex
+	buf  []byte
+	emit func(string)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.emit(strings.TrimRight(string(w.buf[:i]), "\r"))
+		w.buf = w.buf[i+1:]
+	}
+}
+
+// flush emits a last line without a newline.
+func (w *lineWriter) flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.buf) > 0 {
+		w.emit(string(w.buf))
+		w.buf = nil
+	}
+}

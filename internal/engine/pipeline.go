@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/drover-sh/drover/internal/event"
+	"github.com/drover-sh/drover/internal/plan"
+	"github.com/drover-sh/drover/internal/transport"
+)
+
+// hostRun is one host running one stage's pipeline.
+type hostRun struct {
+	s    *stageRun
+	h    *hostState
+	tail *tail // last output lines, for confirm and retry questions
+	undo bool  // running undo steps
+	idx  int   // 1-based index of the step running
+}
+
+// runHost runs host's pipeline of the stage, with the plan's tunnels open,
+// and records how it ended.
+func (s *stageRun) runHost(ctx context.Context, host string) {
+	start := s.r.now()
+	s.markStarted(host)
+	s.r.em.emit(event.Event{Kind: event.HostStart, Stage: s.st.Name, Host: host})
+	hr := &hostRun{s: s, h: s.r.state(host), tail: newTail(tailLines)}
+	res, note := hr.withTunnels(ctx, hr.pipeline)
+	dur := s.r.now().Sub(start)
+	if res == event.Failed {
+		s.fail()
+	}
+	s.r.record(host, s.st.Name, res, note, dur)
+	s.r.em.emit(event.Event{Kind: event.HostEnd, Stage: s.st.Name, Host: host, Result: res, Error: note, Duration: dur})
+}
+
+// pipeline runs the host's steps in order until one does not succeed.
+func (hr *hostRun) pipeline(ctx context.Context) (event.Result, string) {
+	steps := hr.s.st.StepsFor(hr.h.name)
+	if hr.undo {
+		steps = hr.s.st.UndoFor(hr.h.name)
+	}
+	for i, st := range steps {
+		if ctx.Err() != nil {
+			return event.Interrupted, "interrupted"
+		}
+		o := hr.step(ctx, i+1, st)
+		switch o.result {
+		case event.OK, event.Skipped:
+			if o.skipHost {
+				return event.Skipped, fmt.Sprintf("skipped at %q", st.Name)
+			}
+		case event.Failed:
+			return event.Failed, failNote(o, st)
+		default:
+			return o.result, o.note(st)
+		}
+	}
+	return event.OK, ""
+}
+
+// step runs one step with its retries; after the last failed attempt a
+// watching operator may ask to retry it.
+func (hr *hostRun) step(ctx context.Context, idx int, st plan.Step) outcome {
+	for attempt := 0; ; attempt++ {
+		o := hr.attempt(ctx, idx, st)
+		if o.result != event.Failed || ctx.Err() != nil || hr.s.r.isAborted() && hr.s.r.hasQuit() {
+			return o
+		}
+		if attempt < st.Retries {
+			if !wait(ctx, st.RetryDelay) {
+				return outcome{result: event.Interrupted, err: ctx.Err()}
+			}
+			continue
+		}
+		if !hr.offerRetry(ctx, st, o) {
+			return o
+		}
+		attempt = -1
+	}
+}
+
+// offerRetry asks a watching operator whether to retry a failed step.
+func (hr *hostRun) offerRetry(ctx context.Context, st plan.Step, o outcome) bool {
+	if !hr.s.r.opts.OfferRetry || hr.undo {
+		return false
+	}
+	a := hr.s.ask(ctx, Question{Kind: AskRetry, Stage: hr.s.st.Name, Host: hr.h.name,
+		Text: fmt.Sprintf("%q failed on %s", st.Name, hr.h.name), Tail: hr.tail.lines(), Err: failNote(o, st)})
+	return a == Retry && ctx.Err() == nil
+}
+
+// attempt runs a step once, between its step.start and step.end events.
+func (hr *hostRun) attempt(ctx context.Context, idx int, st plan.Step) outcome {
+	base := event.Event{Stage: hr.s.st.Name, Host: hr.h.name, Step: st.Name, StepIndex: idx, Undo: hr.undo}
+	start := base
+	start.Kind = event.StepStart
+	hr.s.r.em.emit(start)
+	hr.idx = idx
+	o := hr.exec(ctx, st)
+	if ctx.Err() != nil && o.result == event.Failed {
+		o = outcome{result: event.Interrupted, exit: o.exit, err: context.Cause(ctx)}
+	}
+	end := base
+	end.Kind, end.Result, end.Exit = event.StepEnd, o.result, o.exit
+	if o.err != nil {
+		end.Error = o.err.Error()
+	}
+	hr.s.r.em.emit(end)
+	return o
+}
+
+// exec checks the connection and skip_if, then runs the step's kind.
+func (hr *hostRun) exec(ctx context.Context, st plan.Step) outcome {
+	if o, done := hr.precheck(ctx, st); done {
+		return o
+	}
+	switch st.Kind {
+	case plan.KindRun:
+		return hr.run(ctx, st)
+	case plan.KindUpload:
+		return hr.upload(ctx, st)
+	case plan.KindLocal:
+		return hr.local(ctx, st)
+	case plan.KindConfirm:
+		return hr.confirm(ctx, st)
+	case plan.KindPause:
+		return hr.pause(ctx, st)
+	case plan.KindSwitchrel:
+		return hr.switchrel(ctx, st)
+	case plan.KindWatch:
+		return hr.watch(ctx, st)
+	}
+	return failed(fmt.Errorf("step kind %q: not supported yet", st.Kind))
+}
+
+// precheck fails a step whose host is not connected or lost, and skips a
+// step whose skip_if command exits 0.
+func (hr *hostRun) precheck(ctx context.Context, st plan.Step) (outcome, bool) {
+	if needsConn(st.Kind) || st.SkipIf != "" {
+		if err := hr.connErr(); err != nil {
+			return failed(err), true
+		}
+	}
+	if st.SkipIf == "" {
+		return outcome{}, false
+	}
+	err := hr.command(ctx, st.SkipIf, commandOpts{timeout: st.Timeout})
+	if err == nil {
+		return outcome{result: event.Skipped}, true
+	}
+	if transport.ExitCode(err) < 0 {
+		return failed(fmt.Errorf("skip_if: %w", err)), true
+	}
+	return outcome{}, false
+}
+
+func needsConn(k plan.Kind) bool {
+	return k != plan.KindLocal && k != plan.KindConfirm && k != plan.KindPause
+}

@@ -1,0 +1,141 @@
+package engine
+
+import (
+	"archive/tar"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/drover-sh/drover/internal/plan"
+)
+
+// upload copies a local file or directory tree to the host. The data is
+// written under a temporary name next to the target and renamed into
+// place, so a reader sees the old target or the new one, never half of it.
+// Modes are kept.
+func (hr *hostRun) upload(ctx context.Context, st plan.Step) outcome {
+	info, err := os.Stat(st.Arg)
+	if err != nil {
+		return failed(fmt.Errorf("upload: %w", err))
+	}
+	if !info.IsDir() {
+		return hr.uploadFile(ctx, st, info)
+	}
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- pw.CloseWithError(writeTar(pw, st.Arg)) }()
+	err = hr.command(ctx, "sh -c "+shellQuote(dirScript(st.To)), commandOpts{timeout: st.Timeout, stdin: pr, step: st.Name})
+	pr.CloseWithError(io.ErrClosedPipe)
+	if terr := <-done; err == nil && terr != nil {
+		err = terr
+	}
+	if err != nil {
+		return failed(fmt.Errorf("upload %s to %s: %w", st.Arg, st.To, err))
+	}
+	return okOutcome
+}
+
+func (hr *hostRun) uploadFile(ctx context.Context, st plan.Step, info fs.FileInfo) outcome {
+	f, err := os.Open(st.Arg)
+	if err != nil {
+		return failed(fmt.Errorf("upload: %w", err))
+	}
+	defer f.Close()
+	script := fileScript(st.To, info.Mode().Perm())
+	err = hr.command(ctx, "sh -c "+shellQuote(script), commandOpts{timeout: st.Timeout, stdin: f, step: st.Name})
+	if err != nil {
+		return failed(fmt.Errorf("upload %s to %s: %w", st.Arg, st.To, err))
+	}
+	return okOutcome
+}
+
+// fileScript writes stdin to a temporary file next to to, sets its mode
+// and renames it over to.
+func fileScript(to string, mode fs.FileMode) string {
+	return fmt.Sprintf(`set -e
+f=%s
+t="$f.drover-tmp.$$"
+trap 'rm -f "$t"' EXIT
+mkdir -p "$(dirname "$f")"
+cat > "$t"
+chmod %o "$t"
+mv -f "$t" "$f"`, shellQuote(to), mode)
+}
+
+// dirScript unpacks a tar stream from stdin into a temporary directory
+// next to to, then renames it into place (moving an old tree aside first).
+func dirScript(to string) string {
+	return fmt.Sprintf(`set -e
+d=%s
+t="$d.drover-tmp.$$"
+o="$d.drover-old.$$"
+trap 'rm -rf "$t" "$o"' EXIT
+mkdir -p "$(dirname "$d")" "$t"
+tar -x -p -f - -C "$t"
+if [ -e "$d" ] || [ -L "$d" ]; then mv -T "$d" "$o"; fi
+mv -T "$t" "$d"`, shellQuote(to))
+}
+
+// writeTar writes the tree under root as a tar stream, root itself as ".".
+func writeTar(w io.Writer, root string) error {
+	tw := tar.NewWriter(w)
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return addTarEntry(tw, root, path, d)
+	})
+	if err != nil {
+		return fmt.Errorf("pack %s: %w", root, err)
+	}
+	return tw.Close()
+}
+
+func addTarEntry(tw *tar.Writer, root, path string, d fs.DirEntry) error {
+	info, err := d.Info()
+	if err != nil {
+		return err
+	}
+	link := ""
+	if info.Mode()&fs.ModeSymlink != 0 {
+		if link, err = os.Readlink(path); err != nil {
+			return err
+		}
+	}
+	hdr, err := tar.FileInfoHeader(info, link)
+	if err != nil {
+		return err
+	}
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		return err
+	}
+	hdr.Name = "./" + filepath.ToSlash(rel)
+	if rel == "." {
+		hdr.Name = "./"
+	} else if info.IsDir() {
+		hdr.Name += "/"
+	}
+	// Files belong to the login user on the host, not to a uid of this machine.
+	hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
+	if err := tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	if !info.Mode().IsRegular() {
+		return nil
+	}
+	return copyFile(tw, path)
+}
+
+func copyFile(w io.Writer, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
+}
