@@ -112,6 +112,7 @@ type Step struct {
 	Timeout     time.Duration // whole step; default 10m
 	IdleTimeout time.Duration // no output and no rule matched; default 60s
 	Sudo        bool
+	PTY         bool  // run: always in a pseudo-terminal (pty = true), e.g. so ^C reaches it
 	OkExit      []int // exit codes that count as success; default [0]
 	Retries     int
 	RetryDelay  time.Duration
@@ -123,7 +124,7 @@ type Step struct {
 
 // NeedsPTY reports whether a run step must run in a pseudo-terminal.
 func (s Step) NeedsPTY() bool {
-	return len(s.Expect) > 0 || s.Sudo || s.Until != nil || s.FailOn != nil
+	return s.PTY || len(s.Expect) > 0 || s.Sudo || s.Until != nil || s.FailOn != nil
 }
 
 // ExpectRule answers or fails on a prompt.

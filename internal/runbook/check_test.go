@@ -3,6 +3,8 @@ package runbook
 import (
 	"os"
 	"testing"
+
+	"github.com/drover-sh/drover/runbooks"
 )
 
 func TestCheck(t *testing.T) {
@@ -30,5 +32,50 @@ func TestCheck(t *testing.T) {
 				t.Errorf("Check() = %v, want error %v", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestShippedRunbooks checks that every runbook embedded in the binary
+// parses.
+func TestShippedRunbooks(t *testing.T) {
+	names := runbooks.Names()
+	if len(names) == 0 {
+		t.Fatal("no shipped runbooks")
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			src, err := runbooks.Read(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Parse("embedded:"+name, src); err != nil {
+				t.Errorf("Parse() =\n%v", err)
+			}
+		})
+	}
+}
+
+// TestShippedExec checks that the exec runbook takes shell code as its
+// command and always runs it in a PTY.
+func TestShippedExec(t *testing.T) {
+	src, err := runbooks.Read("exec.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := Parse("embedded:exec.toml", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := "uptime; df -h | grep ' /$'"
+	p, err := rb.Plan(Options{Sets: map[string]string{"command": cmd}, Hosts: testHosts})
+	if err != nil {
+		t.Fatalf("Plan() = %v", err)
+	}
+	step := p.Stages[0].StepsFor("web01")[0]
+	if step.Arg != cmd || !step.PTY || !step.NeedsPTY() {
+		t.Errorf("exec step = %+v", step)
+	}
+	if mf := p.Stages[0].MaxFail; !mf.IsPercent || mf.Percent != 100 {
+		t.Errorf("max_fail = %+v, want 100%%", mf)
 	}
 }

@@ -139,6 +139,8 @@ func (d *runbookDecoder) kindKeys(t *table, s *step) {
 	}
 	d.onlyFor(t, kind, "sudo", plan.KindRun, plan.KindUpload, plan.KindSwitchrel, plan.KindWatch)
 	d.onlyFor(t, kind, "ok_exit", plan.KindRun, plan.KindLocal)
+	d.onlyFor(t, kind, "pty", plan.KindRun)
+	s.base.PTY = d.boolean(t, "pty")
 	d.onlyFor(t, kind, "expect", plan.KindRun)
 	s.expect = d.expectRules(t, "expect", "[[stage.step.expect]]")
 }
