@@ -52,34 +52,34 @@ unit_of() {
 	cat "$f"
 }
 
-# ns_pids NSFILE: every process in the mount namespace recorded in NSFILE.
+# ns_pids UNIT...: every process in the mount namespaces of the units (one
+# listing of /proc for all of them).
 ns_pids() {
-	local ns p
-	[ -s "$1" ] || return 0
-	ns=$(cat "$1")
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"
-	done
-	return 0
+	local u nss=""
+	for u in "$@"; do [ -s "$u/mntns" ] && nss+="$(cat "$u/mntns") "; done
+	[ -n "$nss" ] || return 0
+	# shellcheck disable=SC2012
+	{ ls -l /proc/[0-9]*/ns/mnt 2>/dev/null || true; } | awk -v nss=" $nss" '
+		index(nss, " " $NF " ") { split($(NF-2), p, "/"); print p[3] }'
 }
 
-# unit_signal UNIT SIG: send SIG to the unit's sshd and all its sessions.
+# unit_signal SIG UNIT...: send SIG to the units' sshd and all their sessions.
 unit_signal() {
-	local pids
-	pids=$(ns_pids "$1/mntns")
-	[ -n "$pids" ] && kill "-$2" $pids 2>/dev/null
+	local sig=$1 pids; shift
+	pids=$(ns_pids "$@")
+	[ -n "$pids" ] && kill "-$sig" $pids 2>/dev/null
 	return 0
 }
 
-# unit_kill UNIT: kill every process of the unit and wait until they are gone.
+# unit_kill UNIT...: kill every process of the units and wait until they are gone.
 unit_kill() {
-	local tries=0
-	unit_signal "$1" CONT
-	unit_signal "$1" KILL
-	while [ -n "$(ns_pids "$1/mntns")" ] && [ $tries -lt 100 ]; do
+	local tries=0 u
+	unit_signal CONT "$@"
+	unit_signal KILL "$@"
+	while [ -n "$(ns_pids "$@")" ] && [ $tries -lt 100 ]; do
 		tries=$((tries + 1)); sleep 0.05
 	done
-	rm -f "$1/sshd.pid"
+	for u in "$@"; do rm -f "$u/sshd.pid"; done
 }
 
 # make_client_files: the client key, authorized_keys readable by every user.
@@ -261,11 +261,8 @@ cmd_up() {
 }
 
 cmd_down() {
-	local u
 	[ -d "$DIR/units" ] || return 0
-	for u in "$DIR"/units/*/; do
-		[ -d "$u" ] && unit_kill "${u%/}"
-	done
+	unit_kill "$DIR"/units/*
 	return 0
 }
 
@@ -327,16 +324,21 @@ main() {
 	done
 	set -- "${args[@]+"${args[@]}"}"
 	case "$cmd" in
-	up) [ $# -eq 1 ] || usage; cmd_up "$1" ;;
-	down) cmd_down ;;
-	status) cmd_status ;;
-	kill) [ $# -eq 1 ] || usage; unit_kill "$(unit_of "$1")" ;;
-	stop) [ $# -eq 1 ] || usage; unit_signal "$(unit_of "$1")" STOP ;;
-	cont) [ $# -eq 1 ] || usage; unit_signal "$(unit_of "$1")" CONT ;;
-	rekey) [ $# -eq 1 ] || usage; cmd_rekey "$(unit_of "$1")" ;;
-	restart) [ $# -eq 1 ] || usage; unit_restart "$(unit_of "$1")" ;;
-	exec) [ $# -ge 2 ] || usage; local u; u=$(unit_of "$1"); shift; cmd_exec "$u" "$@" ;;
+	up) [ $# -eq 1 ] || usage; cmd_up "$1"; return ;;
+	down) cmd_down; return ;;
+	status) cmd_status; return ;;
+	kill | stop | cont | rekey | restart) [ $# -eq 1 ] || usage ;;
+	exec) [ $# -ge 2 ] || usage ;;
 	*) usage ;;
+	esac
+	local u; u=$(unit_of "$1"); shift
+	case "$cmd" in
+	kill) unit_kill "$u" ;;
+	stop) unit_signal STOP "$u" ;;
+	cont) unit_signal CONT "$u" ;;
+	rekey) cmd_rekey "$u" ;;
+	restart) unit_restart "$u" ;;
+	exec) cmd_exec "$u" "$@" ;;
 	esac
 }
 
