@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/drover-sh/drover/internal/event"
 	"github.com/drover-sh/drover/internal/plan"
@@ -18,12 +19,18 @@ type hostRun struct {
 	idx  int   // 1-based index of the step running
 }
 
-// runHost runs host's pipeline of the stage, with the plan's tunnels open,
-// and records how it ended.
-func (s *stageRun) runHost(ctx context.Context, host string) {
-	start := s.r.now()
+// startHost records that host starts the stage. The window calls it
+// before it starts the host's goroutine, so host.start events come in plan
+// order.
+func (s *stageRun) startHost(host string) time.Time {
 	s.markStarted(host)
 	s.r.em.emit(event.Event{Kind: event.HostStart, Stage: s.st.Name, Host: host})
+	return s.r.now()
+}
+
+// runHost runs host's pipeline of the stage, with the plan's tunnels open,
+// and records how it ended.
+func (s *stageRun) runHost(ctx context.Context, host string, start time.Time) {
 	hr := &hostRun{s: s, h: s.r.state(host), tail: newTail(tailLines)}
 	res, note := hr.withTunnels(ctx, hr.pipeline)
 	dur := s.r.now().Sub(start)

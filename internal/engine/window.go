@@ -23,9 +23,10 @@ func (s *stageRun) runWindow(ctx context.Context, k, n int, hosts []string) {
 			<-slots
 			continue
 		}
+		start := s.startHost(h)
 		wg.Go(func() {
 			defer func() { <-slots }()
-			s.runHost(ctx, h)
+			s.runHost(ctx, h, start)
 		})
 	}
 }
