@@ -19,9 +19,15 @@ const droverTimeout = 90 * time.Second
 // subcommand) and returns its stdout, stderr and exit code.
 func droverCmd(t testing.TB, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return droverRun(t, farm.Inventory(), args...)
+}
+
+// droverRun is droverCmd with another inventory.
+func droverRun(t testing.TB, inventory string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), droverTimeout)
 	defer cancel()
-	c := droverCommand(ctx, args...)
+	c := droverInventoryCommand(ctx, inventory, args...)
 	var out, errb bytes.Buffer
 	c.Stdout, c.Stderr = &out, &errb
 	code = exitStatus(t, c.Run())
@@ -32,9 +38,14 @@ func droverCmd(t testing.TB, args ...string) (stdout, stderr string, code int) {
 // droverCommand is the exec.Cmd for a drover run: the farm's inventory, a
 // private HOME (no ~/.ssh/config of the machine) and journal, no colour.
 func droverCommand(ctx context.Context, args ...string) *exec.Cmd {
+	return droverInventoryCommand(ctx, farm.Inventory(), args...)
+}
+
+// droverInventoryCommand is droverCommand with another inventory.
+func droverInventoryCommand(ctx context.Context, inventory string, args ...string) *exec.Cmd {
 	full := args
 	if len(args) > 0 {
-		full = append([]string{args[0], "-i", farm.Inventory()}, args[1:]...)
+		full = append([]string{args[0], "-i", inventory}, args[1:]...)
 	}
 	c := exec.CommandContext(ctx, droverBin, full...)
 	c.Env = droverEnv()

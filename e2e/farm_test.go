@@ -257,3 +257,42 @@ func TestFarm(t *testing.T) {
 		}
 	})
 }
+
+// TrustCurrentKey rewrites host name's line in the farm's known_hosts with
+// its current host key, after a test changed it (farm.sh rekey).
+func (f *Farm) TrustCurrentKey(t testing.TB, name string) {
+	t.Helper()
+	addr := f.Addr(t, name)
+	b, err := os.ReadFile(f.KnownHosts())
+	if err != nil {
+		t.Fatalf("read known_hosts: %v", err)
+	}
+	var lines []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if strings.HasPrefix(line, addr+" ") {
+			line = addr + " " + f.HostKey(t, name)
+		}
+		lines = append(lines, line)
+	}
+	if err := os.WriteFile(f.KnownHosts(), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatalf("write known_hosts: %v", err)
+	}
+}
+
+// HostKey is host name's current public host key, "TYPE BASE64".
+func (f *Farm) HostKey(t testing.TB, name string) string {
+	t.Helper()
+	unit, err := os.ReadFile(filepath.Join(f.Dir, "hosts", name, "unit"))
+	if err != nil {
+		t.Fatalf("unit of %s: %v", name, err)
+	}
+	b, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(unit)), "ssh_host_ed25519_key.pub"))
+	if err != nil {
+		t.Fatalf("host key of %s: %v", name, err)
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) < 2 {
+		t.Fatalf("host key of %s: malformed %q", name, b)
+	}
+	return fields[0] + " " + fields[1]
+}
