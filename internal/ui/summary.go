@@ -1,0 +1,90 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/lipgloss/table"
+
+	"github.com/drover-sh/drover/internal/event"
+)
+
+// SummaryRow is one host's line in the summary table.
+type SummaryRow struct {
+	Host     string
+	Stage    string
+	Result   event.Result
+	Duration time.Duration
+	Note     string
+}
+
+// rank orders results in the summary: failures first.
+func rank(r event.Result) int {
+	switch r {
+	case event.Failed, event.Unreachable:
+		return 0
+	case event.Interrupted, event.Aborted:
+		return 1
+	case event.Skipped:
+		return 2
+	}
+	return 3
+}
+
+// Summary writes the table of every host, failures first, then the counts.
+func Summary(w io.Writer, st *Style, rows []SummaryRow) {
+	rows = append([]SummaryRow(nil), rows...)
+	sort.SliceStable(rows, func(i, j int) bool { return rank(rows[i].Result) < rank(rows[j].Result) })
+	t := table.New().
+		Border(lipgloss.RoundedBorder()).
+		BorderStyle(st.Border).
+		Headers("HOST", "STAGE", "RESULT", "TIME", "NOTE").
+		StyleFunc(func(row, col int) lipgloss.Style {
+			s := st.r.NewStyle().Padding(0, 1)
+			if row == table.HeaderRow {
+				return s.Inherit(st.Head)
+			}
+			if col == 2 && row >= 0 && row < len(rows) {
+				return s.Inherit(resultStyle(st, rows[row].Result))
+			}
+			return s
+		})
+	for _, r := range rows {
+		t.Row(r.Host, r.Stage, string(r.Result), Duration(r.Duration), r.Note)
+	}
+	fmt.Fprintln(w, t.Render())
+	fmt.Fprintln(w, Counts(st, rows))
+}
+
+func resultStyle(st *Style, r event.Result) lipgloss.Style {
+	switch r {
+	case event.OK:
+		return st.OK
+	case event.Skipped:
+		return st.Dim
+	}
+	return st.Fail
+}
+
+// Counts is the one-line tally: "5 ok, 1 failed, 1 skipped".
+func Counts(st *Style, rows []SummaryRow) string {
+	order := []event.Result{event.OK, event.Failed, event.Unreachable, event.Skipped, event.Aborted, event.Interrupted}
+	n := map[event.Result]int{}
+	for _, r := range rows {
+		n[r.Result]++
+	}
+	var out string
+	for _, res := range order {
+		if n[res] == 0 {
+			continue
+		}
+		if out != "" {
+			out += ", "
+		}
+		out += resultStyle(st, res).Render(fmt.Sprintf("%d %s", n[res], res))
+	}
+	return out
+}
