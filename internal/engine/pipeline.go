@@ -17,6 +17,8 @@ type hostRun struct {
 	tail *tail // last output lines, for confirm and retry questions
 	undo bool  // running undo steps
 	idx  int   // 1-based index of the step running
+
+	watchFrom map[int]int64 // step index -> offset a watch step starts at
 }
 
 // startHost records that host starts the stage. The window calls it
@@ -51,6 +53,7 @@ func (hr *hostRun) pipeline(ctx context.Context) (event.Result, string) {
 		if ctx.Err() != nil {
 			return event.Interrupted, "interrupted"
 		}
+		hr.markWatch(ctx, steps, i)
 		o := hr.step(ctx, i+1, st)
 		switch o.result {
 		case event.OK, event.Skipped:

@@ -2,13 +2,64 @@ package engine
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/drover-sh/drover/internal/plan"
 )
 
-// watch follows a log file until until matches or fail_on matches or the
-// timeout passes.
+// watch follows a log file in a PTY (tail -F, so rotation is followed)
+// until until matches (ok), fail_on matches or the timeout passes (failed).
+// It starts at the size the file had before the previous step ran (see
+// markWatch), so it sees every line that step wrote and none older: an old
+// "listening" line cannot make a new start look good.
 func (hr *hostRun) watch(ctx context.Context, st plan.Step) outcome {
-	return failed(errors.New("watch: not supported yet"))
+	from := hr.watchFrom[hr.idx]
+	if _, ok := hr.watchFrom[hr.idx]; !ok {
+		from = hr.fileSize(ctx, st.Arg)
+	}
+	cmd := fmt.Sprintf("exec tail -c +%d -F %s", from+1, shellQuote(st.Arg))
+	until, err := hr.converse(ctx, ptyOpts{cmd: cmd, until: st.Until, failOn: st.FailOn,
+		timeout: st.Timeout, step: st.Name})
+	switch {
+	case until:
+		return okOutcome
+	case err == nil:
+		return failed(fmt.Errorf("watch %s: tail ended", st.Arg))
+	}
+	return failed(fmt.Errorf("watch %s: %w", st.Arg, err))
 }
+
+// markWatch, before step idx runs, records the size of the file the next
+// step watches, so that the watch starts where this step began.
+func (hr *hostRun) markWatch(ctx context.Context, steps []plan.Step, idx int) {
+	if idx+1 >= len(steps) || steps[idx+1].Kind != plan.KindWatch || hr.connErr() != nil {
+		return
+	}
+	if hr.watchFrom == nil {
+		hr.watchFrom = map[int]int64{}
+	}
+	hr.watchFrom[idx+2] = hr.fileSize(ctx, steps[idx+1].Arg)
+}
+
+// fileSize returns the size of path on the host; 0 when it does not exist.
+func (hr *hostRun) fileSize(ctx context.Context, path string) int64 {
+	var mu sync.Mutex
+	var out string
+	cmd := fmt.Sprintf("wc -c 2>/dev/null < %s || echo 0", shellQuote(path))
+	err := hr.command(ctx, cmd, commandOpts{line: func(l string) {
+		mu.Lock()
+		defer mu.Unlock()
+		out = strings.TrimSpace(l)
+	}})
+	mu.Lock()
+	defer mu.Unlock()
+	n, perr := strconv.ParseInt(out, 10, 64)
+	if err != nil || perr != nil {
+		return 0
+	}
+	return n
+}
+
