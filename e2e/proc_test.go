@@ -17,7 +17,27 @@ import (
 // to the farm when it runs in one of the hosts' mount namespaces.
 func farmProcs(t testing.TB, argv ...string) []int {
 	t.Helper()
-	namespaces := farmNamespaces(t)
+	return procsIn(t, farmNamespaces(t), argv...)
+}
+
+// hostProcs lists the processes on host name whose command line is exactly argv.
+func hostProcs(t testing.TB, name string, argv ...string) []int {
+	t.Helper()
+	unit, err := os.ReadFile(filepath.Join(farm.Dir, "hosts", name, "unit"))
+	if err != nil {
+		t.Fatalf("unit of %s: %v", name, err)
+	}
+	ns, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(unit)), "mntns"))
+	if err != nil {
+		t.Fatalf("namespace of %s: %v", name, err)
+	}
+	return procsIn(t, map[string]bool{strings.TrimSpace(string(ns)): true}, argv...)
+}
+
+// procsIn lists the processes in the given mount namespaces whose command
+// line is exactly argv.
+func procsIn(t testing.TB, namespaces map[string]bool, argv ...string) []int {
+	t.Helper()
 	want := []byte(strings.Join(argv, "\x00") + "\x00")
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
