@@ -15,8 +15,9 @@ import (
 // conn is one authenticated connection: the target's ssh.Client, preceded
 // by the clients of its jump hosts.
 type conn struct {
-	client *ssh.Client   // the target
-	hops   []*ssh.Client // every client, first hop first, target last
+	client   *ssh.Client   // the target
+	hops     []*ssh.Client // every client, first hop first, target last
+	activity *activityConn // the target's byte stream
 
 	lost      chan struct{} // closed when the connection is gone
 	lostOnce  sync.Once
@@ -30,12 +31,13 @@ type conn struct {
 
 var _ transport.Conn = (*conn)(nil)
 
-func newConn(hops []*ssh.Client, opts Options) *conn {
+func newConn(hops []*ssh.Client, activity *activityConn, opts Options) *conn {
 	c := &conn{
-		client:  hops[len(hops)-1],
-		hops:    hops,
-		lost:    make(chan struct{}),
-		closing: make(chan struct{}),
+		client:   hops[len(hops)-1],
+		hops:     hops,
+		activity: activity,
+		lost:     make(chan struct{}),
+		closing:  make(chan struct{}),
 	}
 	c.wg.Add(2)
 	go c.watch()

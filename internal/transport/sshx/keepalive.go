@@ -2,6 +2,8 @@ package sshx
 
 import (
 	"fmt"
+	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/drover-sh/drover/internal/transport"
@@ -9,13 +11,15 @@ import (
 
 // keepalive sends keepalive@openssh.com every interval and declares the
 // connection lost when countMax intervals pass while a request waits for
-// its answer, as OpenSSH's ServerAliveCountMax does.
+// its answer and nothing else arrives from the host either, as OpenSSH's
+// ServerAliveCountMax does.
 func (c *conn) keepalive(interval time.Duration, countMax int) {
 	defer c.wg.Done()
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	answered := make(chan error, 1)
 	inFlight, missed := false, 0
+	reads := c.activity.reads.Load()
 	for {
 		select {
 		case <-c.closing:
@@ -28,6 +32,9 @@ func (c *conn) keepalive(interval time.Duration, countMax int) {
 				return // the transport ended; watch reports it
 			}
 		case <-ticker.C:
+			if now := c.activity.reads.Load(); now != reads {
+				reads, missed = now, 0 // the host is talking
+			}
 			if inFlight {
 				missed++
 				if missed >= countMax {
@@ -49,4 +56,19 @@ func (c *conn) ping(answered chan<- error) {
 	defer c.wg.Done()
 	_, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil)
 	answered <- err
+}
+
+// activityConn counts the reads that returned data, so keepalives can tell
+// a host that is busy sending from one that is gone.
+type activityConn struct {
+	net.Conn
+	reads atomic.Uint64
+}
+
+func (c *activityConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.reads.Add(1)
+	}
+	return n, err
 }

@@ -95,10 +95,13 @@ func (d *Dialer) Dial(ctx context.Context, ep transport.Endpoint) (transport.Con
 			hops[i].Close()
 		}
 	}
-	var prev *ssh.Client
+	var (
+		prev     *ssh.Client
+		activity *activityConn
+	)
 	for _, hop := range append(append([]transport.Endpoint(nil), ep.Jump...), ep) {
 		hop.Jump = nil
-		client, err := d.dialHop(ctx, prev, hop)
+		client, ac, err := d.dialHop(ctx, prev, hop)
 		if err != nil {
 			closeHops()
 			if hop.Name != ep.Name || hop.Addr() != ep.Addr() {
@@ -107,31 +110,36 @@ func (d *Dialer) Dial(ctx context.Context, ep transport.Endpoint) (transport.Con
 			return nil, fmt.Errorf("dial %s: %w", endpointName(ep), err)
 		}
 		hops = append(hops, client)
-		prev = client
+		prev, activity = client, ac
 	}
-	return newConn(hops, d.opts), nil
+	return newConn(hops, activity, d.opts), nil
 }
 
 // dialHop opens a TCP connection to ep, directly or through prev's
-// direct-tcpip channel, and runs the SSH handshake on it.
-func (d *Dialer) dialHop(ctx context.Context, prev *ssh.Client, ep transport.Endpoint) (*ssh.Client, error) {
+// direct-tcpip channel, and runs the SSH handshake on it. The returned
+// activityConn tells keepalives when the hop last sent anything.
+func (d *Dialer) dialHop(ctx context.Context, prev *ssh.Client, ep transport.Endpoint) (*ssh.Client, *activityConn, error) {
 	cfg, check, cleanup, err := d.clientConfig(ctx, ep)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer cleanup()
 	nc, err := d.connect(ctx, prev, ep.Addr())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	client, err := d.handshake(ctx, nc, ep.Addr(), cfg)
+	ac := &activityConn{Conn: nc}
+	client, err := d.handshake(ctx, ac, ep.Addr(), cfg)
 	if hkErr := check.problem(); hkErr != nil {
 		if client != nil {
 			client.Close()
 		}
-		return nil, hkErr
+		return nil, nil, hkErr
 	}
-	return client, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return client, ac, nil
 }
 
 // connect opens the byte stream to addr, bounded by ConnectTimeout.

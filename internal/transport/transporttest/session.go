@@ -162,10 +162,13 @@ func testInterruptSignal(t *testing.T, tg Target) {
 	interruptCase(t, tg, tg.Login, false, 6003)
 }
 
+// testCloseDuringWait closes a session whose command runs on a PTY: Wait
+// returns and the hung-up command ends.
 func testCloseDuringWait(t *testing.T, tg Target) {
 	conn := dial(t, tg.Dialer, tg.Login)
-	st := start(t, conn, "sleep 6004", false)
-	eventually(t, "sleep 6004 to run", func() bool { return tg.Count(t, "sleep 6004") == 1 })
+	const cmd = "sleep 6004"
+	st := start(t, conn, cmd, true)
+	eventually(t, cmd+" to run", func() bool { return tg.Count(t, cmd) == 1 })
 	done := make(chan error, 1)
 	go func() { done <- st.s.Wait() }()
 	if err := st.s.Close(); err != nil {
@@ -179,6 +182,7 @@ func testCloseDuringWait(t *testing.T, tg Target) {
 	case <-time.After(Timeout):
 		t.Fatal("Wait did not return after Close")
 	}
+	eventually(t, cmd+" to end", func() bool { return tg.Count(t, cmd) == 0 })
 }
 
 func testConnClose(t *testing.T, tg Target) {
