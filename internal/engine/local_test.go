@@ -1,0 +1,54 @@
+package engine_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/drover-sh/drover/internal/engine"
+	"github.com/drover-sh/drover/internal/engine/enginetest"
+	"github.com/drover-sh/drover/internal/event"
+	"github.com/drover-sh/drover/internal/plan"
+)
+
+func TestLocalSteps(t *testing.T) {
+	tests := []struct {
+		name     string
+		step     plan.Step
+		want     []string // output lines, in host order
+		wantHost event.Result
+	}{
+		{"per host", plan.Step{Name: "l", Kind: plan.KindLocal, Arg: `echo "$DROVER_STAGE $DROVER_HOST $DROVER_USER"`},
+			[]string{"s h01 deploy", "s h02 deploy"}, event.OK},
+		{"once per stage", plan.Step{Name: "l", Kind: plan.KindLocal, Once: true, Arg: `echo "once for $DROVER_HOSTS"`},
+			[]string{"once for h01 h02"}, event.OK},
+		{"stderr and exit status", plan.Step{Name: "l", Kind: plan.KindLocal, Arg: `echo oops >&2; exit 4`},
+			[]string{"oops", "oops"}, event.Failed},
+		{"ok_exit", plan.Step{Name: "l", Kind: plan.KindLocal, Arg: `printf partial; exit 4`, OkExit: []int{4}},
+			[]string{"partial", "partial"}, event.OK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			farm := enginetest.NewFarm(exitScript(nil))
+			p := newPlan(2, stageSpec{Stage: plan.Stage{Name: "s", Parallel: 1, MaxFail: plan.Threshold{Count: 2}},
+				steps: []plan.Step{tt.step}})
+			rec := &recorder{}
+			s := mustRun(t, context.Background(), p, farm, engine.Options{Sink: rec})
+			var got []string
+			for _, e := range rec.kinds(event.StepOutput) {
+				got = append(got, e.Line)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("output = %q, want %q", got, tt.want)
+			}
+			for _, h := range s.Hosts {
+				if h.Result != tt.wantHost {
+					t.Errorf("%s = %s %q, want %s", h.Host, h.Result, h.Note, tt.wantHost)
+				}
+			}
+			if n := len(farm.Commands()); n != 0 {
+				t.Errorf("%d remote commands, want none", n)
+			}
+		})
+	}
+}
