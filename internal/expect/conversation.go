@@ -47,14 +47,13 @@ func newConversation(opts Options, w io.Writer) (*conversation, error) {
 func (c *conversation) loop(ctx context.Context, src *source) (Result, error) {
 	for {
 		select {
-		case chunk, ok := <-src.chunks:
-			if !ok {
-				return c.end(false, readError(src.err))
-			}
-			c.lines.write(chunk)
-			c.resetIdle()
-			if until, err := c.take(ctx, chunk); until || err != nil {
+		case <-src.ready:
+			chunk, ended, readErr := src.take()
+			if until, err := c.output(ctx, chunk); until || err != nil {
 				return c.end(until, err)
+			}
+			if ended {
+				return c.end(false, readError(readErr))
 			}
 		case <-c.idleC():
 			return c.end(false, &StuckError{Prompt: c.secrets.String(c.lines.last())})
@@ -69,6 +68,23 @@ func readError(err error) error {
 		return fmt.Errorf("read command output: %w", err)
 	}
 	return nil
+}
+
+// output takes a piece of output: lines for Output, then the rules.
+func (c *conversation) output(ctx context.Context, chunk []byte) (bool, error) {
+	if len(chunk) == 0 {
+		return false, nil
+	}
+	c.lines.write(chunk)
+	c.resetIdle()
+	for len(chunk) > 0 {
+		n := min(len(chunk), matchSize)
+		if until, err := c.take(ctx, chunk[:n]); until || err != nil {
+			return until, err
+		}
+		chunk = chunk[n:]
+	}
+	return false, nil
 }
 
 // end hands over the last partial line and builds the result.

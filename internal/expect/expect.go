@@ -98,6 +98,10 @@ type Result struct {
 const (
 	defaultSendTimeout = 10 * time.Second
 	readSize           = 32 << 10
+	// matchSize is the most new output matched in one window. Go's regexp
+	// is faster on small inputs (it can backtrack instead of simulating an
+	// NFA), and output read ahead is matched in pieces of this size.
+	matchSize = 8 << 10
 )
 
 // errDeadline is the cause of the context that carries Options.Timeout.

@@ -84,7 +84,7 @@ func newMatcher(ts []target, w io.Writer, sendTimeout time.Duration) (*matcher, 
 		goexpect.PartialMatch(false),
 		goexpect.SendTimeout(sendTimeout),
 		goexpect.CheckDuration(50*time.Millisecond),
-		goexpect.BufferSize(readSize+maxCarry),
+		goexpect.BufferSize(matchSize+maxCarry),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("start expecter: %w", err)

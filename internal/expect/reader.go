@@ -1,21 +1,37 @@
 package expect
 
-import "io"
+import (
+	"io"
+	"sync"
+)
+
+// maxPending bounds the output read ahead of matching; the reader waits
+// when this much is waiting to be matched.
+const maxPending = 1 << 20
 
 // source reads the command's output on its own goroutine, so that Run can
-// wait for output, timers and cancellation at once.
+// wait for output, timers and cancellation at once. While Run is busy
+// matching, output read in the meantime piles up and is taken in one piece:
+// a command that writes a byte at a time costs one match per batch, not one
+// per byte.
 type source struct {
-	chunks   chan []byte   // closed after the last chunk
-	err      error         // read error other than EOF; valid once chunks is closed
-	stop     chan struct{} // closed by Run when it no longer takes chunks
+	ready    chan struct{} // signalled when there is output or the end to take
+	space    chan struct{} // signalled when Run took output
+	stop     chan struct{} // closed by Run when it no longer takes output
 	finished chan struct{} // closed when the goroutine has returned
+
+	mu      sync.Mutex
+	pending []byte
+	ended   bool  // EOF or a read error; pending is the last output
+	err     error // read error other than EOF
 }
 
 // startReader starts reading r. The goroutine ends at EOF or a read error,
 // or, once stopChunks was called, at the first Read that returns.
 func startReader(r io.Reader) *source {
 	s := &source{
-		chunks:   make(chan []byte),
+		ready:    make(chan struct{}, 1),
+		space:    make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 		finished: make(chan struct{}),
 	}
@@ -25,27 +41,69 @@ func startReader(r io.Reader) *source {
 
 func (s *source) run(r io.Reader) {
 	defer close(s.finished)
-	defer close(s.chunks)
+	buf := make([]byte, readSize)
 	for {
-		buf := make([]byte, readSize)
 		n, err := r.Read(buf)
-		if n > 0 {
-			select {
-			case s.chunks <- buf[:n]:
-			case <-s.stop:
-				return
-			}
+		select {
+		case <-s.stop:
+			return
+		default:
+		}
+		if full := s.put(buf[:n], err); full && !s.waitSpace() {
+			return
 		}
 		if err != nil {
-			if err != io.EOF {
-				s.err = err
-			}
 			return
 		}
 	}
 }
 
-// stopChunks tells the goroutine that nobody takes chunks any more.
+// put adds output, or the end of it, and reports whether Run is too far
+// behind.
+func (s *source) put(b []byte, err error) bool {
+	s.mu.Lock()
+	s.pending = append(s.pending, b...)
+	if err != nil {
+		s.ended = true
+		if err != io.EOF {
+			s.err = err
+		}
+	}
+	full := len(s.pending) >= maxPending
+	s.mu.Unlock()
+	signal(s.ready)
+	return full
+}
+
+// waitSpace waits until Run took output; false when Run stopped.
+func (s *source) waitSpace() bool {
+	select {
+	case <-s.space:
+		return true
+	case <-s.stop:
+		return false
+	}
+}
+
+// take returns the output read so far and whether the output has ended
+// (with the read error, if that is how it ended).
+func (s *source) take() ([]byte, bool, error) {
+	s.mu.Lock()
+	b, ended, err := s.pending, s.ended, s.err
+	s.pending = nil
+	s.mu.Unlock()
+	signal(s.space)
+	return b, ended, err
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// stopChunks tells the goroutine that nobody takes output any more.
 func (s *source) stopChunks() { close(s.stop) }
 
 // wait waits for the goroutine to return.
