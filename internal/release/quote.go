@@ -1,0 +1,72 @@
+package release
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Quote returns s as one single-quoted POSIX shell word: every byte of s
+// reaches the command as it is, with no expansion of any kind.
+func Quote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// ErrBadID is wrapped by the error for a release id that is not safe to use
+// as a directory name under releases/.
+var ErrBadID = errors.New("invalid release id")
+
+// maxIDLen is the longest release id, one path element on any file system.
+const maxIDLen = 255
+
+// CheckID reports whether id is a usable release id: one path element of
+// letters, digits and . _ - + : @ , =, not starting with a dot (hidden
+// names are the temporary names of uploads and prunes).
+func CheckID(id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("%w: empty", ErrBadID)
+	case len(id) > maxIDLen:
+		return fmt.Errorf("%w: longer than %d bytes", ErrBadID, maxIDLen)
+	case id[0] == '.':
+		return fmt.Errorf("%w %q: starts with a dot", ErrBadID, id)
+	}
+	for _, c := range id {
+		if !idChar(c) {
+			return fmt.Errorf("%w %q: %q is not allowed", ErrBadID, id, c)
+		}
+	}
+	return nil
+}
+
+func idChar(c rune) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return strings.ContainsRune("._-+:@,=", c)
+}
+
+// checkRoot rejects roots no snippet can work with.
+func checkRoot(root string) error {
+	if root == "" {
+		return errors.New("release root is empty")
+	}
+	if strings.ContainsAny(root, "\x00\n") {
+		return fmt.Errorf("release root %q holds a NUL or newline", root)
+	}
+	return nil
+}
+
+// script builds a shell script that first assigns each name to its quoted
+// value and then runs body. body refers to the values only as "$name", so no
+// caller-supplied text is ever parsed as shell code. vars are name, value
+// pairs; names are constants of this package.
+func script(body string, vars ...string) string {
+	var b strings.Builder
+	for i := 0; i+1 < len(vars); i += 2 {
+		b.WriteString(vars[i] + "=" + Quote(vars[i+1]) + "\n")
+	}
+	b.WriteString(body)
+	return b.String()
+}

@@ -1,0 +1,126 @@
+// Package release performs drover's operations on a host's release tree
+// (DESIGN §6): reading which release a host runs and ran before, switching
+// the current symlink atomically, pruning old releases and holding the farm
+// lock. Each operation is one small POSIX sh script, run through a Runner
+// (over a transport.Conn in production, a local sh in tests); hosts need only
+// sh and the coreutils ln, mv, readlink, mkdir, rm, cat and date.
+//
+// It does not upload releases, restart services, talk SSH or decide policy
+// such as when to prune or whether hosts must agree: callers do.
+//
+// # Layout on a host
+//
+//	{root}/releases/ID/        a release; hidden names (.x) are ignored
+//	{root}/current             symlink to releases/ID (relative)
+//	{root}/.drover/history     the audit trail, one line per event
+//	{root}/.drover/lock/owner  present while a run holds the farm
+//
+// Release ids are one path element of letters, digits and . _ - + : @ , =
+// (see CheckID); ids that sort by name sort by age when they are dated.
+//
+// # History format
+//
+// Tab-separated fields, "-" for an empty one, times in UTC as
+// 2006-01-02T15:04:05Z:
+//
+//	TIME  RUNID  USER  switch  FROM  TO      current moved from FROM to TO
+//	TIME  RUNID  USER  bad     RELEASE       RELEASE was rolled back from
+//	TIME  -      USER  unlock  OWNERLINE     USER removed a lock held by OWNERLINE
+//
+// # Previous
+//
+// A host's previous release is the release it ran before its last switch,
+// read from its history, never "the second newest directory": walking the
+// switch lines from the newest back, the first FROM that is neither the
+// current release nor bad. A release is bad from its bad line until a later
+// switch to it (an operator switching to it on purpose clears the mark).
+// So after A->B, B->C previous is B; after rolling back C->B (C marked bad)
+// previous is A.
+//
+// # Lock
+//
+// The owner file holds one line: TIME RUNID USER RUNBOOK MESSAGE,
+// tab-separated like the history. mkdir of the lock directory is the atomic
+// step; the owner line is written right after it.
+package release
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// State is what a host's release tree says about itself.
+type State struct {
+	Current   string    // the release current points to; "" when there is no current
+	Previous  string    // see the package doc; "" when the history has none
+	Available []string  // the releases present under releases/, sorted by name
+	Bad       []string  // releases marked bad and not switched to since
+	History   []Entry   // oldest first
+	Lock      *LockInfo // nil when no run holds the lock
+}
+
+// Has reports whether id is among the available releases.
+func (s State) Has(id string) bool {
+	return slices.Contains(s.Available, id)
+}
+
+// readScript prints one tagged line per fact, then the history verbatim.
+const readScript = `[ -d "$root" ] || exit 0
+printf 'current\t%s\n' "$(readlink "$root/current" 2>/dev/null)"
+for d in "$root"/releases/*/; do
+	[ -d "$d" ] || continue
+	d=${d%/}
+	printf 'release\t%s\n' "${d##*/}"
+done
+if [ -d "$root/.drover/lock" ]; then
+	printf 'lock\t%s\n' "$(cat "$root/.drover/lock/owner" 2>/dev/null)"
+fi
+echo history
+cat "$root/.drover/history" 2>/dev/null
+exit 0
+`
+
+// Read reads the release tree under root. A root that does not exist reads
+// as an empty State.
+func Read(ctx context.Context, r Runner, root string) (State, error) {
+	if err := checkRoot(root); err != nil {
+		return State{}, err
+	}
+	out, err := r.Run(ctx, script(readScript, "root", root))
+	if err != nil {
+		return State{}, fmt.Errorf("read releases under %s: %w", root, err)
+	}
+	return parseState(string(out)), nil
+}
+
+func parseState(out string) State {
+	var st State
+	head, hist, _ := strings.Cut(out, "\nhistory\n")
+	for line := range strings.Lines(head) {
+		tag, val, _ := strings.Cut(strings.TrimRight(line, "\n"), "\t")
+		switch tag {
+		case "current":
+			st.Current = linkRelease(val)
+		case "release":
+			if CheckID(val) == nil {
+				st.Available = append(st.Available, val)
+			}
+		case "lock":
+			st.Lock = parseLockInfo(val)
+		}
+	}
+	slices.Sort(st.Available)
+	st.History = parseHistory(hist)
+	st.Bad = badReleases(st.History)
+	st.Previous = previous(st.History, st.Current)
+	return st
+}
+
+// linkRelease names the release a current link points to: its last path
+// element, whether the link is releases/ID or an absolute path.
+func linkRelease(target string) string {
+	target = strings.TrimRight(target, "/")
+	return target[strings.LastIndex(target, "/")+1:]
+}
