@@ -6,14 +6,17 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
 
 	"github.com/drover-sh/drover/internal/sshtest"
 	"github.com/drover-sh/drover/internal/transport"
@@ -152,4 +155,93 @@ func writeKey(t *testing.T, path, passphrase string) {
 	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestAgentAuth(t *testing.T) {
+	farm, known := startFarm(t, 1, sshtest.Options{})
+	pem, err := os.ReadFile(farm.ClientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ssh.ParseRawPrivateKey(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyring := agent.NewKeyring()
+	if err := keyring.Add(agent.AddedKey{PrivateKey: key}); err != nil {
+		t.Fatal(err)
+	}
+	sock := serveAgent(t, keyring)
+
+	tests := []struct {
+		name   string
+		socket string
+		wantOK bool
+	}{
+		{"agent holds the key", sock, true},
+		{"agent socket missing", filepath.Join(t.TempDir(), "none.sock"), false},
+		{"no agent", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ep := endpoint(farm, farm.Hosts[0], known)
+			ep.Identities = nil
+			opts := testOptions
+			opts.AgentSocket = tt.socket
+			conn, err := sshx.New(opts).Dial(context.Background(), ep)
+			if err == nil {
+				conn.Close()
+			}
+			if (err == nil) != tt.wantOK {
+				t.Fatalf("dial = %v, want success %v", err, tt.wantOK)
+			}
+		})
+	}
+}
+
+// serveAgent serves keyring on a unix socket until the test ends.
+func serveAgent(t *testing.T, keyring agent.Agent) string {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				agent.ServeAgent(keyring, c)
+			})
+		}
+	})
+	return sock
+}
+
+// TestSlowPasswordPrompt checks that a person typing the password is not
+// cut off by ConnectTimeout.
+func TestSlowPasswordPrompt(t *testing.T) {
+	farm, known := startFarm(t, 1, sshtest.Options{Password: "s3cret", NoKeyAuth: true})
+	opts := testOptions
+	opts.ConnectTimeout = 100 * time.Millisecond
+	opts.Password = func(ctx context.Context) (string, error) {
+		select { // a person typing slowly
+		case <-time.After(5 * opts.ConnectTimeout):
+			return "s3cret", nil
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+	ep := endpoint(farm, farm.Hosts[0], known)
+	ep.Identities = nil
+	dialOK(t, sshx.New(opts), ep)
 }
