@@ -1,0 +1,103 @@
+package expect
+
+import (
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestNewToken(t *testing.T) {
+	shape := regexp.MustCompile(`^\[drover-sudo-[0-9a-f]{8}\]:$`)
+	seen := map[string]bool{}
+	for range 100 {
+		tok := NewToken()
+		if !shape.MatchString(tok) {
+			t.Fatalf("token %q has the wrong shape", tok)
+		}
+		if seen[tok] {
+			t.Fatalf("token %q repeated", tok)
+		}
+		seen[tok] = true
+	}
+}
+
+func TestSudoCommand(t *testing.T) {
+	tests := []struct {
+		name string
+		cmd  string
+		want string
+	}{
+		{"plain", "systemctl restart app", `sudo -p '[t]:' -- sh -c 'systemctl restart app'`},
+		{"single quotes", `echo 'hi'`, `sudo -p '[t]:' -- sh -c 'echo '\''hi'\'''`},
+		{"shell syntax stays quoted", `a && b; $(c) "d"`, `sudo -p '[t]:' -- sh -c 'a && b; $(c) "d"'`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SudoCommand("[t]:", tt.cmd); got != tt.want {
+				t.Errorf("SudoCommand = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestSudoCommandQuotingRoundTrip runs the quoted command through a real
+// shell, with sudo replaced by a function that drops its options.
+func TestSudoCommandQuotingRoundTrip(t *testing.T) {
+	cmd := `printf '%s|' "it's" '$HOME' "a\"b"`
+	script := `sudo() { shift 3; "$@"; }; ` + SudoCommand(NewToken(), cmd)
+	out, err := exec.Command("sh", "-c", script).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(out), `it's|$HOME|a"b|`; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestSuggestRule(t *testing.T) {
+	tests := []struct {
+		name   string
+		prompt string
+		want   string
+	}{
+		{"metacharacters quoted, anchored", "Overwrite (y/n)? ",
+			"[[stage.step.expect]]\nmatch = 'Overwrite \\(y/n\\)\\? $'\nsend  = \"...\"\n"},
+		{"password gets a secret", "New password: ",
+			"[[stage.step.expect]]\nmatch = 'New password: $'\nsend_secret = \"...\"\n"},
+		{"quote needs a basic string", "Delete 'prod' [y/N]? ",
+			"[[stage.step.expect]]\nmatch = \"Delete 'prod' \\\\[y/N\\\\]\\\\? $\"\nsend  = \"...\"\n"},
+		{"trailing CR dropped", "Continue? \r",
+			"[[stage.step.expect]]\nmatch = 'Continue\\? $'\nsend  = \"...\"\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := SuggestRule(tt.prompt)
+			if got != tt.want {
+				t.Fatalf("SuggestRule(%q) =\n%s\nwant\n%s", tt.prompt, got, tt.want)
+			}
+			re := regexp.MustCompile(tomlUnquote(t, got))
+			if !re.MatchString("some output\n" + strings.TrimRight(tt.prompt, "\r")) {
+				t.Errorf("suggested %s does not match the prompt", re)
+			}
+		})
+	}
+}
+
+// tomlUnquote extracts the match value of a suggested rule (the two string
+// forms SuggestRule writes).
+func tomlUnquote(t *testing.T, rule string) string {
+	t.Helper()
+	for line := range strings.SplitSeq(rule, "\n") {
+		v, ok := strings.CutPrefix(line, "match = ")
+		if !ok {
+			continue
+		}
+		if v[0] == '\'' {
+			return v[1 : len(v)-1]
+		}
+		return strings.NewReplacer(`\\`, `\`, `\"`, `"`).Replace(v[1 : len(v)-1])
+	}
+	t.Fatalf("no match in %q", rule)
+	return ""
+}
