@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/skeema/knownhosts"
@@ -32,27 +33,65 @@ type hostKeyCheck struct {
 // newHostKeyCheck loads the endpoint's known_hosts files. Files that do not
 // exist yet count as empty.
 func (d *Dialer) newHostKeyCheck(files []string) (*hostKeyCheck, error) {
-	var existing []string
-	for _, f := range files {
-		_, err := os.Stat(f)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read known_hosts: %w", err)
-		}
-		existing = append(existing, f)
+	db, err := d.knownHosts.load(files)
+	if err != nil {
+		return nil, err
 	}
-	hc := &hostKeyCheck{d: d, files: files}
-	if len(existing) == 0 {
-		return hc, nil
+	return &hostKeyCheck{d: d, files: files, db: db}, nil
+}
+
+// knownHostsCache keeps parsed known_hosts files while they stay the same
+// size and age, so a farm sharing one file parses it once, not per host.
+type knownHostsCache struct {
+	mu      sync.Mutex
+	entries map[string]knownHostsEntry // by the list of files
+}
+
+type knownHostsEntry struct {
+	stamp string // size and modification time of every file
+	db    *knownhosts.HostKeyDB
+}
+
+// load returns the database of files, nil when none of them exists.
+func (c *knownHostsCache) load(files []string) (*knownhosts.HostKeyDB, error) {
+	existing, stamp, err := statFiles(files)
+	if err != nil || len(existing) == 0 {
+		return nil, err
+	}
+	key := strings.Join(files, "\x00")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[key]; ok && e.stamp == stamp {
+		return e.db, nil
 	}
 	db, err := knownhosts.NewDB(existing...)
 	if err != nil {
 		return nil, fmt.Errorf("read known_hosts: %w", err)
 	}
-	hc.db = db
-	return hc, nil
+	if c.entries == nil {
+		c.entries = make(map[string]knownHostsEntry)
+	}
+	c.entries[key] = knownHostsEntry{stamp: stamp, db: db}
+	return db, nil
+}
+
+// statFiles returns the files that exist and a stamp that changes when any
+// of them does.
+func statFiles(files []string) ([]string, string, error) {
+	var existing []string
+	var stamp strings.Builder
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("read known_hosts: %w", err)
+		}
+		existing = append(existing, f)
+		fmt.Fprintf(&stamp, "%s %d %d\n", f, st.Size(), st.ModTime().UnixNano())
+	}
+	return existing, stamp.String(), nil
 }
 
 // algorithms lists the host key algorithms to offer: those of keys already

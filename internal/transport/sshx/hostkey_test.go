@@ -205,3 +205,31 @@ func writeLines(t *testing.T, path string, lines ...string) {
 		t.Fatal(err)
 	}
 }
+
+// TestKnownHostsReloaded checks that one Dialer sees known_hosts changes
+// made between dials: its own accept-new appends and edits by others.
+func TestKnownHostsReloaded(t *testing.T) {
+	farm, _ := startFarm(t, 1, sshtest.Options{})
+	h := farm.Hosts[0]
+	known := filepath.Join(t.TempDir(), "known_hosts")
+	accept := testOptions
+	accept.AcceptNew = true
+	d := sshx.New(accept)
+
+	dialOK(t, d, endpoint(farm, h, known))
+	dialOK(t, d, endpoint(farm, h, known))
+	if b, _ := os.ReadFile(known); strings.Count(string(b), "\n") != 1 {
+		t.Fatalf("known_hosts after two accept-new dials:\n%s", b)
+	}
+
+	other, err := generateEd25519()
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeLines(t, known, knownhosts.Line([]string{knownhosts.Normalize(h.Address())}, other.PublicKey()))
+	_, err = d.Dial(context.Background(), endpoint(farm, h, known))
+	var hkErr *transport.HostKeyError
+	if !errors.As(err, &hkErr) || hkErr.Problem != transport.HostKeyChanged {
+		t.Fatalf("dial after known_hosts changed = %v, want a changed host key", err)
+	}
+}

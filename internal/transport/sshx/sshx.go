@@ -69,6 +69,7 @@ type Dialer struct {
 	opts       Options
 	password   *passwordOnce
 	identities *identityCache
+	knownHosts knownHostsCache
 	knownMu    sync.Mutex // serialises appends to known_hosts files
 }
 
