@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/drover-sh/drover/internal/runbook"
 )
 
 // version is set by the linker (see the Makefile).
@@ -52,7 +54,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // report prints err as the user sees it and returns the exit code for it.
 func report(stderr io.Writer, err error) int {
 	code := exitCode(err)
-	if err != nil && !errors.Is(err, errSilent) {
+	var diags runbook.Diagnostics
+	switch {
+	case err == nil || errors.Is(err, errSilent):
+	case errors.As(err, &diags):
+		for _, d := range diags {
+			fmt.Fprintln(stderr, d.String())
+		}
+	default:
 		fmt.Fprintf(stderr, "drover: error: %s\n", err)
 		for _, h := range hints(err) {
 			fmt.Fprintf(stderr, "drover: hint: %s\n", h)
@@ -116,6 +125,7 @@ func newRootCmd(env *env) *cobra.Command {
 	root.SetOut(env.stdout)
 	root.SetErr(env.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
-	root.AddCommand(newVersionCmd(env), newHostsCmd(env), newSandboxCmd(env))
+	root.AddCommand(newRunCmd(env), newPlanCmd(env), newCheckCmd(env), newExecCmd(env),
+		newLogCmd(env), newReleasesCmd(env), newSwitchrelCmd(env), newPatchCmd(env), newUnlockCmd(env), newHostsCmd(env), newSandboxCmd(env), newVersionCmd(env))
 	return root
 }

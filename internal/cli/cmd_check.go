@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover-sh/drover/internal/runbook"
+)
+
+func newCheckCmd(env *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check FILE...",
+		Short: "validate runbooks and inventories",
+		Long: `Validate runbooks and inventories strictly: unknown keys (with a suggestion),
+required keys, one step kind per step, durations, regexps, batch lists,
+params, secrets and templates. Every problem is printed as FILE:LINE:COL:
+message, sorted. Whether a file is a runbook or an inventory is told from
+its tables. Nothing is contacted.
+
+Examples:
+  drover check cutover.toml inventory.toml
+
+` + exitCodesHelp,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCheck(cmd.Context(), args, env)
+		},
+	}
+}
+
+func runCheck(_ context.Context, files []string, env *env) error {
+	var all runbook.Diagnostics
+	var other []error
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			other = append(other, err)
+			continue
+		}
+		var ds runbook.Diagnostics
+		if err := runbook.Check(f, src); errors.As(err, &ds) {
+			all = append(all, ds...)
+		} else if err != nil {
+			other = append(other, fmt.Errorf("%s: %w", f, err))
+		}
+	}
+	slices.SortStableFunc(all, func(a, b runbook.Diagnostic) int { return compareDiag(a, b) })
+	for _, d := range all {
+		fmt.Fprintln(env.stderr, d.String())
+	}
+	if len(all) > 0 || len(other) > 0 {
+		if len(other) > 0 {
+			return usageErr(errors.Join(other...))
+		}
+		return withCode(exitUsage, errSilent)
+	}
+	fmt.Fprintf(env.stdout, "ok: %d file(s) valid\n", len(files))
+	return nil
+}
+
+func compareDiag(a, b runbook.Diagnostic) int {
+	switch {
+	case a.File != b.File:
+		return cmpString(a.File, b.File)
+	case a.Line != b.Line:
+		return a.Line - b.Line
+	}
+	return a.Col - b.Col
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,141 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover-sh/drover/internal/event"
+	"github.com/drover-sh/drover/internal/journal"
+	"github.com/drover-sh/drover/internal/ui"
+)
+
+type logOptions struct {
+	out outputOptions
+}
+
+func newLogCmd(env *env) *cobra.Command {
+	var opts logOptions
+	cmd := &cobra.Command{
+		Use:   "log [RUN|last]",
+		Short: "list past runs, or show one run's summary and timeline",
+		Long: `Without an argument, list the runs in the journal, newest first: id, runbook,
+who, when, result and host counts. With a run id (or last), show that run's
+summary table and the timeline of its stages, batches and gates; with -v
+also every output line; with --json its raw events.
+
+Examples:
+  drover log
+  drover log last
+  drover log 20261122-101500-3fa9c1 -v
+
+` + exitCodesHelp,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return runLogList(cmd.Context(), opts, env)
+			}
+			return runLogShow(cmd.Context(), opts, args[0], env)
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.out.Verbose, "verbose", "v", false, "show every output line")
+	cmd.Flags().BoolVar(&opts.out.JSON, "json", false, "print the run's events as JSON lines")
+	cmd.Flags().BoolVar(&opts.out.NoColor, "no-color", false, "no colour")
+	return cmd
+}
+
+func runLogList(_ context.Context, opts logOptions, env *env) error {
+	runs, err := journal.List(stateDir(env))
+	if err != nil {
+		return err
+	}
+	if len(runs) == 0 {
+		fmt.Fprintf(env.stdout, "no runs yet in %s\n", stateDir(env))
+		return nil
+	}
+	rows := make([]ui.RunRow, len(runs))
+	for i, r := range runs {
+		rows[i] = ui.RunRow{ID: r.ID, Runbook: r.Runbook, User: r.User, Start: r.Start, End: r.End,
+			Result: runListResult(r), Hosts: len(r.Hosts), Counts: r.Counts}
+	}
+	ui.Runs(env.stdout, opts.out.style(env), rows)
+	return nil
+}
+
+func runListResult(r *journal.Run) string {
+	if !r.Complete {
+		return "incomplete"
+	}
+	return string(r.Result)
+}
+
+func runLogShow(_ context.Context, opts logOptions, id string, env *env) error {
+	dir := stateDir(env)
+	if id == "last" {
+		last, err := journal.Last(dir)
+		if errors.Is(err, journal.ErrNoRuns) {
+			return usageErr(fmt.Errorf("no runs yet in %s", dir))
+		}
+		if err != nil {
+			return err
+		}
+		id = last
+	}
+	run, err := journal.Read(dir, id)
+	if err != nil {
+		return usageErr(err)
+	}
+	if opts.out.JSON {
+		j := ui.NewJSON(env.stdout)
+		for _, e := range run.Events {
+			j.Emit(e)
+		}
+		return nil
+	}
+	st := opts.out.style(env)
+	fmt.Fprintf(env.stdout, "run %s: runbook %s by %s, %s\n", run.ID, run.Runbook, run.User, run.Start.Local().Format("2006-01-02 15:04:05"))
+	if len(run.Params) > 0 {
+		var ps []string
+		for _, k := range sortedKeys(run.Params) {
+			ps = append(ps, k+"="+run.Params[k])
+		}
+		fmt.Fprintf(env.stdout, "params: %s\n", strings.Join(ps, " "))
+	}
+	fmt.Fprintln(env.stdout)
+	ui.Timeline(env.stdout, st, run.Events, opts.out.Verbose)
+	fmt.Fprintln(env.stdout)
+	ui.Summary(env.stdout, st, journalRows(run))
+	if !run.Complete {
+		fmt.Fprintln(env.stdout, "the run did not finish (killed?): resume it with drover run RUNBOOK --resume "+run.ID)
+	}
+	return nil
+}
+
+// journalRows rebuilds the summary rows from a run's host.end events.
+func journalRows(run *journal.Run) []ui.SummaryRow {
+	index := map[string]int{}
+	var rows []ui.SummaryRow
+	for _, e := range run.Events {
+		if e.Kind != event.HostEnd && !(e.Kind == event.HostConnect && e.Result != event.OK) {
+			continue
+		}
+		row := ui.SummaryRow{Host: e.Host, Stage: e.Stage, Result: e.Result, Duration: e.Duration, Note: e.Error}
+		if i, ok := index[e.Host]; ok {
+			row.Duration += rows[i].Duration
+			rows[i] = row
+			continue
+		}
+		index[e.Host] = len(rows)
+		rows = append(rows, row)
+	}
+	order := map[string]int{}
+	for i, h := range run.Hosts {
+		order[h] = i
+	}
+	slices.SortStableFunc(rows, func(a, b ui.SummaryRow) int { return order[a.Host] - order[b.Host] })
+	return rows
+}

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"context"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover-sh/drover/internal/engine"
+	"github.com/drover-sh/drover/internal/inventory"
+	"github.com/drover-sh/drover/internal/release"
+	"github.com/drover-sh/drover/internal/transport"
+	"github.com/drover-sh/drover/internal/ui"
+)
+
+type releasesOptions struct {
+	target targetOptions
+	out    outputOptions
+	root   string
+}
+
+const defaultRoot = "/srv/app"
+
+func newReleasesCmd(env *env) *cobra.Command {
+	var opts releasesOptions
+	cmd := &cobra.Command{
+		Use:   "releases [target flags] [--root DIR]",
+		Short: "show which release each host runs",
+		Long: `Read every targeted host's release tree and print, per host, the current
+release, the previous one (from the host's history), the releases present,
+the ones marked bad and a lock if a run holds one. Hosts whose current
+release differs from the majority are highlighted as drift.
+
+Examples:
+  drover releases -g web
+  drover releases -g web --root /srv/shop
+
+` + exitCodesHelp,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runReleases(cmd.Context(), opts, env)
+		},
+	}
+	opts.target.register(cmd.Flags())
+	opts.out.register(cmd.Flags())
+	cmd.Flags().StringVar(&opts.root, "root", defaultRoot, "the release root on the hosts")
+	return cmd
+}
+
+func runReleases(ctx context.Context, opts releasesOptions, env *env) error {
+	hosts, _, err := opts.target.resolve(env, "")
+	if err != nil {
+		return err
+	}
+	conns, problems := engine.Preflight(ctx, opts.target.dialer(env), hosts, 64)
+	defer closeAll(conns)
+	st := opts.out.style(env)
+	if err := hostKeyError(problems); err != nil {
+		ui.Problems(env.stderr, ui.NewStyle(env.stderr, st.Color), problemRows(problems))
+		return usageErr(err)
+	}
+	states, errs := readStates(ctx, conns, opts.root)
+	ui.Releases(env.stdout, st, releaseRows(hosts, states, errs, problems, ""))
+	if len(problems) > 0 || len(errs) > 0 {
+		return withCode(exitFailed, errSilent)
+	}
+	return nil
+}
+
+// readStates reads the release tree of every host in parallel.
+func readStates(ctx context.Context, conns map[string]transport.Conn, root string) (map[string]release.State, map[string]error) {
+	var mu sync.Mutex
+	states := map[string]release.State{}
+	errs := map[string]error{}
+	var wg sync.WaitGroup
+	for host, conn := range conns {
+		wg.Go(func() {
+			s, err := release.Read(ctx, release.ConnRunner{Conn: conn}, root)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs[host] = err
+				return
+			}
+			states[host] = s
+		})
+	}
+	wg.Wait()
+	return states, errs
+}
+
+// releaseRows builds the table rows in host order, marking drift.
+// A lock held by ownRun (the run asking) is not shown.
+func releaseRows(hosts []inventory.Host, states map[string]release.State, errs map[string]error, problems []engine.HostProblem, ownRun string) []ui.ReleaseRow {
+	majority := majorityCurrent(states)
+	unreachable := map[string]string{}
+	for _, p := range problems {
+		unreachable[p.Host] = p.Err.Error()
+	}
+	rows := make([]ui.ReleaseRow, 0, len(hosts))
+	for _, h := range hosts {
+		row := ui.ReleaseRow{Host: h.Name}
+		switch {
+		case unreachable[h.Name] != "":
+			row.Error = unreachable[h.Name]
+		case errs[h.Name] != nil:
+			row.Error = errs[h.Name].Error()
+		default:
+			s := states[h.Name]
+			row.Current, row.Previous, row.Available, row.Bad = s.Current, s.Previous, s.Available, s.Bad
+			row.Drift = len(states) > 1 && s.Current != majority
+			if s.Lock != nil && (ownRun == "" || s.Lock.RunID != ownRun) {
+				row.Lock = s.Lock.Owner.String()
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// majorityCurrent is the current release most hosts run.
+func majorityCurrent(states map[string]release.State) string {
+	count := map[string]int{}
+	best := ""
+	for _, s := range states {
+		count[s.Current]++
+		if count[s.Current] > count[best] || (count[s.Current] == count[best] && s.Current < best) {
+			best = s.Current
+		}
+	}
+	return best
+}
+
+func closeAll(conns map[string]transport.Conn) {
+	for _, c := range conns {
+		c.Close()
+	}
+}

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/drover-sh/drover/internal/runbook"
+	"github.com/drover-sh/drover/internal/ui"
+	"github.com/drover-sh/drover/runbooks"
+)
+
+type runOptions struct {
+	target targetOptions
+	out    outputOptions
+	sets   []string
+	yes    bool
+	dryRun bool
+	resume string
+}
+
+func newRunCmd(env *env) *cobra.Command {
+	var opts runOptions
+	cmd := &cobra.Command{
+		Use:   "run RUNBOOK [target flags] [--set k=v]... [--yes] [--dry-run] [--resume RUN|last]",
+		Short: "run a runbook across the farm",
+		Long: `Run a runbook: resolve everything, connect to every host and check its key,
+take the farm lock if the runbook touches releases, then run the stages in
+order, batch by batch, stopping at gates and when too many hosts fail.
+Every event goes to the journal ($XDG_STATE_HOME/drover/runs); --resume
+re-runs only what a stopped run did not finish, with its params.
+
+RUNBOOK is a file, or the name of a shipped runbook (cutover, switchrel,
+patch, exec).
+
+Examples:
+  drover run cutover.toml -g web --set source=./build/app.tar.gz
+  drover run cutover.toml -g web --set release=2026-11-22 --dry-run
+  drover run cutover.toml --resume last
+
+` + exitCodesHelp,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRun(cmd.Context(), opts, args[0], env)
+		},
+	}
+	opts.target.register(cmd.Flags())
+	opts.out.register(cmd.Flags())
+	registerSets(cmd.Flags(), &opts.sets)
+	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "answer yes at every gate")
+	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "plan and pre-flight only: connect, check host keys, run nothing")
+	cmd.Flags().StringVar(&opts.resume, "resume", "", "resume run RUN (or last): redo only what is not done")
+	return cmd
+}
+
+func registerSets(fs *pflag.FlagSet, sets *[]string) {
+	fs.StringArrayVar(sets, "set", nil, "set a runbook param: NAME=VALUE (repeatable)")
+}
+
+func runRun(ctx context.Context, opts runOptions, file string, env *env) error {
+	rb, err := loadRunbook(file)
+	if err != nil {
+		return err
+	}
+	sets, err := parseSets(opts.sets)
+	if err != nil {
+		return err
+	}
+	res, err := execute(ctx, env, runRequest{rb: rb, sets: sets, target: opts.target, out: opts.out,
+		yes: opts.yes, dryRun: opts.dryRun, resume: opts.resume})
+	if err != nil {
+		return err
+	}
+	if res.summary != nil && !opts.out.JSON {
+		writeRunSummary(env, opts.out, res)
+	}
+	return codeOf(res)
+}
+
+// writeRunSummary prints the summary table and how to go on.
+func writeRunSummary(env *env, out outputOptions, res *runResult) {
+	fmt.Fprintln(env.stdout)
+	ui.Summary(env.stdout, out.style(env), summaryRows(res.summary))
+	fmt.Fprintf(env.stdout, "run %s: journal with `drover log %s`", res.runID, res.runID)
+	if res.code != exitOK {
+		fmt.Fprintf(env.stdout, ", resume with `drover run %s --resume %s`", res.plan.File, res.runID)
+	}
+	fmt.Fprintln(env.stdout)
+}
+
+// loadRunbook reads a runbook file, or a shipped one by name.
+func loadRunbook(file string) (*runbook.Runbook, error) {
+	src, err := os.ReadFile(file)
+	if os.IsNotExist(err) && !strings.ContainsAny(file, "/.") {
+		if _, serr := runbooks.Read(file + ".toml"); serr == nil {
+			return shippedRunbook(file + ".toml")
+		}
+	}
+	if err != nil {
+		return nil, usageErr(withHint(fmt.Errorf("read runbook: %w", err),
+			"shipped runbooks: %s", strings.Join(runbooks.Names(), ", ")))
+	}
+	rb, err := runbook.Parse(file, src)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	return rb, nil
+}
+
+// parseSets reads --set NAME=VALUE flags.
+func parseSets(flags []string) (map[string]string, error) {
+	sets := map[string]string{}
+	for _, f := range flags {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok || k == "" {
+			return nil, usageErr(fmt.Errorf("--set %q: want NAME=VALUE", f))
+		}
+		sets[k] = v
+	}
+	return sets, nil
+}

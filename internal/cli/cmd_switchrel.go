@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover-sh/drover/internal/release"
+	"github.com/drover-sh/drover/internal/ui"
+)
+
+type switchrelOptions struct {
+	target  targetOptions
+	out     outputOptions
+	root    string
+	restart string
+	yes     bool
+	perHost bool
+}
+
+func newSwitchrelCmd(env *env) *cobra.Command {
+	var opts switchrelOptions
+	cmd := &cobra.Command{
+		Use:   "switchrel RELEASE|previous [target flags] [--root DIR] [--restart CMD] [--yes]",
+		Short: "switch every host to a release, or back to the previous one",
+		Long: `Switch {root}/current on every targeted host to releases/RELEASE, one host at
+a time, restarting the app after each switch when --restart is given.
+
+"previous" is the release each host ran before its last switch, read from
+the host's history; the release rolled back from is marked bad, so a second
+"previous" does not return to it. Before any host switches, every host is
+read: all must have the target release, and for "previous" all must agree
+on what it is (else the table is shown and nothing changes; --per-host lets
+each host go back to its own previous release). A table shows which host
+runs what before and after.
+
+Examples:
+  drover switchrel previous -g web --yes
+  drover switchrel 2026-11-21 -g web --restart 'sudo -n systemctl restart app'
+
+` + exitCodesHelp,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSwitchrel(cmd.Context(), opts, args[0], env)
+		},
+	}
+	opts.target.register(cmd.Flags())
+	opts.out.register(cmd.Flags())
+	cmd.Flags().StringVar(&opts.root, "root", defaultRoot, "the release root on the hosts")
+	cmd.Flags().StringVar(&opts.restart, "restart", "", "command that restarts the app after each switch")
+	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "do not ask before switching")
+	cmd.Flags().BoolVar(&opts.perHost, "per-host", false, "with previous: let each host go back to its own previous release")
+	return cmd
+}
+
+func runSwitchrel(ctx context.Context, opts switchrelOptions, id string, env *env) error {
+	if id != "previous" {
+		if err := release.CheckID(id); err != nil {
+			return usageErr(fmt.Errorf("release %q: %w", id, err))
+		}
+	}
+	rb, err := shippedRunbook("switchrel.toml")
+	if err != nil {
+		return err
+	}
+	var before map[string]release.State
+	req := runRequest{
+		rb: rb, target: opts.target, out: opts.out, yes: opts.yes,
+		sets: map[string]string{"release": id, "restart": opts.restart, "root": opts.root},
+		precheck: func(ctx context.Context, p *prepared) error {
+			var err error
+			before, err = checkSwitch(ctx, env, p, opts, id)
+			return err
+		},
+		after: func(ctx context.Context, p *prepared) {
+			after, errs := readStates(ctx, p.conns, opts.root)
+			rows := releaseRows(p.hosts, after, errs, p.problems, p.runID)
+			for i := range rows {
+				rows[i].Before = before[rows[i].Host].Current
+			}
+			fmt.Fprintln(env.stdout)
+			ui.Releases(env.stdout, opts.out.style(env), rows)
+		},
+	}
+	res, err := execute(ctx, env, req)
+	if err != nil {
+		return err
+	}
+	return codeOf(res)
+}
+
+// checkSwitch reads every host before the first switch: every host must
+// have the target release, and for previous they must agree on it.
+func checkSwitch(ctx context.Context, env *env, p *prepared, opts switchrelOptions, id string) (map[string]release.State, error) {
+	states, errs := readStates(ctx, p.conns, opts.root)
+	if len(errs) > 0 {
+		for h, err := range errs {
+			return nil, withCode(exitFailed, fmt.Errorf("read releases on %s: %w", h, err))
+		}
+	}
+	show := func() {
+		ui.Releases(env.stderr, ui.NewStyle(env.stderr, p.style.Color), releaseRows(p.hosts, states, errs, p.problems, p.runID))
+	}
+	var missing []string
+	for _, h := range p.hosts {
+		s, ok := states[h.Name]
+		switch {
+		case !ok:
+		case id == "previous" && s.Previous == "":
+			missing = append(missing, h.Name)
+		case id != "previous" && !s.Has(id):
+			missing = append(missing, h.Name)
+		}
+	}
+	slices.Sort(missing)
+	if len(missing) > 0 {
+		show()
+		what := "release " + id
+		if id == "previous" {
+			what = "a previous release in their history"
+		}
+		return nil, usageErr(fmt.Errorf("%d host(s) do not have %s: %v; nothing was switched", len(missing), what, missing))
+	}
+	if id == "previous" && !opts.perHost {
+		if _, ok := release.AgreePrevious(states); !ok {
+			show()
+			return nil, usageErr(withHint(errors.New("hosts disagree about the previous release; nothing was switched"),
+				"switch to a named release, or let each host go back to its own with --per-host"))
+		}
+	}
+	return states, nil
+}

@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/drover-sh/drover/internal/engine"
+	"github.com/drover-sh/drover/internal/release"
+	"github.com/drover-sh/drover/internal/transport"
+)
+
+// hostReleases carries out switchrel steps with package release: resolve
+// "previous" from the host's history, switch, record, prune.
+type hostReleases struct {
+	root  string
+	keep  int
+	runID string
+	user  string
+}
+
+var _ engine.Releases = (*hostReleases)(nil)
+
+func (p *prepared) releases() engine.Releases {
+	if p.plan.Release == nil {
+		return nil
+	}
+	return &hostReleases{root: p.plan.Release.Root, keep: p.plan.Release.Keep, runID: p.runID, user: p.user}
+}
+
+// Switch implements engine.Releases.
+func (h *hostReleases) Switch(ctx context.Context, host string, conn transport.Conn, id string) (string, error) {
+	r := release.ConnRunner{Conn: conn}
+	rollback := id == "previous"
+	if rollback {
+		st, err := release.Read(ctx, r, h.root)
+		if err != nil {
+			return "", err
+		}
+		if st.Previous == "" {
+			return "", errors.New("no previous release in the host's history")
+		}
+		id = st.Previous
+	}
+	from, err := release.Switch(ctx, r, h.root, id, release.Meta{RunID: h.runID, User: h.user, Rollback: rollback})
+	if err != nil {
+		return "", err
+	}
+	note := fmt.Sprintf("%s -> %s", orNone(from), id)
+	if h.keep > 0 {
+		removed, err := release.Prune(ctx, r, h.root, h.keep, id, from)
+		if err != nil {
+			return note, fmt.Errorf("prune after the switch: %w", err)
+		}
+		if len(removed) > 0 {
+			note += fmt.Sprintf(" (pruned %d)", len(removed))
+		}
+	}
+	return note, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// farmLock is the lock a run holds on every host it touches releases on.
+type farmLock struct {
+	root  string
+	runID string
+	mu    sync.Mutex
+	held  map[string]transport.Conn
+}
+
+// lock takes {root}/.drover/lock on every connected host before the first
+// change. A lock held by another run releases what was taken and exits 4.
+func (p *prepared) lock(ctx context.Context) error {
+	if p.plan.Release == nil {
+		return nil
+	}
+	fl := &farmLock{root: p.plan.Release.Root, runID: p.runID, held: map[string]transport.Conn{}}
+	p.locks = fl
+	owner := release.Owner{User: p.user, RunID: p.runID, Runbook: p.plan.Name, Time: time.Now()}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(p.conns))
+	for host, conn := range p.conns {
+		wg.Go(func() {
+			err := release.Lock(ctx, release.ConnRunner{Conn: conn}, fl.root, owner)
+			if err != nil {
+				errs <- fmt.Errorf("%s: %w", host, err)
+				return
+			}
+			fl.mu.Lock()
+			fl.held[host] = conn
+			fl.mu.Unlock()
+		})
+	}
+	wg.Wait()
+	close(errs)
+	return p.lockOutcome(errs)
+}
+
+// lockOutcome turns lock failures into the run's error, releasing the locks
+// that were taken.
+func (p *prepared) lockOutcome(errs <-chan error) error {
+	var first error
+	var locked *release.LockedError
+	for err := range errs {
+		if first == nil || (errors.As(err, &locked) && !errors.As(first, &locked)) {
+			first = err
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	p.unlock()
+	if errors.As(first, &locked) {
+		return withCode(exitLocked, withHint(fmt.Errorf("the farm is locked: %w", first),
+			"wait for that run to end; if it is dead, remove the lock with drover unlock"))
+	}
+	return withCode(exitFailed, fmt.Errorf("take the farm lock: %w", first))
+}
+
+// unlock releases every lock this run took, even after Ctrl-C.
+func (p *prepared) unlock() {
+	fl := p.locks
+	if fl == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, conn := range fl.held {
+		wg.Go(func() { release.Unlock(ctx, release.ConnRunner{Conn: conn}, fl.root, fl.runID) })
+	}
+	wg.Wait()
+	fl.held = map[string]transport.Conn{}
+}

@@ -1,0 +1,177 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/drover-sh/drover/internal/engine"
+	"github.com/drover-sh/drover/internal/event"
+	"github.com/drover-sh/drover/internal/journal"
+	"github.com/drover-sh/drover/internal/transport"
+	"github.com/drover-sh/drover/internal/ui"
+)
+
+// run starts the journal and the output, runs the engine and returns the
+// outcome with its exit code.
+func (p *prepared) run(ctx context.Context, env *env, req runRequest) (*runResult, error) {
+	jr, err := p.openJournal()
+	if err != nil {
+		return nil, err
+	}
+	defer jr.Close()
+	col := newCollector()
+	sinks := event.Multi{jr, col}
+	closeOut, err := p.outputSinks(env, req, &sinks)
+	if err != nil {
+		return nil, err
+	}
+	defer closeOut()
+	if err := sinks.Emit(p.startEvent(env)); err != nil {
+		return nil, err
+	}
+	for _, pr := range p.problems {
+		sinks.Emit(event.Event{Time: eventTime(), Kind: event.HostConnect, RunID: p.runID, Host: pr.Host,
+			Result: event.Unreachable, Error: p.redactor.String(pr.Err.Error())})
+	}
+	sum, err := engine.Run(ctx, p.plan, p.conns, engine.Options{
+		Sink: sinks, Gate: p.gate, Secrets: p.secrets, RunID: p.runID, Done: p.done,
+		OfferRetry: p.gate != nil && p.gate != engine.AlwaysYes, Redact: p.redactor.String,
+		Releases: p.releases(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	p.markUnreachable(sum)
+	res := &runResult{plan: p.plan, summary: sum, problems: p.problems, runID: p.runID, events: col, code: summaryCode(sum)}
+	end := event.Event{Time: eventTime(), Kind: event.RunEnd, RunID: p.runID, Result: runResultOf(sum), Code: res.code}
+	if err := sinks.Emit(end); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (p *prepared) openJournal() (*journal.Journal, error) {
+	if p.resuming {
+		return journal.Append(p.stateDir, p.runID)
+	}
+	return journal.Create(p.stateDir, p.runID)
+}
+
+func (p *prepared) startEvent(env *env) event.Event {
+	names := make([]string, len(p.hosts))
+	for i, h := range p.hosts {
+		names[i] = h.Name
+	}
+	return event.Event{Time: eventTime(), Kind: event.RunStart, RunID: p.runID, Runbook: p.plan.Name,
+		Text: p.plan.File, User: whoami(env), Params: p.plan.Params, Hosts: names}
+}
+
+// outputSinks adds the terminal or JSON output and the --log-dir
+// transcripts to sinks; the returned func flushes them.
+func (p *prepared) outputSinks(env *env, req runRequest, sinks *event.Multi) (func(), error) {
+	closers := []io.Closer{}
+	if req.out.LogDir != "" {
+		tr, err := journal.NewTranscripts(req.out.LogDir)
+		if err != nil {
+			return nil, err
+		}
+		*sinks = append(*sinks, tr)
+		closers = append(closers, tr)
+	}
+	switch {
+	case req.out.JSON:
+		*sinks = append(*sinks, ui.NewJSON(env.stdout))
+	case !req.quiet || req.out.Verbose:
+		names := make([]string, len(p.hosts))
+		for i, h := range p.hosts {
+			names[i] = h.Name
+		}
+		*sinks = append(*sinks, ui.NewLines(env.stdout, p.style, req.out.Verbose, names))
+	}
+	return func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}, nil
+}
+
+// markUnreachable gives hosts that pre-flight could not reach their reason.
+func (p *prepared) markUnreachable(sum *engine.Summary) {
+	why := map[string]string{}
+	for _, pr := range p.problems {
+		why[pr.Host] = p.redactor.String(pr.Err.Error())
+	}
+	for i, h := range sum.Hosts {
+		if reason, ok := why[h.Host]; ok {
+			sum.Hosts[i].Result, sum.Hosts[i].Note = event.Unreachable, reason
+		}
+	}
+}
+
+// summaryCode is the exit code of a finished run.
+func summaryCode(sum *engine.Summary) int {
+	switch {
+	case sum.Interrupted:
+		return exitInterrupted
+	case sum.Quit:
+		return exitAborted
+	case sum.Aborted || sum.Failed():
+		return exitFailed
+	}
+	return exitOK
+}
+
+func runResultOf(sum *engine.Summary) event.Result {
+	switch {
+	case sum.Interrupted:
+		return event.Interrupted
+	case sum.Quit || sum.Aborted:
+		return event.Aborted
+	case sum.Failed():
+		return event.Failed
+	}
+	return event.OK
+}
+
+// summaryRows turns the engine's summary into the table's rows.
+func summaryRows(sum *engine.Summary) []ui.SummaryRow {
+	rows := make([]ui.SummaryRow, len(sum.Hosts))
+	for i, h := range sum.Hosts {
+		rows[i] = ui.SummaryRow{Host: h.Host, Stage: h.Stage, Result: h.Result, Duration: h.Duration, Note: h.Note}
+	}
+	return rows
+}
+
+// codeOf returns the run's exit code as an error for Main.
+func codeOf(res *runResult) error {
+	if res.code == exitOK {
+		return nil
+	}
+	return withCode(res.code, errSilent)
+}
+
+// hostKeyError is the error for unknown or changed host keys, with a hint.
+func hostKeyError(problems []engine.HostProblem) error {
+	var unknown, changed int
+	for _, pr := range problems {
+		var k *transport.HostKeyError
+		if errors.As(pr.Err, &k) {
+			if k.Problem == transport.HostKeyChanged {
+				changed++
+			} else {
+				unknown++
+			}
+		}
+	}
+	switch {
+	case changed > 0:
+		return withHint(fmt.Errorf("%d host key(s) changed: nothing was run", changed),
+			"a changed key is never accepted; if a host was really reinstalled, remove its old line with ssh-keygen -R HOST -f FILE")
+	case unknown > 0:
+		return withHint(fmt.Errorf("%d host key(s) unknown: nothing was run", unknown),
+			"check the fingerprints above, then run again with --accept-new-host-keys to record them")
+	}
+	return nil
+}

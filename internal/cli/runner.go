@@ -1,0 +1,255 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os/user"
+	"path/filepath"
+	"time"
+
+	"github.com/drover-sh/drover/internal/engine"
+	"github.com/drover-sh/drover/internal/event"
+	"github.com/drover-sh/drover/internal/inventory"
+	"github.com/drover-sh/drover/internal/journal"
+	"github.com/drover-sh/drover/internal/plan"
+	"github.com/drover-sh/drover/internal/redact"
+	"github.com/drover-sh/drover/internal/runbook"
+	"github.com/drover-sh/drover/internal/transport"
+	"github.com/drover-sh/drover/internal/ui"
+)
+
+// runRequest is one runbook run; run, exec, switchrel and patch fill it.
+type runRequest struct {
+	rb     *runbook.Runbook
+	sets   map[string]string
+	target targetOptions
+	out    outputOptions
+	yes    bool
+	dryRun bool
+	resume string // run id or "last"
+
+	// adjust changes the plan after it is built (exec's --expect rules).
+	adjust func(*plan.Plan) error
+	// quiet leaves the step lines out of the output (exec folds instead).
+	quiet bool
+	// precheck runs on the connected, locked farm before the first step;
+	// its error stops the run with nothing changed.
+	precheck func(ctx context.Context, p *prepared) error
+	// after runs once the engine is done, while the connections are open.
+	after func(ctx context.Context, p *prepared)
+}
+
+// runResult is what a finished run leaves for the command to render.
+type runResult struct {
+	plan     *plan.Plan
+	summary  *engine.Summary
+	problems []engine.HostProblem
+	runID    string
+	events   *collector
+	code     int
+}
+
+// execute resolves, checks, connects, runs and reports a runbook. Its error
+// carries the exit code.
+func execute(ctx context.Context, env *env, req runRequest) (*runResult, error) {
+	prep, err := prepare(ctx, env, &req)
+	if err != nil {
+		return nil, err
+	}
+	defer prep.closeConns()
+	if req.dryRun {
+		return prep.dryRun(env)
+	}
+	if err := prep.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer prep.unlock()
+	if req.precheck != nil {
+		if err := req.precheck(ctx, prep); err != nil {
+			return nil, err
+		}
+	}
+	res, err := prep.run(ctx, env, req)
+	if err == nil && req.after != nil {
+		req.after(context.WithoutCancel(ctx), prep)
+	}
+	return res, err
+}
+
+// prepared is a run that passed every check and is connected.
+type prepared struct {
+	plan     *plan.Plan
+	hosts    []inventory.Host
+	runID    string
+	done     map[string][]string
+	resuming bool
+	redactor *redact.Redactor
+	secrets  *secretStore
+	gate     engine.Gate
+	conns    map[string]transport.Conn
+	problems []engine.HostProblem
+	style    *ui.Style
+	stateDir string
+	locks    *farmLock
+	user     string
+}
+
+// prepare does everything that may refuse the run before a host is changed:
+// resolve, plan, secrets, gates, connections and host keys.
+func prepare(ctx context.Context, env *env, req *runRequest) (*prepared, error) {
+	hosts, _, err := req.target.resolve(env, req.rb.Target())
+	if err != nil {
+		return nil, err
+	}
+	p := &prepared{hosts: hosts, stateDir: stateDir(env), style: req.out.style(env), user: whoami(env)}
+	if err := p.pickRun(req); err != nil {
+		return nil, err
+	}
+	pl, err := req.rb.Plan(runbook.Options{Sets: req.sets, Hosts: hosts, RunID: p.runID})
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	if err := applyOverrides(pl, req.target); err != nil {
+		return nil, err
+	}
+	if req.adjust != nil {
+		if err := req.adjust(pl); err != nil {
+			return nil, usageErr(err)
+		}
+	}
+	p.plan = pl
+	p.redactor = redact.New()
+	p.secrets = newSecretStore(pl.Secrets, env, p.redactor)
+	if err := p.secrets.preload(neededSecrets(pl)); err != nil {
+		return nil, usageErr(err)
+	}
+	if p.gate, err = pickGate(env, pl, req.yes, p.style); err != nil {
+		return nil, err
+	}
+	return p, p.connect(ctx, env, req)
+}
+
+// pickRun chooses the run id, and for --resume the params and the stages
+// already done.
+func (p *prepared) pickRun(req *runRequest) error {
+	if req.resume == "" {
+		p.runID = newRunID()
+		return nil
+	}
+	id := req.resume
+	if id == "last" {
+		last, err := journal.Last(p.stateDir)
+		if err != nil {
+			return usageErr(fmt.Errorf("--resume last: %w", err))
+		}
+		id = last
+	}
+	old, err := journal.Read(p.stateDir, id)
+	if err != nil {
+		return usageErr(err)
+	}
+	if old.Runbook != req.rb.Name() {
+		return usageErr(fmt.Errorf("run %s was runbook %q, not %q", id, old.Runbook, req.rb.Name()))
+	}
+	p.runID, p.done, p.resuming = id, old.DoneStages(), true
+	if len(req.sets) == 0 {
+		req.sets = old.Params
+	}
+	return nil
+}
+
+// applyOverrides applies -p and --batches to every stage.
+func applyOverrides(pl *plan.Plan, t targetOptions) error {
+	var sizes []plan.BatchSize
+	if t.Batches != "" {
+		for _, s := range inventory.SplitList(t.Batches) {
+			b, err := plan.ParseBatchSize(s)
+			if err != nil {
+				return usageErr(fmt.Errorf("--batches: %w", err))
+			}
+			sizes = append(sizes, b)
+		}
+	}
+	if t.Parallel < 0 {
+		return usageErr(fmt.Errorf("--parallel %d: want 1 or more", t.Parallel))
+	}
+	for i := range pl.Stages {
+		if t.Parallel > 0 {
+			pl.Stages[i].Parallel = t.Parallel
+		}
+		if sizes != nil {
+			pl.Stages[i].Batches = sizes
+		}
+	}
+	return nil
+}
+
+// pickGate returns who answers questions: --yes, a person at the terminal,
+// or nobody (then a runbook with gates is refused before anything runs).
+func pickGate(env *env, pl *plan.Plan, yes bool, st *ui.Style) (engine.Gate, error) {
+	switch {
+	case yes:
+		return engine.AlwaysYes, nil
+	case env.term.interactive():
+		return ui.NewGate(env.stderr, ui.NewStyle(env.stderr, st.Color), env.term.ask), nil
+	case engine.NeedsGate(pl):
+		return nil, usageErr(withHint(errors.New("the runbook has confirmation gates and there is no terminal to ask on"),
+			"run it from a terminal, or answer yes to every gate with --yes"))
+	}
+	return nil, nil
+}
+
+// connect dials every host. Host key problems stop the run (exit 2);
+// unreachable hosts are failed hosts of the run.
+func (p *prepared) connect(ctx context.Context, env *env, req *runRequest) error {
+	parallel := 64
+	p.conns, p.problems = engine.Preflight(ctx, req.target.dialer(env), p.hosts, parallel)
+	if ctx.Err() != nil {
+		return withCode(exitInterrupted, ctx.Err())
+	}
+	if len(p.problems) > 0 && !req.out.JSON {
+		ui.Problems(env.stderr, ui.NewStyle(env.stderr, p.style.Color), problemRows(p.problems))
+	}
+	if err := hostKeyError(p.problems); err != nil {
+		p.closeConns()
+		return usageErr(err)
+	}
+	return nil
+}
+
+func (p *prepared) closeConns() {
+	for _, c := range p.conns {
+		c.Close()
+	}
+}
+
+func newRunID() string {
+	b := make([]byte, 3)
+	rand.Read(b)
+	return journal.NewID(time.Now(), hex.EncodeToString(b))
+}
+
+// stateDir is where runs are journalled: $XDG_STATE_HOME/drover/runs.
+func stateDir(env *env) string {
+	base := env.getenv("XDG_STATE_HOME")
+	if base == "" {
+		base = filepath.Join(env.getenv("HOME"), ".local", "state")
+	}
+	return filepath.Join(base, "drover", "runs")
+}
+
+// whoami names the person running drover, for journals and locks.
+func whoami(env *env) string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return env.getenv("USER")
+}
+
+// eventTime is the clock of events the CLI emits itself.
+func eventTime() time.Time { return time.Now() }
+
+var _ event.Sink = (*collector)(nil)
