@@ -13,22 +13,26 @@ import (
 )
 
 // authMethods returns the methods OpenSSH would try, in its order: agent
-// keys, identity files, then the password. The returned cleanup closes the
+// keys, identity files, then the password. The keys are one method: the
+// SSH client tries each method name once, so a second publickey method
+// would never run after the first failed. The returned cleanup closes the
 // agent connection once the handshake is over.
 func (d *Dialer) authMethods(ctx context.Context, identities []string) ([]ssh.AuthMethod, func(), error) {
-	signers, err := d.identities.load(identities)
+	files, err := d.identities.load(identities)
 	if err != nil {
 		return nil, nil, err
 	}
-	var methods []ssh.AuthMethod
-	cleanup := func() {}
-	if ag, closeAgent := d.agent(); ag != nil {
-		methods = append(methods, ssh.PublicKeysCallback(ag.Signers))
-		cleanup = closeAgent
+	ag, cleanup := d.agent()
+	keys := func() ([]ssh.Signer, error) {
+		var signers []ssh.Signer
+		if ag != nil {
+			if s, err := ag.Signers(); err == nil {
+				signers = s
+			}
+		}
+		return append(signers, files...), nil
 	}
-	if len(signers) > 0 {
-		methods = append(methods, ssh.PublicKeys(signers...))
-	}
+	methods := []ssh.AuthMethod{ssh.PublicKeysCallback(keys)}
 	if d.password != nil {
 		methods = append(methods, ssh.PasswordCallback(func() (string, error) {
 			return d.password.get(ctx)
@@ -41,11 +45,11 @@ func (d *Dialer) authMethods(ctx context.Context, identities []string) ([]ssh.Au
 // skipped, as OpenSSH does.
 func (d *Dialer) agent() (agent.ExtendedAgent, func()) {
 	if d.opts.AgentSocket == "" {
-		return nil, nil
+		return nil, func() {}
 	}
 	c, err := net.Dial("unix", d.opts.AgentSocket)
 	if err != nil {
-		return nil, nil
+		return nil, func() {}
 	}
 	return agent.NewClient(c), func() { c.Close() }
 }

@@ -173,19 +173,32 @@ func TestAgentAuth(t *testing.T) {
 	}
 	sock := serveAgent(t, keyring)
 
+	wrongKeyring := agent.NewKeyring()
+	_, wrongKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wrongKeyring.Add(agent.AddedKey{PrivateKey: wrongKey}); err != nil {
+		t.Fatal(err)
+	}
+	wrongSock := serveAgent(t, wrongKeyring)
+
 	tests := []struct {
-		name   string
-		socket string
-		wantOK bool
+		name       string
+		socket     string
+		identities []string
+		wantOK     bool
 	}{
-		{"agent holds the key", sock, true},
-		{"agent socket missing", filepath.Join(t.TempDir(), "none.sock"), false},
-		{"no agent", "", false},
+		{"agent holds the key", sock, nil, true},
+		{"agent socket missing", filepath.Join(t.TempDir(), "none.sock"), nil, false},
+		{"no agent", "", nil, false},
+		{"agent key refused, identity file accepted", wrongSock, []string{farm.ClientKey}, true},
+		{"agent socket missing, identity file accepted", filepath.Join(t.TempDir(), "none.sock"), []string{farm.ClientKey}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ep := endpoint(farm, farm.Hosts[0], known)
-			ep.Identities = nil
+			ep.Identities = tt.identities
 			opts := testOptions
 			opts.AgentSocket = tt.socket
 			conn, err := sshx.New(opts).Dial(context.Background(), ep)

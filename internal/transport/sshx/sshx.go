@@ -100,12 +100,13 @@ func (d *Dialer) Dial(ctx context.Context, ep transport.Endpoint) (transport.Con
 		prev     *ssh.Client
 		activity *activityConn
 	)
-	for _, hop := range append(append([]transport.Endpoint(nil), ep.Jump...), ep) {
+	chain := append(append([]transport.Endpoint(nil), ep.Jump...), ep)
+	for i, hop := range chain {
 		hop.Jump = nil
 		client, ac, err := d.dialHop(ctx, prev, hop)
 		if err != nil {
 			closeHops()
-			if hop.Name != ep.Name || hop.Addr() != ep.Addr() {
+			if i < len(ep.Jump) {
 				return nil, fmt.Errorf("dial %s: jump host %s: %w", endpointName(ep), endpointName(hop), err)
 			}
 			return nil, fmt.Errorf("dial %s: %w", endpointName(ep), err)
@@ -186,7 +187,6 @@ func (d *Dialer) clientConfig(ctx context.Context, ep transport.Endpoint) (*ssh.
 		Auth:              auth,
 		HostKeyCallback:   check.callback,
 		HostKeyAlgorithms: check.algorithms(ep.Addr()),
-		Timeout:           d.opts.ConnectTimeout,
 	}
 	return cfg, check, cleanup, nil
 }
