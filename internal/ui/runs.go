@@ -1,0 +1,84 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/lipgloss/table"
+
+	"github.com/drover-sh/drover/internal/event"
+)
+
+// RunRow is one past run in `drover log`.
+type RunRow struct {
+	ID, Runbook, User string
+	Start, End        time.Time
+	Result            string
+	Hosts             int
+	Counts            map[event.Result]int
+}
+
+// Runs writes the list of past runs.
+func Runs(w io.Writer, st *Style, rows []RunRow) {
+	t := table.New().
+		Border(lipgloss.RoundedBorder()).
+		BorderStyle(st.Border).
+		Headers("RUN", "RUNBOOK", "WHO", "STARTED", "TOOK", "RESULT", "HOSTS").
+		StyleFunc(func(row, col int) lipgloss.Style {
+			s := st.r.NewStyle().Padding(0, 1)
+			if row == table.HeaderRow {
+				return s.Inherit(st.Head)
+			}
+			if col == 5 && row >= 0 && row < len(rows) {
+				return s.Inherit(resultStyle(st, event.Result(rows[row].Result)))
+			}
+			return s
+		})
+	for _, r := range rows {
+		took := "-"
+		if !r.End.IsZero() {
+			took = Duration(r.End.Sub(r.Start))
+		}
+		t.Row(r.ID, r.Runbook, r.User, r.Start.Local().Format("2006-01-02 15:04"), took, r.Result, hostCounts(r))
+	}
+	fmt.Fprintln(w, t.Render())
+}
+
+func hostCounts(r RunRow) string {
+	var parts []string
+	for _, res := range []event.Result{event.OK, event.Failed, event.Unreachable, event.Skipped, event.Aborted, event.Interrupted} {
+		if n := r.Counts[res]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, res))
+		}
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("%d", r.Hosts)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Timeline writes the stages, batches, gates and failures of a finished
+// run in order, with their times; verbose adds every output line.
+func Timeline(w io.Writer, st *Style, events []event.Event, verbose bool) {
+	if len(events) == 0 {
+		return
+	}
+	t0 := events[0].Time
+	lines := NewLines(io.Discard, st, verbose, nil)
+	for _, e := range events {
+		var text string
+		switch e.Kind {
+		case event.RunStart, event.RunEnd:
+			text = fmt.Sprintf("%s %s", e.Kind, e.Result)
+		default:
+			text = lines.render(e)
+		}
+		if text == "" || (e.Kind == event.StepEnd && e.Result == event.OK && !verbose) {
+			continue
+		}
+		fmt.Fprintf(w, "%s %s\n", st.Dim.Render(fmt.Sprintf("+%8s", Duration(e.Time.Sub(t0)))), text)
+	}
+}
