@@ -20,22 +20,25 @@
 // rule that matches and its send loop writes the replies. Left to itself,
 // goexpect matches every rule against all output since the previous match,
 // again each time a few bytes arrive; megabytes of output before the next
-// prompt would make that quadratic. So goexpect never reads the session:
-// Run reads it, and feeds goexpect one bounded window at a time, namely the
-// new bytes plus the last two lines (at most 8 KiB) of output not yet
-// consumed by a match. A window always ends with a case that matches
-// anything, so goexpect answers at once and keeps nothing between windows.
-// The cost of matching is therefore linear in the output, a prompt split
-// across reads is still seen whole, and bytes consumed by one match never
-// fire a rule again. The price: a rule's regexp sees at most the current and
-// the previous line of output it has not matched before, so a pattern that
-// spans three or more lines does not match reliably.
+// prompt would make that quadratic. So goexpect never reads the session.
+// Run reads it on its own goroutine (output that arrives while Run is busy
+// is taken in one piece) and feeds goexpect one bounded window at a time:
+// at most 8 KiB of new output plus the last two lines (at most 8 KiB) of
+// output that no match consumed yet. goexpect's case list ends with a case
+// that matches anything, so it answers at once and keeps nothing between
+// windows; for the same reason PartialMatch stays off, and Run keeps the
+// unmatched rest itself. The cost of matching is therefore linear in the
+// output, a prompt split across reads is still seen whole, and bytes
+// consumed by one match never fire a rule again. The price: a rule's regexp
+// sees only the output since the previous match, and of that only the
+// current and the previous line reliably, so a pattern spanning three or
+// more lines may be missed.
 //
 // goexpect logs through the standard log package and, when verbose, prints
 // what it sends; Run keeps Verbose off, gives goexpect a writer that never
-// fails and an output that reports EOF only after Run is done with it, so
-// none of its logging paths is taken in normal operation, and none of them
-// could carry a secret.
+// fails and an output that reports EOF (so that goexpect's Check turns
+// false) only after Run is done with it, so none of its logging paths is
+// taken in normal operation, and none of them could carry a secret.
 package expect
 
 import (
@@ -65,6 +68,10 @@ func (r Rule) max() int { return max(r.Max, 1) }
 
 // Options configure one Run. The zero value answers nothing and waits for
 // EOF without any time limit.
+//
+// On each window of output, FailOn is tried first, then Until, then the
+// rules in order; the first of them that matches anywhere in the window
+// acts, and the output after its match is tried again.
 type Options struct {
 	Rules       []Rule
 	Until       *regexp.Regexp // a match ends the run as success
@@ -125,7 +132,7 @@ func Run(ctx context.Context, r io.Reader, w io.Writer, opts Options) (Result, e
 	src := startReader(r)
 	res, err := c.loop(runCtx, src)
 	c.finish(src, err != nil || res.Until)
-	if err != nil && context.Cause(runCtx) == errDeadline && ctx.Err() == nil {
+	if errors.Is(err, context.DeadlineExceeded) && context.Cause(runCtx) == errDeadline && ctx.Err() == nil {
 		err = &TimeoutError{After: opts.Timeout, LastLine: res.LastLine}
 	}
 	return res, err

@@ -60,6 +60,7 @@ type matcher struct {
 	cases       []goexpect.Caser // fresh per Run: goexpect mutates cases
 	sendTimeout time.Duration
 	pending     bool // a reply write has not reported back
+	largest     int  // longest window matched so far
 }
 
 func newMatcher(ts []target, w io.Writer, sendTimeout time.Duration) (*matcher, error) {
@@ -96,6 +97,7 @@ func newMatcher(ts []target, w io.Writer, sendTimeout time.Duration) (*matcher, 
 // match returns the first target (in priority order) that matches text and
 // where, or -1 when none does.
 func (m *matcher) match(ctx context.Context, text string) (int, []int, error) {
+	m.largest = max(m.largest, len(text))
 	if err := m.feed.push(ctx, text); err != nil {
 		return -1, nil, err
 	}
