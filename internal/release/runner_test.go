@@ -26,8 +26,8 @@ func (execConn) ForwardRemote(context.Context, string, string) (io.Closer, error
 	return nil, errors.New("not supported")
 }
 func (execConn) Lost() <-chan struct{} { return nil }
-func (execConn) Err() error           { return nil }
-func (execConn) Close() error         { return nil }
+func (execConn) Err() error            { return nil }
+func (execConn) Close() error          { return nil }
 
 type execSession struct {
 	cmd        *exec.Cmd
