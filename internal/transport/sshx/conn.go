@@ -122,6 +122,15 @@ func (c *conn) NewSession(ctx context.Context) (transport.Session, error) {
 // drop. The goroutine ends with open, at the latest when the connection
 // closes.
 func await[T any](ctx context.Context, c *conn, open func() (T, error), drop func(T)) (T, error) {
+	var zero T
+	select {
+	case <-c.lost:
+		if err := c.Err(); err != nil {
+			return zero, err
+		}
+		return zero, net.ErrClosed
+	default:
+	}
 	type result struct {
 		v   T
 		err error
@@ -131,7 +140,6 @@ func await[T any](ctx context.Context, c *conn, open func() (T, error), drop fun
 		v, err := open()
 		done <- result{v, err}
 	}()
-	var zero T
 	select {
 	case r := <-done:
 		if r.err != nil && c.isLost() {
