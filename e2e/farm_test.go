@@ -13,6 +13,7 @@ package e2e
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,8 +29,11 @@ const (
 	farmHosts  = 20
 	farmNet    = "11" // hosts listen on 127.0.11.1 .. 127.0.11.20
 	farmScript = "../examples/farm/farm.sh"
-	droverBin  = "../bin/drover"
 )
+
+// droverBin is the binary under test: $DROVER_E2E_BIN, else the one
+// `make build` writes.
+var droverBin = cmp.Or(os.Getenv("DROVER_E2E_BIN"), "../bin/drover")
 
 // farm is the running farm every test uses; set by TestMain.
 var farm *Farm
