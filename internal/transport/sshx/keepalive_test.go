@@ -135,3 +135,50 @@ func runInBackground(t *testing.T, conn transport.Conn, cmd string) <-chan error
 	go func() { done <- s.Wait() }()
 	return done
 }
+
+// TestFrozenHostHonoursContext checks that opening a session or a forward
+// on a host that stopped answering returns when ctx ends, long before
+// keepalives would give up.
+func TestFrozenHostHonoursContext(t *testing.T) {
+	tests := []struct {
+		name string
+		open func(ctx context.Context, conn transport.Conn) error
+	}{
+		{"NewSession", func(ctx context.Context, conn transport.Conn) error {
+			s, err := conn.NewSession(ctx)
+			if err == nil {
+				s.Close()
+			}
+			return err
+		}},
+		{"ForwardRemote", func(ctx context.Context, conn transport.Conn) error {
+			f, err := conn.ForwardRemote(ctx, "127.0.0.1:0", "127.0.0.1:1")
+			if err == nil {
+				f.Close()
+			}
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			farm, known := startFarm(t, 1, sshtest.Options{})
+			h := farm.Hosts[0]
+			opts := testOptions
+			opts.KeepaliveInterval = time.Hour
+			conn := dialOK(t, sshx.New(opts), endpoint(farm, h, known))
+			h.Freeze()
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- tt.open(ctx, conn) }()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Fatalf("%s on a frozen host = %v, want context.DeadlineExceeded", tt.name, err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s ignored ctx on a frozen host", tt.name)
+			}
+		})
+	}
+}

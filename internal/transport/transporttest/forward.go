@@ -26,23 +26,36 @@ func testForwardRemote(t *testing.T, tg Target) {
 	}
 	t.Cleanup(func() { fwd.Close() })
 	port := forwardedPort(t, fwd)
-	cmd := fmt.Sprintf(`command -v bash >/dev/null || exit %d
-bash -c 'exec 3<>/dev/tcp/127.0.0.1/%d && echo ping >&3 && read -r line <&3 && echo "got $line"'`, exitNoBash, port)
-	st := start(t, conn, cmd, false)
-	st.stdin.Close()
-	err = st.wait(t)
+	err = runClient(t, conn, port, "got ping\n")
 	if transport.ExitCode(err) == exitNoBash {
 		t.Skip("no bash on the host")
 	}
 	if err != nil {
-		t.Fatalf("remote client: %v; stderr %q", err, st.stderr.all(t))
-	}
-	if got := st.stdout.all(t); got != "got ping\n" {
-		t.Fatalf("remote client said %q, want %q", got, "got ping\n")
+		t.Fatalf("remote client: %v", err)
 	}
 	if err := fwd.Close(); err != nil {
 		t.Fatalf("stop forwarding: %v", err)
 	}
+	if err := runClient(t, conn, port, ""); err == nil {
+		t.Fatal("the forwarded port still answers after Close")
+	}
+}
+
+// runClient connects to port on the host's loopback from a command on the
+// host, sends a line and checks that the host prints want.
+func runClient(t *testing.T, conn transport.Conn, port int, want string) error {
+	t.Helper()
+	cmd := fmt.Sprintf(`command -v bash >/dev/null || exit %d
+bash -c 'exec 3<>/dev/tcp/127.0.0.1/%d && echo ping >&3 && read -r line <&3 && echo "got $line"' 2>/dev/null`, exitNoBash, port)
+	st := start(t, conn, cmd, false)
+	st.stdin.Close()
+	if err := st.wait(t); err != nil {
+		return err
+	}
+	if got := st.stdout.all(t); got != want {
+		t.Fatalf("remote client said %q, want %q", got, want)
+	}
+	return nil
 }
 
 // forwardedPort is the port the host listens on for fwd.

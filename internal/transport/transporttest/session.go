@@ -88,6 +88,17 @@ func testExitCodes(t *testing.T, tg Target) {
 	}
 }
 
+func testKilledBySignal(t *testing.T, tg Target) {
+	conn := dial(t, tg.Dialer, tg.Login)
+	st := start(t, conn, "kill -TERM $$; sleep 5", false)
+	st.stdin.Close()
+	err := st.wait(t)
+	var ee *transport.ExitError
+	if !errors.As(err, &ee) || ee.Signal != "TERM" || ee.Code != -1 {
+		t.Fatalf("wait = %#v (%v), want *transport.ExitError{Code: -1, Signal: \"TERM\"}", err, err)
+	}
+}
+
 func testStdin(t *testing.T, tg Target) {
 	conn := dial(t, tg.Dialer, tg.Login)
 	st := start(t, conn, "cat; echo done", false)

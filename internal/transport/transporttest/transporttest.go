@@ -54,6 +54,7 @@ func Run(t *testing.T, newTarget func(t *testing.T) Target) {
 		run  func(t *testing.T, tg Target)
 	}{
 		{"ExitCodes", testExitCodes},
+		{"KilledBySignal", testKilledBySignal},
 		{"Stdin", testStdin},
 		{"SeparateStreams", testSeparateStreams},
 		{"PTYPrompt", testPTYPrompt},
