@@ -90,8 +90,21 @@ func scriptError(ctx context.Context, waitErr error, stderr string) error {
 	if !errors.As(waitErr, &ee) {
 		return fmt.Errorf("run script: %w", waitErr)
 	}
-	if msg := strings.TrimSpace(stderr); msg != "" {
+	if msg := tail(strings.TrimSpace(stderr)); msg != "" {
 		return fmt.Errorf("%w: %s", waitErr, msg)
 	}
 	return waitErr
+}
+
+// maxStderr bounds how much of a script's stderr goes into its error.
+const maxStderr = 512
+
+// tail returns the end of s, at most maxStderr bytes, with its line breaks
+// turned into "; " so the error stays one line.
+func tail(s string) string {
+	s = strings.ReplaceAll(s, "\n", "; ")
+	if len(s) > maxStderr {
+		s = "..." + s[len(s)-maxStderr:]
+	}
+	return s
 }

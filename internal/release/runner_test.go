@@ -146,3 +146,28 @@ func TestConnRunnerCancel(t *testing.T) {
 		t.Fatalf("Run returned after %v, want soon after cancel", d)
 	}
 }
+
+func TestConnRunnerStderr(t *testing.T) {
+	tests := []struct {
+		name   string
+		script string
+		want   string
+	}{
+		{name: "lines joined", script: "echo one >&2; echo two >&2; exit 1", want: "exit 1: one; two"},
+		{name: "no stderr", script: "exit 2", want: "exit 2"},
+		{name: "long stderr keeps the end",
+			script: "i=0; while [ $i -lt 200 ]; do echo line$i >&2; i=$((i+1)); done; exit 1",
+			want:   "line198; line199"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := runner.Run(t.Context(), tt.script)
+			if err == nil || !strings.HasSuffix(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to end with %q", err, tt.want)
+			}
+			if n := len(err.Error()); n > maxStderr+20 {
+				t.Errorf("error is %d bytes long", n)
+			}
+		})
+	}
+}

@@ -174,3 +174,23 @@ func TestRollbackSequence(t *testing.T) {
 			st.Current, st.Previous, st.Bad)
 	}
 }
+
+// TestSwitchOverDirectory refuses to replace a current that is a real
+// directory (a host set up before drover) and leaves it as it was.
+func TestSwitchOverDirectory(t *testing.T) {
+	root := newRoot(t, "A")
+	if err := os.MkdirAll(filepath.Join(root, "current", "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Switch(t.Context(), runner, root, "A", Meta{})
+	if err == nil || errors.Is(err, ErrMissing) {
+		t.Fatalf("err = %v, want a failed rename", err)
+	}
+	if fi, err := os.Lstat(filepath.Join(root, "current", "app")); err != nil || !fi.IsDir() {
+		t.Errorf("current/app: %v", err)
+	}
+	if h := historyText(t, root); h != "" {
+		t.Errorf("history = %q, want none", h)
+	}
+	assertNoLeftovers(t, root)
+}
