@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# bench.sh: `make bench`. Starts a farm of real OpenSSH servers (200 hosts,
+# one sshd per 16 of them), runs `drover exec -- true` on all of them at two
+# parallelisms and the same with OpenSSH's ssh under xargs, and prints wall
+# time, client CPU per host, peak RSS and hosts ok for each, next to the
+# targets. Needs root and openssh-server; installs GNU time if it is missing.
+# Takes the farm down on exit, also after a failure or Ctrl-C.
+#
+# Environment: BENCH_HOSTS (200), BENCH_DIR (/tmp/drover-bench-farm),
+# DROVER (bin/drover), BENCH_NET (21: hosts on 127.0.21.* and up).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+HOSTS=${BENCH_HOSTS:-200}
+DIR=${BENCH_DIR:-/tmp/drover-bench-farm}
+DROVER=${DROVER:-bin/drover}
+NET=${BENCH_NET:-21}
+FARM=examples/farm/farm.sh
+TIME=/usr/bin/time
+
+need_time() {
+	[ -x "$TIME" ] && return 0
+	echo "bench: installing GNU time" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+}
+
+# measure NAME OUT CMD...: run CMD under GNU time; record "wall user sys rss".
+measure() {
+	local name=$1 out=$2; shift 2
+	echo "bench: $name" >&2
+	"$TIME" -f '%e %U %S %M' -o "$DIR/bench/$name.time" "$@" >"$out" 2>"$DIR/bench/$name.err" || true
+}
+
+# drover_ok OUT: hosts that exited 0, from the folded `exit 0  N/M hosts` headers.
+drover_ok() {
+	grep -o 'exit 0  [0-9]*/' "$1" | tr -dc '0-9\n' | awk '{s += $1} END {print s + 0}'
+}
+
+run_drover() {
+	local p=$1 home="$DIR/bench/home"
+	mkdir -p "$home"
+	measure "drover-p$p" "$DIR/bench/drover-p$p.out" \
+		env HOME="$home" XDG_STATE_HOME="$home/state" NO_COLOR=1 \
+		"$DROVER" exec -i "$DIR/inventory.toml" -g web -p "$p" -- true
+	drover_ok "$DIR/bench/drover-p$p.out" > "$DIR/bench/drover-p$p.ok"
+}
+
+run_ssh() {
+	local p=$1
+	measure "ssh-P$p" "$DIR/bench/ssh-P$p.out" \
+		xargs -P "$p" -I{} ssh -F /dev/null -o KexAlgorithms=curve25519-sha256 -o BatchMode=yes \
+		-i "$DIR/id_ed25519" -o UserKnownHostsFile="$DIR/known_hosts" deploy@{} echo ok \
+		< "$DIR/bench/addrs"
+	grep -c '^ok$' "$DIR/bench/ssh-P$p.out" > "$DIR/bench/ssh-P$p.ok" || true
+}
+
+# row NAME: one line of the table.
+row() {
+	local wall user sys rss ok
+	read -r wall user sys rss < "$DIR/bench/$1.time"
+	ok=$(cat "$DIR/bench/$1.ok")
+	awk -v n="$1" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v ok="$ok" -v h="$HOSTS" \
+		'BEGIN {printf "%-12s %8.2f %12.2f %10.1f %9s\n", n, w, (u + s) * 1000 / h, r / 1024, ok "/" h}'
+}
+
+wall_of() { cut -d' ' -f1 "$DIR/bench/$1.time"; }
+
+report() {
+	printf '\n%-12s %8s %12s %10s %9s\n' run "wall s" "cpu ms/host" "max RSS MB" "hosts ok"
+	for r in drover-p50 ssh-P50 drover-p200 ssh-P200; do row "$r"; done
+	echo
+	echo "targets: drover cpu <= 2 ms/host, max RSS <= 40 MB, wall <= 0.8 x ssh"
+	for p in 50 200; do verdict "$p"; done
+}
+
+# verdict P: drover at P in flight against the targets.
+verdict() {
+	local wall user sys rss
+	read -r wall user sys rss < "$DIR/bench/drover-p$1.time"
+	awk -v p="$1" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" \
+		-v sw="$(wall_of "ssh-P$1")" -v h="$HOSTS" 'BEGIN {
+		cpu = (u + s) * 1000 / h; mb = r / 1024; ratio = (sw > 0 ? w / sw : 0)
+		printf "at %3d in flight: cpu %.2f ms/host %s, RSS %.1f MB %s, wall ratio %.2f %s\n", p,
+			cpu, (cpu <= 2 ? "ok" : "MISSED"), mb, (mb <= 40 ? "ok" : "MISSED"),
+			ratio, (ratio <= 0.8 ? "ok" : "MISSED")
+	}'
+}
+
+main() {
+	[ "$(id -u)" = 0 ] || { echo "bench: needs root (the farm)" >&2; exit 1; }
+	[ -x "$DROVER" ] || { echo "bench: no $DROVER (run make build)" >&2; exit 1; }
+	need_time
+	trap '"$FARM" down --dir "$DIR"' EXIT
+	"$FARM" up "$HOSTS" --shared --dir "$DIR" --net "$NET"
+	mkdir -p "$DIR/bench"
+	for f in "$DIR"/hosts/*/addr; do cat "$f"; done > "$DIR/bench/addrs"
+	run_drover 50
+	run_ssh 50
+	run_drover 200
+	run_ssh 200
+	report
+}
+
+main "$@"
