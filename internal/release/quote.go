@@ -21,11 +21,14 @@ const maxIDLen = 255
 
 // CheckID reports whether id is a usable release id: one path element of
 // letters, digits and . _ - + : @ , =, not starting with a dot (hidden
-// names are the temporary names of uploads and prunes).
+// names are the temporary names of uploads and prunes), and not the word
+// Previous, which names a host's previous release.
 func CheckID(id string) error {
 	switch {
 	case id == "":
 		return fmt.Errorf("%w: empty", ErrBadID)
+	case id == Previous:
+		return fmt.Errorf("%w %q: reserved for the previous release", ErrBadID, id)
 	case len(id) > maxIDLen:
 		return fmt.Errorf("%w: longer than %d bytes", ErrBadID, maxIDLen)
 	case id[0] == '.':

@@ -43,6 +43,7 @@ func TestCheckID(t *testing.T) {
 		{name: "empty", id: ""},
 		{name: "dot", id: "."},
 		{name: "dot dot", id: ".."},
+		{name: "reserved word", id: "previous"},
 		{name: "hidden", id: ".tmp"},
 		{name: "slash", id: "a/b"},
 		{name: "traversal", id: "../etc"},

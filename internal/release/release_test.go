@@ -1,6 +1,7 @@
 package release
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -115,6 +116,34 @@ func TestAgreePrevious(t *testing.T) {
 			got, ok := AgreePrevious(tt.states)
 			if got != tt.want || ok != tt.ok {
 				t.Errorf("AgreePrevious = %q, %v; want %q, %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestResolve(t *testing.T) {
+	st := State{Current: "C", Previous: "B", Available: []string{"A", "B", "C"}}
+	gone := State{Current: "C", Previous: "B", Available: []string{"C"}}
+	tests := []struct {
+		name    string
+		st      State
+		id      string
+		want    string
+		wantErr error
+	}{
+		{name: "named release", st: st, id: "A", want: "A"},
+		{name: "current release", st: st, id: "C", want: "C"},
+		{name: "previous", st: st, id: Previous, want: "B"},
+		{name: "named release missing", st: st, id: "D", wantErr: ErrMissing},
+		{name: "previous missing", st: gone, id: Previous, wantErr: ErrMissing},
+		{name: "no previous", st: State{Current: "C", Available: []string{"C"}}, id: Previous,
+			wantErr: ErrNoPrevious},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.st.Resolve(tt.id)
+			if got != tt.want || !errors.Is(err, tt.wantErr) {
+				t.Errorf("Resolve(%q) = %q, %v; want %q, %v", tt.id, got, err, tt.want, tt.wantErr)
 			}
 		})
 	}
