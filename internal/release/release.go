@@ -16,7 +16,8 @@
 //	{root}/.drover/lock/owner  present while a run holds the farm
 //
 // Release ids are one path element of letters, digits and . _ - + : @ , =
-// (see CheckID); ids that sort by name sort by age when they are dated.
+// (see CheckID); ids that sort by name sort by age when they are dated. The
+// word "previous" is not an id: State.Resolve turns it into one.
 //
 // # History format
 //
