@@ -119,7 +119,7 @@ func (s *session) Wait() error {
 	default:
 	}
 	if s.conn.isLost() {
-		return s.conn.Err()
+		return fmt.Errorf("wait for command: %w", s.conn.Err())
 	}
 	return errClosed
 }
@@ -177,11 +177,11 @@ func (s *session) isClosed() bool {
 }
 
 // Interrupt types ^C into the PTY, or sends SIGINT without one, then
-// closes the session.
+// closes the session, which hangs up the PTY.
 func (s *session) Interrupt() error {
 	var err error
 	if s.pty && s.stdin != nil {
-		_, err = s.stdin.Write([]byte{0x03})
+		err = s.typeCtrlC()
 	} else {
 		err = s.s.Signal(ssh.SIGINT)
 	}
@@ -192,6 +192,27 @@ func (s *session) Interrupt() error {
 		return fmt.Errorf("interrupt command: %w", err)
 	}
 	return nil
+}
+
+// ctrlCGrace is how long Interrupt waits to write ^C. A write can block
+// when the host stopped reading stdin (its window is full); the session is
+// closed anyway, and the write ends when the channel does.
+const ctrlCGrace = 200 * time.Millisecond
+
+func (s *session) typeCtrlC() error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.stdin.Write([]byte{0x03})
+		done <- err
+	}()
+	t := time.NewTimer(ctrlCGrace)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		return nil
+	}
 }
 
 // Close closes the session channel; a blocked Wait returns.
