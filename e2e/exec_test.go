@@ -135,15 +135,19 @@ func TestExecUnreachableHost(t *testing.T) {
 	}
 }
 
+// TestExecFrozenHost freezes a host (kill -STOP) after drover logged in: it
+// must be reported lost within 20s, while the others' answers stream in
+// (-v) as soon as they are ready.
 func TestExecFrozenHost(t *testing.T) {
 	needDrover(t, "exec")
 	frozen := "web08"
+	const remoteSleep = 4 * time.Second
 	before := strings.Count(farm.SSHDLog(t, frozen), "Accepted publickey for deploy")
 	ctx, cancel := context.WithTimeout(context.Background(), droverTimeout)
 	defer cancel()
-	c := droverCommand(ctx, "exec", "-g", "web", "--", "sleep 4; cat /etc/hostname")
-	var out bytes.Buffer
-	c.Stdout, c.Stderr = &out, &out
+	c := droverCommand(ctx, "exec", "-g", "web", "-v", "--", fmt.Sprintf("sleep %d; cat /etc/hostname", int(remoteSleep.Seconds())))
+	out := newLineClock()
+	c.Stdout, c.Stderr = out, out
 	if err := c.Start(); err != nil {
 		t.Fatalf("start drover: %v", err)
 	}
@@ -166,8 +170,15 @@ func TestExecFrozenHost(t *testing.T) {
 		t.Errorf("%s is not reported lost", frozen)
 	}
 	for _, name := range farm.Names {
-		if name != frozen && !strings.Contains(out.String(), name) {
-			t.Errorf("output lacks %s's answer", name)
+		if name == frozen {
+			continue
+		}
+		at, ok := out.Arrived(name + " | " + name)
+		switch {
+		case !ok:
+			t.Errorf("output lacks the line %q", name+" | "+name)
+		case at.Sub(stopped) > remoteSleep+3*time.Second:
+			t.Errorf("%s's answer came %v after the freeze, delayed by the frozen host", name, at.Sub(stopped))
 		}
 	}
 }

@@ -43,6 +43,8 @@ type Farm struct {
 	Dir   string   // --dir of farm.sh: keys, known_hosts, inventory.toml, hosts/
 	Names []string // host names in inventory order: web01 ..
 	Home  string   // HOME and XDG_STATE_HOME for drover runs, away from the machine's ~/.ssh
+
+	removeOnDown bool // down also removes Dir
 }
 
 func TestMain(m *testing.M) {
@@ -66,7 +68,11 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	farm = f
-	return m.Run()
+	code := m.Run()
+	if code == 0 {
+		f.removeOnDown = true // keep the hosts' logs of a failed run
+	}
+	return code
 }
 
 // farmUnsupported says why this machine cannot run the farm, or "".
@@ -110,8 +116,12 @@ func (f *Farm) down() {
 	defer cancel()
 	if out, err := f.script(ctx, "down"); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: farm down: %v\n%s", err, out)
+		return
 	}
 	os.RemoveAll(f.Home)
+	if f.removeOnDown {
+		os.RemoveAll(f.Dir)
+	}
 }
 
 // script runs farm.sh with --dir and returns its combined output.

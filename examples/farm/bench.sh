@@ -90,7 +90,7 @@ main() {
 	[ "$(id -u)" = 0 ] || { echo "bench: needs root (the farm)" >&2; exit 1; }
 	[ -x "$DROVER" ] || { echo "bench: no $DROVER (run make build)" >&2; exit 1; }
 	need_time
-	trap '"$FARM" down --dir "$DIR"' EXIT
+	trap '"$FARM" down --dir "$DIR"; rm -rf "$DIR/units"' EXIT
 	"$FARM" up "$HOSTS" --shared --dir "$DIR" --net "$NET"
 	mkdir -p "$DIR/bench"
 	for f in "$DIR"/hosts/*/addr; do cat "$f"; done > "$DIR/bench/addrs"
