@@ -71,9 +71,24 @@ unit_signal() {
 	return 0
 }
 
+# starters UNIT...: the start processes of units still starting up (before
+# their sshd wrote mntns). A start process becomes the unit's sshd by exec,
+# so its command line names the unit either way.
+starters() {
+	local u pid
+	for u in "$@"; do
+		[ -s "$u/start.pid" ] || continue
+		pid=$(cat "$u/start.pid")
+		tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" | grep -qF "$u/" && echo "$pid"
+	done
+	return 0
+}
+
 # unit_kill UNIT...: kill every process of the units and wait until they are gone.
 unit_kill() {
-	local tries=0 u
+	local tries=0 u pids
+	pids=$(starters "$@")
+	[ -n "$pids" ] && kill -KILL $pids 2>/dev/null
 	unit_signal CONT "$@"
 	unit_signal KILL "$@"
 	while [ -n "$(ns_pids "$@")" ] && [ $tries -lt 100 ]; do
@@ -183,6 +198,8 @@ unit_start() {
 	: > "$u/sshd.log"
 	setsid unshare --mount --uts --propagation private \
 		sh -c "$(unit_script "$u")" </dev/null >>"$u/start.log" 2>&1 &
+	echo $! > "$u/start.pid"
+	disown
 }
 
 # unit_wait UNIT ADDR...: wait until sshd listens on every address.
@@ -190,6 +207,9 @@ unit_wait() {
 	local u=$1 a deadline=$(( SECONDS + READY_TIMEOUT )); shift
 	for a in "$@"; do
 		until grep -q "Server listening on $a port 22" "$u/sshd.log" 2>/dev/null; do
+			if grep -q "Bind to port 22 on $a failed" "$u/sshd.log" 2>/dev/null; then
+				die "$a:22 is taken (another farm? pick another --net, or take that one down)"
+			fi
 			if [ $SECONDS -ge $deadline ]; then
 				cat "$u/start.log" "$u/sshd.log" >&2 2>/dev/null || true
 				die "sshd for $a did not start (see $u/sshd.log)"
@@ -252,10 +272,12 @@ cmd_up() {
 		write_sshd_config "$u" "${addrs[@]}"
 		unit_start "$u"
 	done
+	trap 'cmd_down' EXIT
 	for u in "$DIR"/units/*; do
 		# shellcheck disable=SC2046
 		unit_wait "$u" $(cat "$u/addrs")
 	done
+	trap - EXIT
 	write_inventory "$n"
 	say "$n hosts up in $DIR (inventory $DIR/inventory.toml)"
 }
