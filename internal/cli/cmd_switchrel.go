@@ -109,8 +109,10 @@ func checkSwitch(ctx context.Context, env *env, p *prepared, opts switchrelOptio
 		s, ok := states[h.Name]
 		switch {
 		case !ok:
-		case id == "previous" && s.Previous == "":
-			missing = append(missing, h.Name)
+		case id == release.Previous:
+			if _, err := s.Resolve(release.Previous); err != nil {
+				missing = append(missing, h.Name)
+			}
 		case id != "previous" && !s.Has(id):
 			missing = append(missing, h.Name)
 		}
@@ -120,7 +122,7 @@ func checkSwitch(ctx context.Context, env *env, p *prepared, opts switchrelOptio
 		show()
 		what := "release " + id
 		if id == "previous" {
-			what = "a previous release in their history"
+			what = "their previous release (in the history and on disk)"
 		}
 		return nil, usageErr(fmt.Errorf("%d host(s) do not have %s: %v; nothing was switched", len(missing), what, missing))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,12 +14,17 @@ import (
 )
 
 // hostReleases carries out switchrel steps with package release: resolve
-// "previous" from the host's history, switch, record, prune.
+// "previous", switch, record, prune. It remembers what each host ran before
+// this run's first switch, so "previous" in an undo (or a retried step)
+// returns exactly there instead of walking one more release back.
 type hostReleases struct {
 	root  string
 	keep  int
 	runID string
 	user  string
+
+	mu     sync.Mutex
+	before map[string]string // host -> current release before this run's first switch
 }
 
 var _ engine.Releases = (*hostReleases)(nil)
@@ -27,38 +33,67 @@ func (p *prepared) releases() engine.Releases {
 	if p.plan.Release == nil {
 		return nil
 	}
-	return &hostReleases{root: p.plan.Release.Root, keep: p.plan.Release.Keep, runID: p.runID, user: p.user}
+	return &hostReleases{root: p.plan.Release.Root, keep: p.plan.Release.Keep, runID: p.runID, user: p.user,
+		before: map[string]string{}}
 }
 
 // Switch implements engine.Releases.
 func (h *hostReleases) Switch(ctx context.Context, host string, conn transport.Conn, id string) (string, error) {
 	r := release.ConnRunner{Conn: conn}
-	rollback := id == "previous"
+	rollback := id == release.Previous
 	if rollback {
-		st, err := release.Read(ctx, r, h.root)
-		if err != nil {
-			return "", err
+		target, note, err := h.previous(ctx, r, host)
+		if err != nil || target == "" {
+			return note, err
 		}
-		if st.Previous == "" {
-			return "", errors.New("no previous release in the host's history")
-		}
-		id = st.Previous
+		id = target
 	}
 	from, err := release.Switch(ctx, r, h.root, id, release.Meta{RunID: h.runID, User: h.user, Rollback: rollback})
 	if err != nil {
 		return "", err
 	}
+	h.remember(host, from)
 	note := fmt.Sprintf("%s -> %s", orNone(from), id)
-	if h.keep > 0 {
+	if h.keep > 0 && !rollback {
 		removed, err := release.Prune(ctx, r, h.root, h.keep, id, from)
 		if err != nil {
 			return note, fmt.Errorf("prune after the switch: %w", err)
 		}
 		if len(removed) > 0 {
-			note += fmt.Sprintf(" (pruned %d)", len(removed))
+			note += fmt.Sprintf(" (pruned %s)", strings.Join(removed, " "))
 		}
 	}
 	return note, nil
+}
+
+// previous resolves "previous" for host: the release it ran before this
+// run switched it, else the one before its last switch in its history. A
+// host that ran nothing before this run stays where it is.
+func (h *hostReleases) previous(ctx context.Context, r release.Runner, host string) (target, note string, err error) {
+	h.mu.Lock()
+	before, switched := h.before[host]
+	h.mu.Unlock()
+	if switched {
+		if before == "" {
+			return "", "no release before this run: left as it is", nil
+		}
+		return before, "", nil
+	}
+	st, err := release.Read(ctx, r, h.root)
+	if err != nil {
+		return "", "", err
+	}
+	target, err = st.Resolve(release.Previous)
+	return target, "", err
+}
+
+// remember records what host ran before this run's first switch.
+func (h *hostReleases) remember(host, from string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.before[host]; !ok {
+		h.before[host] = from
+	}
 }
 
 func orNone(s string) string {

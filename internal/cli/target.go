@@ -153,6 +153,9 @@ func (o *targetOptions) dialer(env *env) transport.Dialer {
 		AcceptNew:      o.AcceptNew,
 		AgentSocket:    env.getenv("SSH_AUTH_SOCK"),
 		ConnectTimeout: o.Timeout,
+		// A dead or frozen host is declared lost within about 15 s.
+		KeepaliveInterval: 4 * time.Second,
+		KeepaliveCountMax: 3,
 	}
 	if o.AskPass {
 		opts.Password = func(ctx context.Context) (string, error) {
