@@ -15,18 +15,18 @@ import (
 
 // Style is the set of styles of one output, with or without colour.
 type Style struct {
-	r       *lipgloss.Renderer
-	Color   bool
-	Head    lipgloss.Style // block and table headers
-	Host    lipgloss.Style // host names and ranges
-	OK      lipgloss.Style
-	Fail    lipgloss.Style
-	Warn    lipgloss.Style
-	Dim     lipgloss.Style
-	Bar     lipgloss.Style
-	Border  lipgloss.Style
-	Prompt  lipgloss.Style
-	Emph    lipgloss.Style
+	r      *lipgloss.Renderer
+	Color  bool
+	Head   lipgloss.Style // block and table headers
+	Host   lipgloss.Style // host names and ranges
+	OK     lipgloss.Style
+	Fail   lipgloss.Style
+	Warn   lipgloss.Style
+	Dim    lipgloss.Style
+	Bar    lipgloss.Style
+	Border lipgloss.Style
+	Prompt lipgloss.Style
+	Emph   lipgloss.Style
 }
 
 // NewStyle returns the styles for w; color false gives plain text with no
