@@ -7,6 +7,8 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/drover-sh/drover/internal/event"
+	"github.com/drover-sh/drover/internal/journal"
 	"github.com/drover-sh/drover/internal/ui"
 )
 
@@ -52,4 +54,37 @@ func lookupEnv(env *env, name string) (string, bool) {
 	}
 	v := env.getenv(name)
 	return v, v != ""
+}
+
+// outputView is what the output of one run needs to know.
+type outputView struct {
+	hosts   []string // targeted hosts, in order
+	runbook string
+	quiet   bool // the command renders its own result (exec folds); no step lines
+	style   *ui.Style
+}
+
+// sinks adds the output of a run to all: --log-dir transcripts, and JSON
+// events or the line renderer on stdout. The returned func flushes them.
+func (o *outputOptions) sinks(env *env, v outputView, all *event.Multi) (func(), error) {
+	var closers []io.Closer
+	if o.LogDir != "" {
+		tr, err := journal.NewTranscripts(o.LogDir)
+		if err != nil {
+			return nil, err
+		}
+		*all = append(*all, tr)
+		closers = append(closers, tr)
+	}
+	switch {
+	case o.JSON:
+		*all = append(*all, ui.NewJSON(env.stdout))
+	case !v.quiet || o.Verbose:
+		*all = append(*all, ui.NewLines(env.stdout, v.style, o.Verbose, v.hosts))
+	}
+	return func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}, nil
 }

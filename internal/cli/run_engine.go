@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/drover-sh/drover/internal/engine"
 	"github.com/drover-sh/drover/internal/event"
@@ -71,30 +70,11 @@ func (p *prepared) startEvent(env *env) event.Event {
 // outputSinks adds the terminal or JSON output and the --log-dir
 // transcripts to sinks; the returned func flushes them.
 func (p *prepared) outputSinks(env *env, req runRequest, sinks *event.Multi) (func(), error) {
-	closers := []io.Closer{}
-	if req.out.LogDir != "" {
-		tr, err := journal.NewTranscripts(req.out.LogDir)
-		if err != nil {
-			return nil, err
-		}
-		*sinks = append(*sinks, tr)
-		closers = append(closers, tr)
+	names := make([]string, len(p.hosts))
+	for i, h := range p.hosts {
+		names[i] = h.Name
 	}
-	switch {
-	case req.out.JSON:
-		*sinks = append(*sinks, ui.NewJSON(env.stdout))
-	case !req.quiet || req.out.Verbose:
-		names := make([]string, len(p.hosts))
-		for i, h := range p.hosts {
-			names[i] = h.Name
-		}
-		*sinks = append(*sinks, ui.NewLines(env.stdout, p.style, req.out.Verbose, names))
-	}
-	return func() {
-		for _, c := range closers {
-			c.Close()
-		}
-	}, nil
+	return req.out.sinks(env, outputView{hosts: names, runbook: p.plan.Name, quiet: req.quiet, style: p.style}, sinks)
 }
 
 // markUnreachable gives hosts that pre-flight could not reach their reason.
