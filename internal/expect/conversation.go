@@ -56,6 +56,11 @@ func (c *conversation) loop(ctx context.Context, src *source) (Result, error) {
 				return c.end(false, readError(readErr))
 			}
 		case <-c.idleC():
+			if !c.lines.prompting() {
+				// Silent after a whole line: working, not waiting.
+				c.resetIdle()
+				continue
+			}
 			return c.end(false, &StuckError{Prompt: c.secrets.String(c.lines.last())})
 		case <-ctx.Done():
 			return c.end(false, ctx.Err())

@@ -77,7 +77,7 @@ type Options struct {
 	Until       *regexp.Regexp // a match ends the run as success
 	FailOn      *regexp.Regexp // a match ends the run as failure
 	Timeout     time.Duration  // whole deadline (0 = none)
-	IdleTimeout time.Duration  // no output and no rule fired for this long -> *StuckError (0 = none)
+	IdleTimeout time.Duration  // a prompt (an unfinished line) shown this long with no output and no rule fired -> *StuckError (0 = none)
 	SendTimeout time.Duration  // how long writing one reply may take (0 = 10s)
 	// Secret resolves a secret by name; it is called when a rule with
 	// Secret fires, and may block (to ask on a terminal).

@@ -68,4 +68,10 @@ func (l *lineLog) last() string {
 	return l.lastFull
 }
 
+// prompting reports whether the host shows an unfinished line: text after
+// the last newline, as a prompt waiting for an answer has.
+func (l *lineLog) prompting() bool {
+	return strings.TrimSpace(string(l.partial)) != ""
+}
+
 func trimCR(s string) string { return strings.TrimRight(s, "\r") }
