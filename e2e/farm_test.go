@@ -27,8 +27,15 @@ import (
 
 const (
 	farmHosts  = 20
-	farmNet    = "11" // hosts listen on 127.0.11.1 .. 127.0.11.20
 	farmScript = "../examples/farm/farm.sh"
+)
+
+// farmNet and farmDir place the farm: hosts listen on 127.0.<farmNet>.1 ..
+// 127.0.<farmNet>.20. $DROVER_E2E_NET and $DROVER_E2E_FARM move it, so two
+// suites can run on one machine at the same time.
+var (
+	farmNet = cmp.Or(os.Getenv("DROVER_E2E_NET"), "11")
+	farmDir = cmp.Or(os.Getenv("DROVER_E2E_FARM"), filepath.Join(os.TempDir(), "drover-e2e-farm"))
 )
 
 // droverBin is the binary under test: $DROVER_E2E_BIN, else the one
@@ -59,7 +66,7 @@ func runMain(m *testing.M) int {
 		fmt.Printf("e2e: skipped: %s\n", reason)
 		return 0
 	}
-	f, err := startFarm(filepath.Join(os.TempDir(), "drover-e2e-farm"), farmHosts)
+	f, err := startFarm(farmDir, farmHosts)
 	if f != nil {
 		defer f.down()
 	}
