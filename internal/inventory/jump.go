@@ -53,7 +53,9 @@ func (r *resolver) chain(spec string, target transport.Endpoint, depth int) ([]t
 
 // hop resolves one jump host as ssh would for "ssh -J": through its own
 // inventory [hosts] entry and ssh_config, preceded by its own jump chain.
-// Key and known_hosts files it has none of are the target's.
+// A jump host the inventory lists is an inventory host, so [defaults]
+// apply to it too (all but jump, which would make it its own hop). Key and
+// known_hosts files it has none of are the target's.
 func (r *resolver) hop(spec string, target transport.Endpoint, depth int) ([]transport.Endpoint, error) {
 	if depth >= maxJumps {
 		return nil, errJumpLoop
@@ -62,7 +64,11 @@ func (r *resolver) hop(spec string, target transport.Endpoint, depth int) ([]tra
 	if err != nil {
 		return nil, err
 	}
-	s := source{target: t, entry: r.entries[t.Host]}
+	s := source{target: t}
+	if entry, listed := r.entries[t.Host]; listed {
+		s.entry, s.defaults = entry, r.defaults
+		s.defaults.Jump = ""
+	}
 	ep, _, err := r.endpoint(s, files{paths: target.Identities}, files{paths: target.KnownHosts})
 	if err != nil {
 		return nil, fmt.Errorf("jump host %s: %w", t.Host, err)

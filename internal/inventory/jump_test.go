@@ -52,6 +52,17 @@ Host viaconfig
 			},
 		},
 		{
+			name: "an inventory host as hop gets the defaults but not their jump",
+			inv: &Inventory{
+				Defaults: Settings{User: "deploy", Jump: "web01"},
+				Hosts:    map[string]HostEntry{"web01": {Settings: Settings{HostName: "127.0.11.1"}}},
+			},
+			target: "web2",
+			want: []transport.Endpoint{
+				{Name: "web01", Host: "127.0.11.1", User: "deploy", Port: 22, Identities: []string{"/keys/target"}, KnownHosts: []string{"/kh/target"}},
+			},
+		},
+		{
 			name:   "hop with its own ProxyJump comes after it",
 			inv:    &Inventory{Defaults: Settings{Jump: "inner"}},
 			target: "web1",

@@ -105,7 +105,7 @@ type targetSet struct {
 func (s *targetSet) addPattern(p string) error {
 	names, err := Expand(p)
 	if err != nil {
-		return err
+		return withHint(err, "ranges look like web[01:12] (zero padding kept) or [a:f]; a target may be user@host:port")
 	}
 	for _, n := range names {
 		t, err := ParseTarget(n)
