@@ -130,3 +130,43 @@ func checkFile(t *testing.T, path, content string, mode os.FileMode) {
 		t.Errorf("%s = %q %v, want %q %v", path, b, info.Mode().Perm(), content, mode)
 	}
 }
+
+func TestRealFarmInterrupt(t *testing.T) {
+	tests := []struct {
+		name  string
+		steps []plan.Step
+	}{
+		{"plain", []plan.Step{{Name: "x", Kind: plan.KindRun, Arg: "echo started; sleep 30"}}},
+		{"pty", []plan.Step{{Name: "x", Kind: plan.KindRun, Arg: "echo started; sleep 30",
+			Until: regexp.MustCompile("never")}}},
+		{"watch", []plan.Step{{Name: "log", Kind: plan.KindRun, Arg: "echo started >> log"},
+			{Name: "x", Kind: plan.KindWatch, Arg: "log", Until: regexp.MustCompile("never")}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			farm, hosts, conns := startFarm(t, 1)
+			os.WriteFile(filepath.Join(farm.Hosts[0].Dir, "log"), []byte("old\n"), 0o644)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			rec := &recorder{on: func(e event.Event) {
+				if e.Kind == event.StepOutput && e.Line == "started" {
+					cancel()
+				}
+			}}
+			p := &plan.Plan{Name: "farm", Hosts: hosts, Stages: []plan.Stage{{Name: "s", Parallel: 1,
+				Steps: map[string][]plan.Step{hosts[0].Name: tt.steps}}}}
+			s, err := engine.Run(ctx, p, conns, engine.Options{Sink: rec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !s.Interrupted || s.Hosts[0].Result != event.Interrupted {
+				t.Errorf("summary = %+v, want interrupted", s)
+			}
+			idle, stop := context.WithTimeout(context.Background(), 5*time.Second)
+			defer stop()
+			if err := farm.Hosts[0].WaitIdle(idle); err != nil {
+				t.Errorf("remote command still runs after the interrupt: %v", err)
+			}
+		})
+	}
+}
