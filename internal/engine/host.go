@@ -74,6 +74,13 @@ func (r *runner) state(host string) *hostState {
 	return r.hosts[host]
 }
 
+// lastStage is the last stage host was recorded in.
+func (r *runner) lastStage(host string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.hosts[host].stage
+}
+
 // doneBefore reports whether an earlier run completed stage on host.
 func (r *runner) doneBefore(host, stage string) bool {
 	for _, s := range r.opts.Done[host] {

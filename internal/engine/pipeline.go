@@ -35,6 +35,7 @@ func (s *stageRun) startHost(host string) time.Time {
 func (s *stageRun) runHost(ctx context.Context, host string, start time.Time) {
 	hr := &hostRun{s: s, h: s.r.state(host), tail: newTail(tailLines)}
 	res, note := hr.withTunnels(ctx, hr.pipeline)
+	note = s.r.em.clean(note)
 	dur := s.r.now().Sub(start)
 	if res == event.Failed {
 		s.fail()

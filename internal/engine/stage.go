@@ -35,6 +35,7 @@ func (s *stageRun) run(ctx context.Context) {
 	s.r.em.emit(event.Event{Kind: event.StageStart, Stage: s.st.Name, Hosts: alive})
 	if len(s.hosts) > 0 && s.stageGate(ctx) {
 		s.runBatches(ctx)
+		s.endUnstarted(ctx)
 	}
 	s.r.em.emit(event.Event{Kind: event.StageEnd, Stage: s.st.Name, Result: s.result(ctx)})
 }
@@ -90,6 +91,24 @@ func (s *stageRun) runBatches(ctx context.Context) {
 			names[i] = s.hosts[j]
 		}
 		s.runBatch(ctx, k+1, len(batches), names)
+	}
+}
+
+// endUnstarted records the hosts that never started the stage because the
+// run stopped (abort, quit or interrupt), so each host of the stage gets a
+// host.end.
+func (s *stageRun) endUnstarted(ctx context.Context) {
+	res := event.Aborted
+	if ctx.Err() != nil {
+		res = event.Interrupted
+	}
+	started := s.startedHosts()
+	for _, h := range s.hosts {
+		if slices.Contains(started, h) || s.r.lastStage(h) == s.st.Name {
+			continue
+		}
+		s.r.record(h, s.st.Name, res, "not started: the run stopped", 0)
+		s.r.em.emit(event.Event{Kind: event.HostEnd, Stage: s.st.Name, Host: h, Result: res, Text: "not started"})
 	}
 }
 

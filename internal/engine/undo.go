@@ -47,7 +47,7 @@ func (s *stageRun) undoHosts(ctx context.Context, hosts []string) {
 			defer func() { <-slots }()
 			hr := &hostRun{s: s, h: s.r.state(h), tail: newTail(tailLines), undo: true}
 			if res, note := hr.pipeline(ctx); res != event.OK {
-				s.r.addNote(h, "undo "+string(res)+": "+note)
+				s.r.addNote(h, "undo "+string(res)+": "+s.r.em.clean(note))
 			}
 		})
 	}
