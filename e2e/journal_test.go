@@ -16,21 +16,21 @@ import (
 // journalEvent is the part of a journal line (internal/event.Event) the
 // suite looks at.
 type journalEvent struct {
-	Kind    string            `json:"kind"`
-	RunID   string            `json:"run_id"`
-	Stage   string            `json:"stage"`
-	Batch   int               `json:"batch"`
-	Host    string            `json:"host"`
-	Hosts   []string          `json:"hosts"`
-	Step    string            `json:"step"`
-	Line    string            `json:"line"`
-	Text    string            `json:"text"`
-	Result  string            `json:"result"`
-	Error   string            `json:"error"`
-	Code    int               `json:"code"`
-	Params  map[string]string `json:"params"`
-	Undo    bool              `json:"undo"`
-	Time    time.Time         `json:"time"`
+	Kind   string            `json:"kind"`
+	RunID  string            `json:"run_id"`
+	Stage  string            `json:"stage"`
+	Batch  int               `json:"batch"`
+	Host   string            `json:"host"`
+	Hosts  []string          `json:"hosts"`
+	Step   string            `json:"step"`
+	Line   string            `json:"line"`
+	Text   string            `json:"text"`
+	Result string            `json:"result"`
+	Error  string            `json:"error"`
+	Code   int               `json:"code"`
+	Params map[string]string `json:"params"`
+	Undo   bool              `json:"undo"`
+	Time   time.Time         `json:"time"`
 }
 
 // journalDir is where drover runs of the suite keep their journals.
