@@ -9,6 +9,29 @@
 // an injected Gate, and the caller renders the events and the Summary. The
 // caller also emits run.start before Run and run.end after it, because only
 // it knows who runs the run and which exit code the run ends with.
+//
+// # Decisions where DESIGN is silent
+//
+//   - A host skipped at a batch or host gate, or by No at a confirm step, is
+//     left alone for the rest of the run (no later stage runs on it). No at a
+//     stage gate skips that stage only: its hosts go on to the next stage.
+//   - After a failed step (retries used up) with OfferRetry, only Retry runs
+//     it again; Yes and No accept the failure. All is not offered there.
+//   - Quit stops new hosts like an abort; hosts in flight finish their
+//     current steps but abort at their next confirm step. Stages with
+//     undo_on_abort then ask the undo question, newest stage first.
+//   - Hosts that never started a stage because the run stopped get a
+//     host.end with result aborted (or interrupted) and note "not started".
+//   - A resumed host gets a host.end ok with Text "done in an earlier run"
+//     for each stage it skips, so the journal of the new run is complete.
+//   - A watch step starts reading the log at the size it had before the
+//     previous step began (or when the watch starts, for a first step), so
+//     it sees what that step caused and no older line.
+//   - A local step with once = true runs for the first host that reaches it;
+//     every other host of the stage shares its outcome.
+//
+// Exit codes are the CLI's: Quit -> 3, Interrupted -> 130, Aborted or
+// Failed() -> 1, else 0.
 package engine
 
 import (

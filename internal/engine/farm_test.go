@@ -66,7 +66,7 @@ func TestRealFarm(t *testing.T) {
 		{Name: "publish", Kind: plan.KindUpload, Arg: src, To: "app/releases/r1", SkipIf: "test -d app/releases/r1"},
 		{Name: "config", Kind: plan.KindUpload, Arg: filepath.Join(src, "README"), To: "app/etc/README"},
 		{Name: "ask", Kind: plan.KindRun, Arg: `printf 'Overwrite (y/n)? '; read a; echo "answer=$a"`,
-			Expect: []plan.ExpectRule{{Match: regexp.MustCompile(`Overwrite \(y/n\)\? $`), Send: "y"}},
+			Expect:  []plan.ExpectRule{{Match: regexp.MustCompile(`Overwrite \(y/n\)\? $`), Send: "y"}},
 			Timeout: 5 * time.Second, IdleTimeout: 2 * time.Second},
 		{Name: "token", Kind: plan.KindRun, Arg: `printf 'token: '; read -r t; echo "len=${#t}"`,
 			Expect:  []plan.ExpectRule{{Match: regexp.MustCompile(`token: $`), SendSecret: "tok"}},

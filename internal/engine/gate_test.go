@@ -3,7 +3,9 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"github.com/drover-sh/drover/internal/engine"
@@ -101,5 +103,34 @@ func TestRunWithoutGateFailsWhenThePlanAsks(t *testing.T) {
 	_, err := engine.Run(context.Background(), p, enginetest.NewFarm(exitScript(nil)).Conns("h01"), engine.Options{})
 	if !errors.Is(err, engine.ErrNoGate) {
 		t.Errorf("Run without gate = %v, want ErrNoGate", err)
+	}
+}
+
+// countingGate records how many questions it was asked at the same time.
+type countingGate struct {
+	inside, most atomic.Int32
+}
+
+func (g *countingGate) Ask(ctx context.Context, q engine.Question) (engine.Answer, error) {
+	n := g.inside.Add(1)
+	defer g.inside.Add(-1)
+	for {
+		m := g.most.Load()
+		if n <= m || g.most.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	runtime.Gosched()
+	return engine.Yes, nil
+}
+
+func TestQuestionsAreSerialised(t *testing.T) {
+	farm := enginetest.NewFarm(exitScript(nil))
+	confirm := plan.Step{Name: "ok?", Kind: plan.KindConfirm, Arg: "ok?"}
+	p := newPlan(8, stageSpec{Stage: plan.Stage{Name: "s", Parallel: 8}, steps: []plan.Step{confirm, confirm, confirm}})
+	gate := &countingGate{}
+	mustRun(t, context.Background(), p, farm, engine.Options{Gate: gate})
+	if got := gate.most.Load(); got != 1 {
+		t.Errorf("%d questions asked at once, want 1", got)
 	}
 }

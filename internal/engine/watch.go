@@ -62,4 +62,3 @@ func (hr *hostRun) fileSize(ctx context.Context, path string) int64 {
 	}
 	return n
 }
-

@@ -18,10 +18,10 @@ type Session struct {
 	inR        *io.PipeReader
 	inW        *io.PipeWriter
 
-	once      sync.Once
-	stop      chan struct{} // closed by Interrupt or Close
-	done      chan struct{} // closed when the command ended
-	err       error
+	once    sync.Once
+	stop    chan struct{} // closed by Interrupt or Close
+	done    chan struct{} // closed when the command ended
+	err     error
 	started bool
 	pty     bool
 }
