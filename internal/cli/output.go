@@ -64,8 +64,9 @@ type outputView struct {
 	style   *ui.Style
 }
 
-// sinks adds the output of a run to all: --log-dir transcripts, and JSON
-// events or the line renderer on stdout. The returned func flushes them.
+// sinks adds the output of a run to all: --log-dir transcripts, and on
+// stdout JSON events, the live board (a terminal with colour) or plain
+// lines. The returned func stops and flushes them.
 func (o *outputOptions) sinks(env *env, v outputView, all *event.Multi) (func(), error) {
 	var closers []io.Closer
 	if o.LogDir != "" {
@@ -79,6 +80,11 @@ func (o *outputOptions) sinks(env *env, v outputView, all *event.Multi) (func(),
 	switch {
 	case o.JSON:
 		*all = append(*all, ui.NewJSON(env.stdout))
+	case o.color(env):
+		b := ui.NewBoard(ui.BoardOptions{Out: env.stdout, Style: v.style, Runbook: v.runbook, Hosts: v.hosts,
+			Verbose: o.Verbose, Quiet: v.quiet && !o.Verbose})
+		*all = append(*all, b)
+		closers = append([]io.Closer{b}, closers...)
 	case !v.quiet || o.Verbose:
 		*all = append(*all, ui.NewLines(env.stdout, v.style, o.Verbose, v.hosts))
 	}
