@@ -134,3 +134,36 @@ func TestQuestionsAreSerialised(t *testing.T) {
 		t.Errorf("%d questions asked at once, want 1", got)
 	}
 }
+
+func TestQuitUndoesStartedHosts(t *testing.T) {
+	farm := enginetest.NewFarm(exitScript(nil))
+	p := newPlan(3, stageSpec{Stage: plan.Stage{Name: "s", Parallel: 1, Gate: plan.GateHost, UndoOnAbort: true},
+		steps: []plan.Step{run("do", "do")}, undo: []plan.Step{run("undo", "undo")}})
+	gate := &scriptedGate{answers: []engine.Answer{engine.Yes, engine.Quit, engine.Yes}}
+	rec := &recorder{}
+	s := mustRun(t, context.Background(), p, farm, engine.Options{Sink: rec, Gate: gate})
+	if !s.Quit || !s.Aborted {
+		t.Errorf("quit = %v aborted = %v, want both", s.Quit, s.Aborted)
+	}
+	if got := gate.kinds(); !slices.Equal(got, []engine.QuestionKind{"host", "host", "undo"}) {
+		t.Errorf("asked %v, want host host undo", got)
+	}
+	if got := farm.HostCommands("h01"); !slices.Equal(got, []string{"do", "undo"}) {
+		t.Errorf("h01 ran %v, want do undo", got)
+	}
+	if got := len(farm.HostCommands("h02")) + len(farm.HostCommands("h03")); got != 0 {
+		t.Errorf("h02 and h03 ran %d commands, want none", got)
+	}
+	want := map[string]event.Result{"h01": event.OK, "h02": event.Aborted, "h03": event.Aborted}
+	if got := results(s); !mapsEqual(got, want) {
+		t.Errorf("results = %v, want %v", got, want)
+	}
+	if note := s.Hosts[0].Note; note != "undone in s" {
+		t.Errorf("h01 note = %q, want it undone", note)
+	}
+	for _, e := range rec.kinds(event.StepStart) {
+		if e.Step == "undo" && !e.Undo {
+			t.Errorf("undo step.start without Undo: %+v", e)
+		}
+	}
+}

@@ -75,7 +75,7 @@ func (hr *hostRun) pipeline(ctx context.Context) (event.Result, string) {
 func (hr *hostRun) step(ctx context.Context, idx int, st plan.Step) outcome {
 	for attempt := 0; ; attempt++ {
 		o := hr.attempt(ctx, idx, st)
-		if o.result != event.Failed || ctx.Err() != nil || hr.s.r.isAborted() && hr.s.r.hasQuit() {
+		if o.result != event.Failed || ctx.Err() != nil || hr.s.r.hasQuit() {
 			return o
 		}
 		if attempt < st.Retries {

@@ -2,7 +2,7 @@ package engine
 
 import "strings"
 
-// shellQuote quotes s for a POSIX shell: 'it'\”s'.
+// shellQuote quotes s as one word for a POSIX shell.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

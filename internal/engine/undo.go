@@ -31,8 +31,8 @@ func (r *runner) undo(ctx context.Context) {
 }
 
 // undoHosts runs the undo steps on hosts, at most the stage's parallel at a
-// time. The hosts' results stay those of the run; a failed undo is added
-// to the host's note.
+// time. The hosts' results stay those of the run; how the undo went is
+// added to the host's note.
 func (s *stageRun) undoHosts(ctx context.Context, hosts []string) {
 	slots := make(chan struct{}, max(1, s.st.Parallel))
 	var wg sync.WaitGroup
@@ -46,9 +46,12 @@ func (s *stageRun) undoHosts(ctx context.Context, hosts []string) {
 		wg.Go(func() {
 			defer func() { <-slots }()
 			hr := &hostRun{s: s, h: s.r.state(h), tail: newTail(tailLines), undo: true}
-			if res, note := hr.pipeline(ctx); res != event.OK {
-				s.r.addNote(h, "undo "+string(res)+": "+s.r.em.clean(note))
+			res, note := hr.pipeline(ctx)
+			if res == event.OK {
+				s.r.addNote(h, "undone in "+s.st.Name)
+				return
 			}
+			s.r.addNote(h, "undo "+string(res)+": "+s.r.em.clean(note))
 		})
 	}
 }
