@@ -127,8 +127,9 @@ func (s *Summary) Failed() bool {
 // Options.Gate is nil.
 var ErrNoGate = errors.New("the runbook has gates but nothing can answer them")
 
-// Run runs p on conns (one per host of p; a host without a connection fails
-// with "not connected"). Host failures are data in the Summary; the error is
+// Run runs p on conns (one per host of p; a host without a connection is
+// left out of every stage and reported unreachable, without counting
+// against max_fail). Host failures are data in the Summary; the error is
 // only for run-wide problems such as a Sink that cannot write. Cancelling
 // ctx interrupts the run: no new work starts, running commands are
 // interrupted, no undo runs, and Summary.Interrupted is set.
@@ -189,7 +190,11 @@ func newRunner(p *plan.Plan, conns map[string]transport.Conn, opts Options, canc
 	r := &runner{plan: p, conns: conns, opts: opts, em: em, now: now, hosts: map[string]*hostState{}}
 	r.gates = newGateKeeper(opts.Gate, em)
 	for _, h := range p.Hosts {
-		r.hosts[h.Name] = &hostState{name: h.Name, host: h, conn: conns[h.Name], result: event.OK}
+		st := &hostState{name: h.Name, host: h, conn: conns[h.Name], result: event.OK}
+		if st.conn == nil {
+			st.out, st.result, st.note = true, event.Unreachable, "not connected"
+		}
+		r.hosts[h.Name] = st
 	}
 	return r
 }

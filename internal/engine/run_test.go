@@ -109,14 +109,20 @@ func TestTunnelsOpenWhileTheHostRuns(t *testing.T) {
 	}
 }
 
-func TestHostWithoutConnectionFails(t *testing.T) {
+func TestHostWithoutConnectionIsUnreachable(t *testing.T) {
 	farm := enginetest.NewFarm(exitScript(nil))
-	p := newPlan(2, stageSpec{Stage: plan.Stage{Name: "s", MaxFail: plan.Threshold{Count: 1}}, steps: []plan.Step{run("a", "a")}})
+	p := newPlan(2, stageSpec{Stage: plan.Stage{Name: "s"}, steps: []plan.Step{run("a", "a")}})
 	s, err := engine.Run(context.Background(), p, farm.Conns("h02"), engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h := s.Hosts[0]; h.Result != event.Failed || h.Note != `not connected in "a"` {
-		t.Errorf("h01 = %+v, want failed, not connected", h)
+	if h := s.Hosts[0]; h.Result != event.Unreachable || h.Note != "not connected" {
+		t.Errorf("h01 = %+v, want unreachable, not connected", h)
+	}
+	if h := s.Hosts[1]; h.Result != event.OK {
+		t.Errorf("h02 = %+v, want ok", h)
+	}
+	if s.Aborted || !s.Failed() {
+		t.Errorf("aborted = %v failed = %v, want not aborted but failed", s.Aborted, s.Failed())
 	}
 }
