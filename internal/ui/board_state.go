@@ -175,17 +175,30 @@ func (s *boardState) endLine(host string, r event.Result, d time.Duration, why s
 	return b.String()
 }
 
-// resultMark is the one-cell sign of a result: ✓ ✗ – !.
+// resultMark is the one-cell sign of a result, styled: ✓ ✗ – !.
 func resultMark(st *Style, r event.Result) string {
 	switch r {
 	case event.OK:
-		return st.OK.Render("✓")
+		return st.OK.Render(markOf(r))
 	case event.Skipped:
-		return st.Dim.Render("–")
+		return st.Dim.Render(markOf(r))
 	case event.Aborted, event.Interrupted:
-		return st.Warn.Render("!")
+		return st.Warn.Render(markOf(r))
 	}
-	return st.Fail.Render("✗")
+	return st.Fail.Render(markOf(r))
+}
+
+// markOf is the one-cell sign of a result: ✓ ✗ – !.
+func markOf(r event.Result) string {
+	switch r {
+	case event.OK:
+		return "✓"
+	case event.Skipped:
+		return "–"
+	case event.Aborted, event.Interrupted:
+		return "!"
+	}
+	return "✗"
 }
 
 // header is the board's first line: runbook, stage, batch, counts, elapsed.

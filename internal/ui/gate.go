@@ -66,23 +66,42 @@ func (g *Gate) describe(q engine.Question) string {
 func QuestionTitle(q engine.Question) string {
 	switch q.Kind {
 	case engine.AskStage:
-		return fmt.Sprintf("start stage %s on %d hosts?", q.Stage, len(q.Hosts))
+		return fmt.Sprintf("start stage %s on %s?", q.Stage, hostCount(len(q.Hosts)))
 	case engine.AskBatch:
 		return fmt.Sprintf("stage %s: start batch %d of %d (%d hosts)?", q.Stage, q.Batch, q.Batches, len(q.Hosts))
 	case engine.AskHost:
 		return fmt.Sprintf("stage %s: start %s?", q.Stage, q.Host)
 	case engine.AskConfirm:
-		return fmt.Sprintf("%s: %s", q.Host, q.Text)
+		return fmt.Sprintf("stage %s, %s: %s", q.Stage, q.Host, q.Text)
 	case engine.AskUndo:
-		return fmt.Sprintf("the run aborted: undo stage %s on %d hosts?", q.Stage, len(q.Hosts))
+		return fmt.Sprintf("the run aborted: undo stage %s on %s?", q.Stage, hostCount(len(q.Hosts)))
 	case engine.AskRetry:
 		return fmt.Sprintf("%s failed in stage %s: retry the step?", q.Host, q.Stage)
 	}
 	return q.Text
 }
 
+// hostCount is "1 host" or "n hosts".
+func hostCount(n int) string {
+	if n == 1 {
+		return "1 host"
+	}
+	return fmt.Sprintf("%d hosts", n)
+}
+
+// prompt lists the answers, each with its one-key shortcut.
 func (g *Gate) prompt(q engine.Question) string {
-	return fmt.Sprintf("  [y]es [n]o [a]ll%s [q]uit > ", retryKey(q))
+	keys := []string{g.key("y", "es"), g.key("n", "o"), g.key("a", "ll")}
+	if q.Kind == engine.AskRetry {
+		keys = append(keys, g.key("r", "etry"))
+	}
+	keys = append(keys, g.key("q", "uit"))
+	return "  " + strings.Join(keys, " ") + g.st.Prompt.Render(" > ")
+}
+
+// key is one answer: the key to type in brackets, then the rest of the word.
+func (g *Gate) key(k, rest string) string {
+	return g.st.Dim.Render("[") + g.st.Emph.Render(k) + g.st.Dim.Render("]"+rest)
 }
 
 func retryKey(q engine.Question) string {

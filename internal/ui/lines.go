@@ -73,9 +73,9 @@ func (l *Lines) render(e event.Event) string {
 		if e.Result == event.OK || shown {
 			return ""
 		}
-		return l.host(e.Host) + "   " + l.result(e.Result) + " " + e.Error
+		return l.host(e.Host) + "   " + l.result(e.Result) + " " + firstOf(e.Error, e.Text)
 	case event.GateAnswer:
-		return l.st.Prompt.Render(fmt.Sprintf("?? %s: %s", gateWhat(e), e.Answer))
+		return l.st.Prompt.Render(fmt.Sprintf("?? gate %s: %s", gateWhat(e), e.Answer))
 	case event.HostConnect:
 		if e.Result == event.OK {
 			return ""
@@ -125,10 +125,22 @@ func gateWhat(e event.Event) string {
 	switch {
 	case e.Host != "":
 		return fmt.Sprintf("%s on %s", e.Stage, e.Host)
-	case e.Batch > 0:
+	case e.Batch > 0 && e.Batches > 0:
 		return fmt.Sprintf("%s batch %d/%d", e.Stage, e.Batch, e.Batches)
+	case e.Batch > 0:
+		return fmt.Sprintf("%s batch %d", e.Stage, e.Batch)
 	}
 	return e.Stage
+}
+
+// firstOf returns the first of its arguments that is not empty.
+func firstOf(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
 }
 
 // Duration formats d for people: 850ms, 3.2s, 2m05s, 1h02m.

@@ -38,5 +38,5 @@ func Problems(w io.Writer, st *Style, rows []ProblemRow) {
 		t.Row(r.Host, r.Problem, r.Detail)
 	}
 	fmt.Fprintln(w, st.Fail.Render(fmt.Sprintf("pre-flight: %d host(s) not usable", len(rows))))
-	fmt.Fprintln(w, t.Render())
+	fmt.Fprintln(w, fit(st, t))
 }

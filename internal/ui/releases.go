@@ -53,7 +53,7 @@ func Releases(w io.Writer, st *Style, rows []ReleaseRow) {
 			drift++
 		}
 	}
-	fmt.Fprintln(w, t.Render())
+	fmt.Fprintln(w, fit(st, t))
 	if drift > 0 {
 		fmt.Fprintln(w, st.Warn.Render(fmt.Sprintf("! %d host(s) drift from the release most hosts run", drift)))
 	}

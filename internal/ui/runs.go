@@ -44,7 +44,7 @@ func Runs(w io.Writer, st *Style, rows []RunRow) {
 		}
 		t.Row(r.ID, r.Runbook, r.User, r.Start.Local().Format("2006-01-02 15:04"), took, r.Result, hostCounts(r))
 	}
-	fmt.Fprintln(w, t.Render())
+	fmt.Fprintln(w, fit(st, t))
 }
 
 func hostCounts(r RunRow) string {
@@ -71,8 +71,10 @@ func Timeline(w io.Writer, st *Style, events []event.Event, verbose bool) {
 	for _, e := range events {
 		var text string
 		switch e.Kind {
-		case event.RunStart, event.RunEnd:
-			text = fmt.Sprintf("%s %s", e.Kind, e.Result)
+		case event.RunStart:
+			text = st.Head.Render(fmt.Sprintf("run %s by %s: %d hosts", e.Runbook, dash(e.User), len(e.Hosts)))
+		case event.RunEnd:
+			text = resultStyle(st, e.Result).Render(fmt.Sprintf("run %s (exit %d)", e.Result, e.Code))
 		default:
 			text = lines.render(e)
 		}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/lipgloss/table"
 
 	"github.com/drover-sh/drover/internal/event"
 )
@@ -35,27 +34,25 @@ func rank(r event.Result) int {
 }
 
 // Summary writes the table of every host, failures first, then the counts.
+// On a terminal the table fits its width (long notes wrap); plain output
+// keeps every note whole.
 func Summary(w io.Writer, st *Style, rows []SummaryRow) {
 	rows = append([]SummaryRow(nil), rows...)
 	sort.SliceStable(rows, func(i, j int) bool { return rank(rows[i].Result) < rank(rows[j].Result) })
-	t := table.New().
-		Border(lipgloss.RoundedBorder()).
-		BorderStyle(st.Border).
-		Headers("HOST", "STAGE", "RESULT", "TIME", "NOTE").
-		StyleFunc(func(row, col int) lipgloss.Style {
-			s := st.r.NewStyle().Padding(0, 1)
-			if row == table.HeaderRow {
-				return s.Inherit(st.Head)
-			}
-			if col == 2 && row >= 0 && row < len(rows) {
-				return s.Inherit(resultStyle(st, rows[row].Result))
-			}
-			return s
-		})
+	t := newTable(st, []string{"HOST", "STAGE", "RESULT", "TIME", "NOTE"}, func(row, col int, s lipgloss.Style) lipgloss.Style {
+		if col == 2 && row >= 0 && row < len(rows) {
+			return s.Inherit(resultStyle(st, rows[row].Result))
+		}
+		return s
+	})
 	for _, r := range rows {
-		t.Row(r.Host, r.Stage, string(r.Result), Duration(r.Duration), r.Note)
+		took := "-"
+		if r.Duration > 0 {
+			took = Duration(r.Duration)
+		}
+		t.Row(r.Host, dash(r.Stage), markOf(r.Result)+" "+string(r.Result), took, r.Note)
 	}
-	fmt.Fprintln(w, t.Render())
+	fmt.Fprintln(w, fit(st, t))
 	fmt.Fprintln(w, Counts(st, rows))
 }
 

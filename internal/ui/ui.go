@@ -8,15 +8,20 @@ package ui
 
 import (
 	"io"
+	"os"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+	"golang.org/x/term"
 )
 
 // Style is the set of styles of one output, with or without colour.
 type Style struct {
-	r      *lipgloss.Renderer
-	Color  bool
+	r     *lipgloss.Renderer
+	Color bool
+	// Width is the terminal's width in cells; 0 when it is not known or the
+	// output is plain, and then tables keep every cell whole.
+	Width  int
 	Head   lipgloss.Style // block and table headers
 	Host   lipgloss.Style // host names and ranges
 	OK     lipgloss.Style
@@ -39,6 +44,9 @@ func NewStyle(w io.Writer, color bool) *Style {
 		r.SetColorProfile(termenv.Ascii)
 	}
 	s := &Style{r: r, Color: color}
+	if color {
+		s.Width = terminalWidth(w)
+	}
 	s.Head = r.NewStyle().Bold(true)
 	s.Host = r.NewStyle().Foreground(lipgloss.Color("39")).Bold(true)
 	s.OK = r.NewStyle().Foreground(lipgloss.Color("42"))
@@ -54,3 +62,16 @@ func NewStyle(w io.Writer, color bool) *Style {
 
 // Renderer is the lipgloss renderer behind the styles.
 func (s *Style) Renderer() *lipgloss.Renderer { return s.r }
+
+// terminalWidth is w's width when w is a terminal, else 0.
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	width, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return width
+}
