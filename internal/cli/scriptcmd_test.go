@@ -162,6 +162,13 @@ func farmListing(ts *testscript.TestScript) string {
 				return err
 			}
 			line := fmt.Sprintf("%s %v", rel, info.Mode())
+			if d.Type()&fs.ModeSymlink != 0 {
+				target, err := os.Readlink(path)
+				if err != nil {
+					return err
+				}
+				line += " -> " + target
+			}
 			if d.Type().IsRegular() {
 				b, err := os.ReadFile(path)
 				if err != nil {
