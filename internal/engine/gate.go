@@ -112,7 +112,7 @@ func (g *gateKeeper) ask(ctx context.Context, q Question) Answer {
 	g.em.emit(event.Event{Kind: event.GateAsk, Stage: q.Stage, Batch: q.Batch, Batches: q.Batches,
 		Host: q.Host, Hosts: q.Hosts, Text: string(q.Kind) + ": " + q.Text})
 	a, err := g.gate.Ask(ctx, q)
-	e := event.Event{Kind: event.GateAnswer, Stage: q.Stage, Batch: q.Batch, Host: q.Host}
+	e := event.Event{Kind: event.GateAnswer, Stage: q.Stage, Batch: q.Batch, Batches: q.Batches, Host: q.Host, Text: string(q.Kind)}
 	if err != nil {
 		a, e.Error = Quit, err.Error()
 	}

@@ -108,12 +108,14 @@ func (hr *hostRun) attempt(ctx context.Context, idx int, st plan.Step) outcome {
 	start.Kind = event.StepStart
 	hr.s.r.em.emit(start)
 	hr.idx = idx
+	began := hr.s.r.now()
 	o := hr.exec(ctx, st)
 	if ctx.Err() != nil && o.result == event.Failed {
 		o = outcome{result: event.Interrupted, exit: o.exit, err: context.Cause(ctx)}
 	}
 	end := base
 	end.Kind, end.Result, end.Exit = event.StepEnd, o.result, o.exit
+	end.Duration = hr.s.r.now().Sub(began)
 	if o.err != nil {
 		end.Error = o.err.Error()
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/drover-sh/drover/internal/expect"
@@ -28,6 +29,7 @@ type ptyOpts struct {
 	timeout time.Duration
 	idle    time.Duration
 	step    string
+	hide    string // text taken out of output lines: the sudo prompt token
 }
 
 // runPTY runs a run step that needs a PTY (expect rules, sudo, until,
@@ -40,6 +42,7 @@ func (hr *hostRun) runPTY(ctx context.Context, st plan.Step) outcome {
 		token := expect.NewToken()
 		o.cmd = expect.SudoCommand(token, st.Arg)
 		o.rules = append(expect.SudoRules(token), o.rules...)
+		o.hide = token
 	}
 	until, err := hr.converse(ctx, o)
 	if until {
@@ -84,7 +87,7 @@ func (hr *hostRun) converse(ctx context.Context, o ptyOpts) (bool, error) {
 	defer stop()
 	res, err := expect.Run(cctx, stdout, stdin, expect.Options{Rules: o.rules, Until: o.until, FailOn: o.failOn,
 		Timeout: o.timeout, IdleTimeout: o.idle, Secret: hr.secret, Close: sess.Interrupt,
-		Output: func(line string) { hr.output(commandOpts{step: o.step}, line) }})
+		Output: func(line string) { o.show(hr, line) }})
 	waitErr := sess.Wait()
 	switch {
 	case err == nil && res.Until:
@@ -95,6 +98,18 @@ func (hr *hostRun) converse(ctx context.Context, o ptyOpts) (bool, error) {
 		return false, hr.lostErr()
 	}
 	return false, err
+}
+
+// show emits an output line without drover's own sudo prompt in it; a line
+// that held only the prompt is dropped.
+func (o ptyOpts) show(hr *hostRun, line string) {
+	if o.hide != "" && strings.Contains(line, o.hide) {
+		line = strings.ReplaceAll(line, o.hide, "")
+		if strings.TrimSpace(line) == "" {
+			return
+		}
+	}
+	hr.output(commandOpts{step: o.step}, line)
 }
 
 // errConnLost is the cause of a context cancelled by a lost connection.
