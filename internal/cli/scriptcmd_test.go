@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -25,6 +27,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"counts":    cmdCounts,
 	"snapshot":  cmdSnapshot,
 	"unchanged": cmdUnchanged,
+	"waitfile":  cmdWaitFile,
 	"freeze":    faultCmd("freeze", (*sshtest.Host).Freeze),
 	"thaw":      faultCmd("thaw", (*sshtest.Host).Thaw),
 	"drop":      faultCmd("drop", (*sshtest.Host).Drop),
@@ -219,5 +222,33 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.Remove(path))
 	if got := string(b); got != args[0] {
 		ts.Fatalf("drover exited with %s, want %s", got, args[0])
+	}
+}
+
+// waitFileTimeout bounds waitfile: a file that does not appear by then
+// fails the script.
+const waitFileTimeout = 20 * time.Second
+
+// cmdWaitFile waits until a file exists on a host, which a step of a
+// background drover creates when it reached a known point:
+// waitfile NAME PATH.
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitfile NAME PATH")
+	}
+	path := filepath.Join(pickHosts(ts, args[0])[0].Dir, args[1])
+	ctx, cancel := context.WithTimeout(context.Background(), waitFileTimeout)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			ts.Fatalf("waitfile %s %s: not there after %v", args[0], args[1], waitFileTimeout)
+		case <-tick.C:
+		}
 	}
 }
