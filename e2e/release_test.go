@@ -207,4 +207,3 @@ func lineWith(text, s string) string {
 	}
 	return ""
 }
-
