@@ -54,6 +54,23 @@ run_ssh() {
 	grep -c '^ok$' "$DIR/bench/ssh-P$p.out" > "$DIR/bench/ssh-P$p.ok" || true
 }
 
+# run_runbook P: a runbook of ten trivial run steps on every host, P in
+# flight, over the one connection per host drover keeps for the run.
+run_runbook() {
+	local p=$1 home="$DIR/bench/home" rb="$DIR/bench/ten-steps.toml"
+	{
+		printf 'name = "ten-steps"\n\n[[stage]]\nname = "steps"\nmax_fail = "100%%"\n'
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			printf '\n  [[stage.step]]\n  name = "step %d"\n  run  = "true"\n' "$i"
+		done
+	} > "$rb"
+	measure "runbook-p$p" "$DIR/bench/runbook-p$p.out" \
+		env HOME="$home" XDG_STATE_HOME="$home/state" NO_COLOR=1 \
+		"$DROVER" run "$rb" -i "$DIR/inventory.toml" -g web -p "$p"
+	# the tally under the summary table: "200 ok"
+	{ grep -oE '^[0-9]+ ok' "$DIR/bench/runbook-p$p.out" | tail -1 | cut -d' ' -f1; } > "$DIR/bench/runbook-p$p.ok" || true
+}
+
 # row NAME: one line of the table.
 row() {
 	local wall user sys rss ok
@@ -67,10 +84,24 @@ wall_of() { cut -d' ' -f1 "$DIR/bench/$1.time"; }
 
 report() {
 	printf '\n%-12s %8s %12s %10s %9s\n' run "wall s" "cpu ms/host" "max RSS MB" "hosts ok"
-	for r in drover-p50 ssh-P50 drover-p200 ssh-P200; do row "$r"; done
+	for r in drover-p50 ssh-P50 drover-p200 ssh-P200 runbook-p50; do row "$r"; done
 	echo
 	echo "targets: drover cpu <= 2 ms/host, max RSS <= 40 MB, wall <= 0.8 x ssh"
 	for p in 50 200; do verdict "$p"; done
+	step_cost
+}
+
+# step_cost: client CPU of each of the runbook's nine extra steps, per host,
+# over one exec of the same command.
+step_cost() {
+	local ew eu es er rw ru rs rr
+	read -r ew eu es er < "$DIR/bench/drover-p50.time"
+	read -r rw ru rs rr < "$DIR/bench/runbook-p50.time"
+	awk -v eu="$eu" -v es="$es" -v ru="$ru" -v rs="$rs" -v h="$HOSTS" 'BEGIN {
+		c = ((ru + rs) - (eu + es)) * 1000 / h / 9
+		printf "runbook, 10 steps at 50 in flight: %.3f ms client CPU per extra step per host %s (target < 2)\n",
+			c, (c < 2 ? "ok" : "MISSED")
+	}'
 }
 
 # verdict P: drover at P in flight against the targets.
@@ -96,6 +127,7 @@ main() {
 	for f in "$DIR"/hosts/*/addr; do cat "$f"; done > "$DIR/bench/addrs"
 	run_drover 50
 	run_ssh 50
+	run_runbook 50
 	run_drover 200
 	run_ssh 200
 	report
