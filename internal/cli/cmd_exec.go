@@ -17,10 +17,11 @@ import (
 )
 
 type execOptions struct {
-	target targetOptions
-	out    outputOptions
-	expect []string
-	sudo   bool
+	target  targetOptions
+	out     outputOptions
+	expect  []string
+	sudo    bool
+	explain bool
 }
 
 func newExecCmd(env *env) *cobra.Command {
@@ -55,6 +56,7 @@ Examples:
 	opts.out.register(cmd.Flags())
 	cmd.Flags().StringArrayVar(&opts.expect, "expect", nil, "answer a prompt: 'REGEX=>REPLY' (REPLY may be secret:NAME)")
 	cmd.Flags().BoolVar(&opts.sudo, "sudo", false, "run the command with sudo, answering its password prompt")
+	cmd.Flags().BoolVar(&opts.explain, "explain-prompts", false, "for hosts stuck at a prompt, show an --expect flag that answers it")
 	return cmd
 }
 
@@ -88,6 +90,9 @@ func runExec(ctx context.Context, opts execOptions, args []string, env *env) err
 		ui.Fold(env.stdout, opts.out.style(env), hostOutputs(res))
 	} else if !opts.out.JSON {
 		ui.Summary(env.stdout, opts.out.style(env), summaryRows(res.summary))
+	}
+	if opts.explain {
+		explainPrompts(env.stdout, res.summary, true)
 	}
 	return codeOf(res)
 }

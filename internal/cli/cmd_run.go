@@ -15,12 +15,13 @@ import (
 )
 
 type runOptions struct {
-	target targetOptions
-	out    outputOptions
-	sets   []string
-	yes    bool
-	dryRun bool
-	resume string
+	target  targetOptions
+	out     outputOptions
+	sets    []string
+	yes     bool
+	dryRun  bool
+	resume  string
+	explain bool
 }
 
 func newRunCmd(env *env) *cobra.Command {
@@ -54,6 +55,7 @@ Examples:
 	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "answer yes at every gate")
 	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "plan and pre-flight only: connect, check host keys, run nothing")
 	cmd.Flags().StringVar(&opts.resume, "resume", "", "resume run RUN (or last): redo only what is not done")
+	cmd.Flags().BoolVar(&opts.explain, "explain-prompts", false, "for hosts stuck at a prompt, show a ready-to-paste expect rule")
 	return cmd
 }
 
@@ -77,6 +79,9 @@ func runRun(ctx context.Context, opts runOptions, file string, env *env) error {
 	}
 	if res.summary != nil && !opts.out.JSON {
 		writeRunSummary(env, opts.out, res)
+		if opts.explain {
+			explainPrompts(env.stdout, res.summary, false)
+		}
 	}
 	return codeOf(res)
 }
