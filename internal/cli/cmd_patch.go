@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drover-sh/drover/internal/event"
+	"github.com/drover-sh/drover/internal/inventory"
 	"github.com/drover-sh/drover/internal/ui"
 )
 
@@ -97,6 +98,15 @@ func writePatchReport(env *env, out outputOptions, res *runResult) {
 	if len(failed) > 0 {
 		fmt.Fprintln(env.stdout, st.Fail.Render("\npatch would not apply on these hosts; nothing was changed anywhere:"))
 		ui.Fold(env.stdout, st, failed)
+	}
+	var done []string
+	for _, h := range res.summary.Hosts {
+		if res.events.Skipped(h.Host, "apply") {
+			done = append(done, h.Host)
+		}
+	}
+	if len(done) > 0 {
+		fmt.Fprintf(env.stdout, "\nalready applied, left alone: %s\n", inventory.Compress(done))
 	}
 	fmt.Fprintln(env.stdout)
 	ui.Summary(env.stdout, st, summaryRows(res.summary))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
@@ -10,17 +11,21 @@ import (
 // collector keeps each host's output and last exit status, for renderings
 // made after the run (exec's folded output). It is an event.Sink.
 type collector struct {
-	mu     sync.Mutex
-	output map[string]*strings.Builder
-	exit   map[string]int
+	mu      sync.Mutex
+	output  map[string]*strings.Builder
+	exit    map[string]int
+	skipped map[string][]string // host -> steps skipped by skip_if
 }
 
 func newCollector() *collector {
-	return &collector{output: map[string]*strings.Builder{}, exit: map[string]int{}}
+	return &collector{output: map[string]*strings.Builder{}, exit: map[string]int{}, skipped: map[string][]string{}}
 }
 
 // Emit implements event.Sink.
 func (c *collector) Emit(e event.Event) error {
+	if e.Undo {
+		return nil // what a host answered is what its own steps printed
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch e.Kind {
@@ -35,6 +40,9 @@ func (c *collector) Emit(e event.Event) error {
 	case event.StepEnd:
 		if e.Exit != nil {
 			c.exit[e.Host] = *e.Exit
+		}
+		if e.Result == event.Skipped {
+			c.skipped[e.Host] = append(c.skipped[e.Host], e.Step)
 		}
 	}
 	return nil
@@ -56,4 +64,11 @@ func (c *collector) Exit(host string) (int, bool) {
 	defer c.mu.Unlock()
 	code, ok := c.exit[host]
 	return code, ok
+}
+
+// Skipped reports whether host skipped step (its skip_if held).
+func (c *collector) Skipped(host, step string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Contains(c.skipped[host], step)
 }

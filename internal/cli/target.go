@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/drover-sh/drover/internal/inventory"
 	"github.com/drover-sh/drover/internal/runbook"
@@ -108,8 +109,9 @@ func (o *targetOptions) resolve(env *env, defaultGroup string) ([]inventory.Host
 	return hosts, inv, nil
 }
 
-// checkIdentities makes sure every named key file can be read, so a typo
-// stops the command before any host is contacted.
+// checkIdentities makes sure every named key file can be read and holds a
+// private key, so a typo stops the command before any host is contacted.
+// A key protected by a passphrase passes: the agent may hold it.
 func checkIdentities(hosts []inventory.Host) error {
 	seen := map[string]bool{}
 	for _, h := range hosts {
@@ -118,13 +120,24 @@ func checkIdentities(hosts []inventory.Host) error {
 				continue
 			}
 			seen[id] = true
-			f, err := os.Open(id)
-			if err != nil {
+			if err := checkIdentity(id); err != nil {
 				return withHint(fmt.Errorf("identity file for %s: %w", h.Name, err),
 					"check --identity, the inventory's identity or IdentityFile in ~/.ssh/config")
 			}
-			f.Close()
 		}
+	}
+	return nil
+}
+
+func checkIdentity(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	_, err = ssh.ParseRawPrivateKey(data)
+	var encrypted *ssh.PassphraseMissingError
+	if err != nil && !errors.As(err, &encrypted) {
+		return fmt.Errorf("%s is not a private key: %w", path, err)
 	}
 	return nil
 }
