@@ -78,9 +78,15 @@ func (s *boardState) apply(e event.Event) string {
 	case event.StepOutput:
 		return s.output(e)
 	case event.StepEnd:
+		if e.Undo {
+			return s.endUndoStep(e)
+		}
 		if e.Result != event.OK && e.Result != event.Skipped && e.Error != "" {
 			s.stepErr[e.Host] = fmt.Sprintf("%s: %s", e.Step, e.Error)
 		}
+	case event.StageEnd, event.RunEnd:
+		clear(s.flights)
+		s.order = s.order[:0]
 	case event.HostEnd:
 		return s.endHost(e)
 	case event.HostConnect:
@@ -97,6 +103,8 @@ func (s *boardState) stageStart(e event.Event) string {
 	s.stage, s.batch, s.batches, s.undo = e.Stage, 0, 0, false
 	s.inStage = len(e.Hosts)
 	clear(s.counts)
+	clear(s.flights)
+	s.order = s.order[:0]
 	return s.st.Head.Render(fmt.Sprintf("▸ stage %s", e.Stage)) + s.st.Dim.Render(fmt.Sprintf(" · %d hosts", len(e.Hosts)))
 }
 
@@ -133,14 +141,34 @@ func (s *boardState) output(e event.Event) string {
 	return p + line
 }
 
-func (s *boardState) endHost(e event.Event) string {
-	delete(s.flights, e.Host)
+// land takes a host off the board.
+func (s *boardState) land(host string) {
+	delete(s.flights, host)
 	for i, h := range s.order {
-		if h == e.Host {
+		if h == host {
 			s.order = append(s.order[:i], s.order[i+1:]...)
-			break
+			return
 		}
 	}
+}
+
+// endUndoStep is the line of an undo step: undo steps have no host.end, so
+// each step takes the host off the board until its next step starts.
+func (s *boardState) endUndoStep(e event.Event) string {
+	s.land(e.Host)
+	line := s.st.Warn.Render("↺") + " " + s.st.Host.Render(fmt.Sprintf("%-*s", s.hostW, e.Host)) +
+		"  " + s.st.Dim.Render("undo") + " " + e.Step + "  " + Duration(e.Duration)
+	if e.Result != event.OK {
+		line += "  " + resultStyle(s.st, e.Result).Render(string(e.Result))
+		if e.Error != "" {
+			line += s.st.Dim.Render(": ") + cleanLine(e.Error)
+		}
+	}
+	return line
+}
+
+func (s *boardState) endHost(e event.Event) string {
+	s.land(e.Host)
 	s.counts[e.Result]++
 	why := e.Error
 	if step, ok := s.stepErr[e.Host]; ok {
@@ -149,7 +177,7 @@ func (s *boardState) endHost(e event.Event) string {
 			why = step
 		}
 	}
-	if why == "" && e.Result == event.Skipped {
+	if why == "" && e.Result != event.OK {
 		why = e.Text
 	}
 	return s.endLine(e.Host, e.Result, e.Duration, why)
@@ -223,21 +251,29 @@ func (s *boardState) header(now time.Time) string {
 }
 
 func (s *boardState) countsText() string {
-	failed := s.counts[event.Failed] + s.counts[event.Unreachable] + s.counts[event.Aborted] + s.counts[event.Interrupted]
+	if s.undo {
+		return fmt.Sprintf("%s · %s", hostCount(s.inStage), s.st.Bar.Render(fmt.Sprintf("%d running", len(s.order))))
+	}
+	failed := s.counts[event.Failed] + s.counts[event.Unreachable]
+	stopped := s.counts[event.Aborted] + s.counts[event.Interrupted]
 	running := len(s.order)
-	done := failed + s.counts[event.OK] + s.counts[event.Skipped]
+	done := failed + stopped + s.counts[event.OK] + s.counts[event.Skipped]
 	waiting := max(0, s.inStage-done-running)
 	fails := s.st.Dim
 	if failed > 0 {
 		fails = s.st.Fail
 	}
-	return strings.Join([]string{
+	parts := []string{
 		s.st.OK.Render(fmt.Sprintf("%d ok", s.counts[event.OK])),
 		fails.Render(fmt.Sprintf("%d failed", failed)),
 		s.st.Bar.Render(fmt.Sprintf("%d running", running)),
 		fmt.Sprintf("%d waiting", waiting),
 		s.st.Dim.Render(fmt.Sprintf("%d skipped", s.counts[event.Skipped])),
-	}, " · ")
+	}
+	if stopped > 0 {
+		parts = append(parts, s.st.Warn.Render(fmt.Sprintf("%d stopped", stopped)))
+	}
+	return strings.Join(parts, " · ")
 }
 
 // spinner frames for hosts in flight.

@@ -58,6 +58,29 @@ func TestBoardStateFrame(t *testing.T) {
 			scroll: "✗ web02  cutover  500ms  failed: restart: exit 1",
 		},
 		{
+			name:  "hosts stopped by an abort",
+			width: 200,
+			rows:  10,
+			extra: []event.Event{
+				at(500, event.Event{Kind: event.HostEnd, Stage: "cutover", Host: "web03", Result: event.Aborted, Text: "not started: the run stopped"}),
+			},
+			want: []string{"cutover │ stage cutover │ batch 2/3 │ 1 ok · 0 failed · 1 running · 1 waiting · 0 skipped · 1 stopped │ 1.0s",
+				"  ⠙ web02  2 restart           900ms  started pid 42"},
+			scroll: "! web03  cutover  aborted: not started: the run stopped",
+		},
+		{
+			name:  "undo steps",
+			width: 200,
+			rows:  10,
+			extra: []event.Event{
+				at(500, event.Event{Kind: event.UndoStart, Stage: "cutover", Hosts: []string{"web01"}}),
+				at(500, event.Event{Kind: event.StepStart, Stage: "cutover", Host: "web01", Step: "switch back", StepIndex: 1, Undo: true}),
+				at(600, event.Event{Kind: event.StepEnd, Stage: "cutover", Host: "web01", Step: "switch back", Undo: true, Result: event.OK, Duration: 100 * time.Millisecond}),
+			},
+			want:   []string{"cutover │ undo cutover │ 1 host · 0 running │ 1.0s"},
+			scroll: "↺ web01  undo switch back  100ms",
+		},
+		{
 			name:   "cut to the width",
 			width:  30,
 			rows:   10,
