@@ -71,6 +71,9 @@ func runUnlock(ctx context.Context, opts unlockOptions, env *env) error {
 		case owner == "":
 			fmt.Fprintf(env.stdout, "%s  not locked\n", h.Name)
 		default:
+			if o, ok := release.ParseOwner(owner); ok {
+				owner = o.String()
+			}
 			fmt.Fprintf(env.stdout, "%s  removed the lock of %s\n", h.Name, owner)
 		}
 	}

@@ -26,7 +26,7 @@ func writePlanOutline(env *env, pl *plan.Plan) {
 	for i, h := range pl.Hosts {
 		names[i] = h.Name
 	}
-	fmt.Fprintf(env.stdout, "runbook %s (%s): %d hosts %s\n", pl.Name, pl.File, len(names), inventory.Compress(names))
+	fmt.Fprintf(env.stdout, "runbook %s (%s): %s %s\n", pl.Name, pl.File, plural(len(names), "host"), inventory.Compress(names))
 	for _, st := range pl.Stages {
 		fmt.Fprintf(env.stdout, "\nstage %s: parallel %d, max_fail %s, gate %s%s\n",
 			st.Name, st.Parallel, thresholdString(st.MaxFail), gateString(st.Gate), undoString(st))
@@ -59,4 +59,12 @@ func undoString(st plan.Stage) string {
 		return ", undo on abort"
 	}
 	return ""
+}
+
+// plural is "1 host", "2 hosts".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -60,6 +60,10 @@ func parseLockInfo(line string) *LockInfo {
 	return info
 }
 
+// ParseOwner reads an owner line as stored in the lock (and as ForceUnlock
+// returns it).
+func ParseOwner(line string) (Owner, bool) { return parseOwner(line) }
+
 func parseOwner(line string) (Owner, bool) {
 	f := strings.SplitN(line, "\t", 5)
 	if len(f) != 5 {
