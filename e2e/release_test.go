@@ -122,12 +122,15 @@ func TestSwitchrelPrevious(t *testing.T) {
 	}
 
 	_, _, code = droverCmd(t, "switchrel", "previous", "-H", "web[01:06]", "--yes", "--restart", appRestart)
-	t.Logf("second switchrel previous: exit %d", code)
+	if code != 0 {
+		t.Errorf("second switchrel previous: exit %d, want 0", code)
+	}
 	for _, h := range hosts {
 		if cur := current(h); cur == "r3" {
 			t.Errorf("%s: a second previous went back to the bad release r3", h)
 		}
 	}
+	wantApp(t, hosts, "r1") // r2 ran before r3, and r3 is bad: back to r1
 }
 
 func TestSwitchrelPreviousDisagree(t *testing.T) {
