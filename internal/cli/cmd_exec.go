@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 
@@ -69,8 +71,13 @@ func runExec(ctx context.Context, opts execOptions, args []string, env *env) err
 	if err != nil {
 		return usageErr(err)
 	}
+	out := opts.out
+	out.JSON = false // exec's --json is one object per host, written below
+	if opts.out.JSON {
+		out.NoColor, out.Verbose = true, false
+	}
 	req := runRequest{
-		rb: rb, target: opts.target, out: opts.out, yes: true, quiet: true,
+		rb: rb, target: opts.target, out: out, yes: true, quiet: true,
 		sets: map[string]string{"command": strings.Join(args, " ")},
 		adjust: func(p *plan.Plan) error {
 			for name, s := range secrets {
@@ -86,10 +93,15 @@ func runExec(ctx context.Context, opts execOptions, args []string, env *env) err
 	if err != nil {
 		return err
 	}
-	if !opts.out.JSON && !opts.out.Verbose {
-		ui.Fold(env.stdout, opts.out.style(env), hostOutputs(res))
-	} else if !opts.out.JSON {
+	switch {
+	case opts.out.JSON:
+		if err := writeHostJSON(env.stdout, hostOutputs(res)); err != nil {
+			return err
+		}
+	case opts.out.Verbose:
 		ui.Summary(env.stdout, opts.out.style(env), summaryRows(res.summary))
+	default:
+		ui.Fold(env.stdout, opts.out.style(env), hostOutputs(res))
 	}
 	if opts.explain {
 		explainPrompts(env.stdout, res.summary, true)
@@ -115,6 +127,28 @@ func hostOutputs(res *runResult) []ui.HostOutput {
 		out = append(out, ho)
 	}
 	return out
+}
+
+// hostJSON is exec's --json output: one object per host.
+type hostJSON struct {
+	Host   string `json:"host"`
+	Exit   *int   `json:"exit,omitempty"`
+	Output string `json:"output"`
+	Error  string `json:"error,omitempty"`
+}
+
+func writeHostJSON(w io.Writer, results []ui.HostOutput) error {
+	enc := json.NewEncoder(w)
+	for _, r := range results {
+		h := hostJSON{Host: r.Host, Output: r.Output, Error: r.Err}
+		if r.Err == "" {
+			h.Exit = &r.Exit
+		}
+		if err := enc.Encode(h); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // parseExpectFlags reads --expect 'REGEX=>REPLY' values. A reply of
