@@ -1,8 +1,9 @@
 # drover — run `make help` for the targets.
 GO      ?= go
 BIN     ?= bin/drover
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/drover-sh/drover/internal/cli.version=$(VERSION)
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X github.com/drover-sh/drover/internal/cli.version=$(VERSION) -X github.com/drover-sh/drover/internal/cli.commit=$(COMMIT)
 
 .PHONY: help build test e2e bench lint demo
 

@@ -18,9 +18,6 @@ import (
 	"github.com/drover-sh/drover/internal/runbook"
 )
 
-// version is set by the linker (see the Makefile).
-var version = "dev"
-
 // Exit codes. They are chosen in exitCode only.
 const (
 	exitOK          = 0
