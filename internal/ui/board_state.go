@@ -305,11 +305,12 @@ func (s *boardState) flightLine(f *flight, now time.Time, spin string) string {
 	if step == "" {
 		step = "connecting"
 	}
+	num := "   "
 	if f.stepIndex > 0 {
-		step = fmt.Sprintf("%d %s", f.stepIndex, step)
+		num = fmt.Sprintf("#%-2d", f.stepIndex)
 	}
-	line := fmt.Sprintf("  %s %s  %-18s %6s", spin, s.st.Host.Render(fmt.Sprintf("%-*s", s.hostW, f.host)),
-		ansi.Truncate(step, 18, "…"), Duration(now.Sub(f.start).Truncate(100*time.Millisecond)))
+	line := fmt.Sprintf("  %s %s  %s %-18s %6s", spin, s.st.Host.Render(fmt.Sprintf("%-*s", s.hostW, f.host)),
+		s.st.Dim.Render(num), ansi.Truncate(step, 18, "…"), Duration(now.Sub(f.start).Truncate(100*time.Millisecond)))
 	if f.last != "" {
 		line += s.st.Dim.Render("  " + f.last)
 	}

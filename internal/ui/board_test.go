@@ -43,7 +43,7 @@ func TestBoardStateFrame(t *testing.T) {
 			name:   "one in flight",
 			width:  200,
 			rows:   10,
-			want:   []string{"cutover │ stage cutover │ batch 2/3 │ 1 ok · 0 failed · 1 running · 2 waiting · 0 skipped │ 1.0s", "  ⠙ web02  2 restart           900ms  started pid 42"},
+			want:   []string{"cutover │ stage cutover │ batch 2/3 │ 1 ok · 0 failed · 1 running · 2 waiting · 0 skipped │ 1.0s", "  ⠙ web02  #2  restart             900ms  started pid 42"},
 			scroll: "✓ web01  cutover  300ms",
 		},
 		{
@@ -65,7 +65,7 @@ func TestBoardStateFrame(t *testing.T) {
 				at(500, event.Event{Kind: event.HostEnd, Stage: "cutover", Host: "web03", Result: event.Aborted, Text: "not started: the run stopped"}),
 			},
 			want: []string{"cutover │ stage cutover │ batch 2/3 │ 1 ok · 0 failed · 1 running · 1 waiting · 0 skipped · 1 stopped │ 1.0s",
-				"  ⠙ web02  2 restart           900ms  started pid 42"},
+				"  ⠙ web02  #2  restart             900ms  started pid 42"},
 			scroll: "! web03  cutover  aborted: not started: the run stopped",
 		},
 		{
@@ -84,7 +84,7 @@ func TestBoardStateFrame(t *testing.T) {
 			name:   "cut to the width",
 			width:  30,
 			rows:   10,
-			want:   []string{"cutover │ stage cutover │ ba…", "  ⠙ web02  2 restart        …"},
+			want:   []string{"cutover │ stage cutover │ ba…", "  ⠙ web02  #2  restart      …"},
 			scroll: "✓ web01  cutover  300ms",
 		},
 		{
@@ -96,7 +96,7 @@ func TestBoardStateFrame(t *testing.T) {
 				at(500, event.Event{Kind: event.HostStart, Host: "web04"}),
 			},
 			want: []string{"cutover │ stage cutover │ batch 2/3 │ 1 ok · 0 failed · 3 running · 0 waiting · 0 skipped │ 1.0s",
-				"  ⠙ web02  2 restart           900ms  started pid 42", "  … and 2 more running"},
+				"  ⠙ web02  #2  restart             900ms  started pid 42", "  … and 2 more running"},
 		},
 	}
 	for _, tt := range tests {

@@ -62,6 +62,8 @@ func resultStyle(st *Style, r event.Result) lipgloss.Style {
 		return st.OK
 	case event.Skipped:
 		return st.Dim
+	case event.Aborted, event.Interrupted:
+		return st.Warn
 	}
 	return st.Fail
 }
