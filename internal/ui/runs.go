@@ -60,27 +60,50 @@ func hostCounts(r RunRow) string {
 	return strings.Join(parts, ", ")
 }
 
-// Timeline writes the stages, batches, gates and failures of a finished
-// run in order, with their times; verbose adds every output line.
+// Timeline writes the stages, batches, gates, host results and undo steps
+// of a finished run in order, with their times; verbose adds every step and
+// every output line.
 func Timeline(w io.Writer, st *Style, events []event.Event, verbose bool) {
 	if len(events) == 0 {
 		return
 	}
 	t0 := events[0].Time
-	lines := NewLines(io.Discard, st, verbose, nil)
+	lines := NewLines(io.Discard, st, verbose, runHosts(events))
 	for _, e := range events {
-		var text string
-		switch e.Kind {
-		case event.RunStart:
-			text = st.Head.Render(fmt.Sprintf("run %s by %s: %d hosts", e.Runbook, dash(e.User), len(e.Hosts)))
-		case event.RunEnd:
-			text = resultStyle(st, e.Result).Render(fmt.Sprintf("run %s (exit %d)", e.Result, e.Code))
-		default:
-			text = lines.render(e)
-		}
-		if text == "" || (e.Kind == event.StepEnd && e.Result == event.OK && !verbose) {
+		text := timelineLine(lines, e)
+		if text == "" {
 			continue
 		}
 		fmt.Fprintf(w, "%s %s\n", st.Dim.Render(fmt.Sprintf("+%8s", Duration(e.Time.Sub(t0)))), text)
 	}
+}
+
+// timelineLine is e's line in a timeline, or "" when it has none.
+func timelineLine(l *Lines, e event.Event) string {
+	st := l.st
+	switch e.Kind {
+	case event.RunStart:
+		return st.Head.Render(fmt.Sprintf("run %s by %s: %d hosts", e.Runbook, dash(e.User), len(e.Hosts)))
+	case event.RunEnd:
+		return resultStyle(st, e.Result).Render(fmt.Sprintf("run %s (exit %d)", e.Result, e.Code))
+	case event.HostEnd:
+		if e.Result == event.OK {
+			return l.host(e.Host) + "   " + l.result(e.Result) + " " + e.Stage + st.Dim.Render(" ("+Duration(e.Duration)+")")
+		}
+	case event.StepEnd:
+		if e.Result == event.OK && !e.Undo && !l.verbose {
+			return ""
+		}
+	}
+	return l.render(e)
+}
+
+// runHosts are the hosts a run's run.start names.
+func runHosts(events []event.Event) []string {
+	for _, e := range events {
+		if e.Kind == event.RunStart {
+			return e.Hosts
+		}
+	}
+	return nil
 }
