@@ -167,7 +167,7 @@ func TestTUIGatedCutover(t *testing.T) {
 		r.answer(t, "a")
 		board := r.waitScreen(t, "the board of batch 3 with hosts in flight",
 			regexp.MustCompile(`cutover │ stage cutover │ batch 3/3 │ \d ok · 0 failed · [12] running · \d waiting · 0 skipped`+
-				`.*\n +. web0\d +\d (switch|restart|wait for the log) `))
+				`.*\n +. web0\d +#\d +(switch|restart|wait for the log) `))
 		t.Logf("board:\n%s", board)
 		if code := r.exit(t); code != "0" {
 			t.Errorf("exit %s, want 0", code)
