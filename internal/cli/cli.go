@@ -88,6 +88,9 @@ func signalContext(stderr io.Writer) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	// A reader of stdout that goes away (drover run ... | head) must not
+	// kill a rollout halfway with the farm locked: writes fail instead.
+	signal.Ignore(syscall.SIGPIPE)
 	done := make(chan struct{})
 	go func() {
 		select {

@@ -123,7 +123,11 @@ func journalRows(run *journal.Run) []ui.SummaryRow {
 		if e.Kind != event.HostEnd && !(e.Kind == event.HostConnect && e.Result != event.OK) {
 			continue
 		}
-		row := ui.SummaryRow{Host: e.Host, Stage: e.Stage, Result: e.Result, Duration: e.Duration, Note: e.Error}
+		note := e.Error
+		if note == "" {
+			note = e.Text // why a host was skipped or not started
+		}
+		row := ui.SummaryRow{Host: e.Host, Stage: e.Stage, Result: e.Result, Duration: e.Duration, Note: note}
 		if i, ok := index[e.Host]; ok {
 			row.Duration += rows[i].Duration
 			rows[i] = row

@@ -92,9 +92,18 @@ func writeRunSummary(env *env, out outputOptions, res *runResult) {
 	ui.Summary(env.stdout, out.style(env), summaryRows(res.summary))
 	fmt.Fprintf(env.stdout, "run %s: journal with `drover log %s`", res.runID, res.runID)
 	if res.code != exitOK {
-		fmt.Fprintf(env.stdout, ", resume with `drover run %s --resume %s`", res.plan.File, res.runID)
+		fmt.Fprintf(env.stdout, ", resume with `drover run %s --resume %s`", runbookArg(res.plan.File), res.runID)
 	}
 	fmt.Fprintln(env.stdout)
+}
+
+// runbookArg is how a person names a runbook on the command line: a
+// shipped one by its name.
+func runbookArg(file string) string {
+	if name, ok := strings.CutPrefix(file, "embedded:"); ok {
+		return strings.TrimSuffix(name, ".toml")
+	}
+	return file
 }
 
 // loadRunbook reads a runbook file, or a shipped one by name.

@@ -62,6 +62,18 @@ type outputView struct {
 	runbook string
 	quiet   bool // the command renders its own result (exec folds); no step lines
 	style   *ui.Style
+	onBoard func(*ui.Board) // told the live board, when there is one
+}
+
+// display is a sink for people or pipes on stdout: a write that fails (the
+// reader went away) loses the view, never the rollout; the journal keeps
+// the record.
+type display struct{ event.Sink }
+
+// Emit implements event.Sink and never fails.
+func (d display) Emit(e event.Event) error {
+	d.Sink.Emit(e)
+	return nil
 }
 
 // sinks adds the output of a run to all: --log-dir transcripts, and on
@@ -79,14 +91,17 @@ func (o *outputOptions) sinks(env *env, v outputView, all *event.Multi) (func(),
 	}
 	switch {
 	case o.JSON:
-		*all = append(*all, ui.NewJSON(env.stdout))
+		*all = append(*all, display{ui.NewJSON(env.stdout)})
 	case o.color(env):
 		b := ui.NewBoard(ui.BoardOptions{Out: env.stdout, Style: v.style, Runbook: v.runbook, Hosts: v.hosts,
 			Verbose: o.Verbose, Quiet: v.quiet && !o.Verbose})
-		*all = append(*all, b)
+		*all = append(*all, display{b})
 		closers = append([]io.Closer{b}, closers...)
+		if v.onBoard != nil {
+			v.onBoard(b)
+		}
 	case !v.quiet || o.Verbose:
-		*all = append(*all, ui.NewLines(env.stdout, v.style, o.Verbose, v.hosts))
+		*all = append(*all, display{ui.NewLines(env.stdout, v.style, o.Verbose, v.hosts)})
 	}
 	return func() {
 		for _, c := range closers {

@@ -52,7 +52,11 @@ func TestOutputSinks(t *testing.T) {
 			defer done()
 			got := ""
 			if len(all) > 0 {
-				got = fmt.Sprintf("%T", all[len(all)-1])
+				last := all[len(all)-1]
+				if d, ok := last.(display); ok {
+					last = d.Sink
+				}
+				got = fmt.Sprintf("%T", last)
 			}
 			if got != tt.want {
 				t.Errorf("stdout sink = %q, want %q", got, tt.want)
@@ -61,5 +65,17 @@ func TestOutputSinks(t *testing.T) {
 				t.Errorf("plain lines with colour")
 			}
 		})
+	}
+}
+
+type failingSink struct{}
+
+func (failingSink) Emit(event.Event) error { return io.ErrClosedPipe }
+
+// TestDisplayNeverFailsTheRun: a reader of stdout that goes away loses the
+// view, not the rollout.
+func TestDisplayNeverFailsTheRun(t *testing.T) {
+	if err := (display{failingSink{}}).Emit(event.Event{Kind: event.StepOutput}); err != nil {
+		t.Errorf("display.Emit = %v, want nil", err)
 	}
 }

@@ -112,7 +112,10 @@ type farmLock struct {
 }
 
 // lock takes {root}/.drover/lock on every connected host before the first
-// change. A lock held by another run releases what was taken and exits 4.
+// change. The first host (in inventory order) is locked alone, before the
+// others: two runs started together on the same hosts race for that one
+// lock, and exactly one of them goes on. A lock held by another run
+// releases what was taken and exits 4.
 func (p *prepared) lock(ctx context.Context) error {
 	if p.plan.Release == nil {
 		return nil
@@ -120,9 +123,30 @@ func (p *prepared) lock(ctx context.Context) error {
 	fl := &farmLock{root: p.plan.Release.Root, runID: p.runID, held: map[string]transport.Conn{}}
 	p.locks = fl
 	owner := release.Owner{User: p.user, RunID: p.runID, Runbook: p.plan.Name, Time: time.Now()}
+	var first []string
+	var rest []string
+	for _, h := range p.hosts {
+		if _, ok := p.conns[h.Name]; !ok {
+			continue
+		}
+		if first == nil {
+			first = []string{h.Name}
+		} else {
+			rest = append(rest, h.Name)
+		}
+	}
+	if err := p.lockHosts(ctx, fl, owner, first); err != nil {
+		return err
+	}
+	return p.lockHosts(ctx, fl, owner, rest)
+}
+
+// lockHosts locks hosts in parallel.
+func (p *prepared) lockHosts(ctx context.Context, fl *farmLock, owner release.Owner, hosts []string) error {
 	var wg sync.WaitGroup
-	errs := make(chan error, len(p.conns))
-	for host, conn := range p.conns {
+	errs := make(chan error, len(hosts))
+	for _, host := range hosts {
+		conn := p.conns[host]
 		wg.Go(func() {
 			err := release.Lock(ctx, release.ConnRunner{Conn: conn}, fl.root, owner)
 			if err != nil {

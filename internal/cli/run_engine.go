@@ -74,7 +74,8 @@ func (p *prepared) outputSinks(env *env, req runRequest, sinks *event.Multi) (fu
 	for i, h := range p.hosts {
 		names[i] = h.Name
 	}
-	return req.out.sinks(env, outputView{hosts: names, runbook: p.plan.Name, quiet: req.quiet, style: p.style}, sinks)
+	return req.out.sinks(env, outputView{hosts: names, runbook: p.plan.Name, quiet: req.quiet, style: p.style,
+		onBoard: func(b *ui.Board) { p.secrets.hold = b.Hold }}, sinks)
 }
 
 // markUnreachable gives hosts that pre-flight could not reach their reason.

@@ -27,6 +27,9 @@ type secretStore struct {
 	getenv   func(string) string
 	term     *terminal
 	redactor *redact.Redactor
+	// hold, when set, keeps the live board off the terminal while a
+	// secret is asked for; it returns the release.
+	hold func() func()
 }
 
 func newSecretStore(decl map[string]plan.Secret, env *env, r *redact.Redactor) *secretStore {
@@ -59,7 +62,7 @@ func (s *secretStore) Get(ctx context.Context, name string) (string, error) {
 		if d.Prompt == "" || !s.term.interactive() {
 			return "", fmt.Errorf("secret %q has no value: %s", name, sources(d))
 		}
-		if v, err = s.term.readSecret(ctx, d.Prompt+": "); err != nil {
+		if v, err = s.ask(ctx, d.Prompt+": "); err != nil {
 			return "", err
 		}
 	}
@@ -155,4 +158,13 @@ func neededSecrets(p *plan.Plan) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// ask reads a secret on the terminal, with the board held off it.
+func (s *secretStore) ask(ctx context.Context, prompt string) (string, error) {
+	if s.hold != nil {
+		release := s.hold()
+		defer release()
+	}
+	return s.term.readSecret(ctx, prompt)
 }

@@ -105,6 +105,13 @@ if err=$(mkdir "$lock" 2>&1); then
 	exit 1
 fi
 if [ -d "$lock" ]; then
+	# The owner is written right after mkdir: give a lock taken this
+	# instant a moment to name its owner.
+	i=0
+	while [ ! -s "$lock/owner" ] && [ $i -lt 10 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	id=
 	tab=$(printf '\t')
 	[ -f "$lock/owner" ] && IFS="$tab" read -r t id rest < "$lock/owner"

@@ -68,7 +68,7 @@ func QuestionTitle(q engine.Question) string {
 	case engine.AskStage:
 		return fmt.Sprintf("start stage %s on %s?", q.Stage, hostCount(len(q.Hosts)))
 	case engine.AskBatch:
-		return fmt.Sprintf("stage %s: start batch %d of %d (%d hosts)?", q.Stage, q.Batch, q.Batches, len(q.Hosts))
+		return fmt.Sprintf("stage %s: start batch %d of %d (%s)?", q.Stage, q.Batch, q.Batches, hostCount(len(q.Hosts)))
 	case engine.AskHost:
 		return fmt.Sprintf("stage %s: start %s?", q.Stage, q.Host)
 	case engine.AskConfirm:
