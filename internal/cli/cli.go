@@ -82,12 +82,15 @@ func exitCode(err error) int {
 	}
 }
 
-// signalContext returns a context cancelled by the first SIGINT or SIGTERM.
+// signalContext returns a context cancelled by the first SIGINT, SIGTERM or
+// SIGHUP.
 // A second signal exits at once.
 func signalContext(stderr io.Writer) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	// A lost terminal (SIGHUP) stops a run the same careful way: no new
+	// work, remote commands interrupted, the lock released.
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	// A reader of stdout that goes away (drover run ... | head) must not
 	// kill a rollout halfway with the farm locked: writes fail instead.
 	signal.Ignore(syscall.SIGPIPE)

@@ -192,6 +192,9 @@ func (d *demo) cutover(ctx context.Context) error {
 		return err
 	}
 	writeRunSummary(d.env, d.out, res)
+	if res.code == exitInterrupted || res.code == exitAborted {
+		return codeOf(res)
+	}
 	d.releases(ctx)
 	if res.code != exitOK {
 		d.say("the rollout stopped: every host that switched is back on its previous release")

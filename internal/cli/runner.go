@@ -194,7 +194,7 @@ func pickGate(env *env, pl *plan.Plan, yes bool, st *ui.Style) (engine.Gate, err
 	case yes:
 		return engine.AlwaysYes, nil
 	case env.term.interactive():
-		return ui.NewGate(env.stderr, ui.NewStyle(env.stderr, st.Color), env.term.ask), nil
+		return ui.NewGate(env.stderr, ui.NewStyle(env.stderr, st.Color), env.term.askKey), nil
 	case engine.NeedsGate(pl):
 		return nil, usageErr(withHint(errors.New("the runbook has confirmation gates and there is no terminal to ask on"),
 			"run it from a terminal, or answer yes to every gate with --yes"))

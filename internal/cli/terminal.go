@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 
 	"golang.org/x/term"
 )
@@ -71,7 +72,62 @@ func (t *terminal) readSecret(ctx context.Context, prompt string) (string, error
 	}
 }
 
-// ask prints question and reads one line; it is the building block of gates.
+// askKey prints question and reads one key press, without Enter: the
+// building block of gates. Ctrl-C at the question interrupts drover as it
+// would anywhere else.
+func (t *terminal) askKey(ctx context.Context, question string) (string, error) {
+	if !t.isTTY {
+		return "", errNoTerminal
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprint(t.out, question)
+	old, err := term.MakeRaw(t.fd)
+	if err != nil {
+		return t.readLine(ctx)
+	}
+	defer term.Restore(t.fd, old)
+	type key struct {
+		b   byte
+		err error
+	}
+	ch := make(chan key, 1)
+	// The read cannot be cancelled; on ctx cancellation the process is
+	// about to exit and the goroutine ends with it.
+	go func() {
+		for {
+			b, err := t.lines.ReadByte()
+			if err != nil || (b != '\r' && b != '\n' && b != ' ') {
+				ch <- key{b, err}
+				return
+			}
+		}
+	}()
+	select {
+	case k := <-ch:
+		return t.keyAnswer(k.b, k.err)
+	case <-ctx.Done():
+		fmt.Fprint(t.out, "\r\n")
+		return "", ctx.Err()
+	}
+}
+
+// keyAnswer echoes a key press and turns Ctrl-C into an interrupt.
+func (t *terminal) keyAnswer(b byte, err error) (string, error) {
+	if err != nil {
+		fmt.Fprint(t.out, "\r\n")
+		return "", fmt.Errorf("read answer: %w", err)
+	}
+	if b == 3 { // Ctrl-C: raw mode turned it into a byte
+		fmt.Fprint(t.out, "^C\r\n")
+		syscall.Kill(os.Getpid(), syscall.SIGINT)
+		return "", context.Canceled
+	}
+	fmt.Fprintf(t.out, "%c\r\n", b)
+	return string(b), nil
+}
+
+// ask prints question and reads one line.
 func (t *terminal) ask(ctx context.Context, question string) (string, error) {
 	if !t.isTTY {
 		return "", errNoTerminal
@@ -79,6 +135,11 @@ func (t *terminal) ask(ctx context.Context, question string) (string, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	fmt.Fprint(t.out, question)
+	return t.readLine(ctx)
+}
+
+// readLine reads one line of answer.
+func (t *terminal) readLine(ctx context.Context) (string, error) {
 	ch := make(chan string, 1)
 	errc := make(chan error, 1)
 	go func() {
