@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"os/user"
 	"path/filepath"
 	"time"
@@ -155,9 +156,14 @@ func (p *prepared) pickRun(req *runRequest) error {
 		return usageErr(fmt.Errorf("run %s was runbook %q, not %q", id, old.Runbook, req.rb.Name()))
 	}
 	p.runID, p.done, p.resuming = id, old.DoneStages(), true
-	if len(req.sets) == 0 {
-		req.sets = old.Params
+	// The original run's params, so "{{ today }}" still names its release;
+	// a --set given now overrides one of them.
+	sets := maps.Clone(old.Params)
+	if sets == nil {
+		sets = map[string]string{}
 	}
+	maps.Copy(sets, req.sets)
+	req.sets = sets
 	return nil
 }
 
