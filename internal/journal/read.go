@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,8 +35,15 @@ type Run struct {
 	Complete bool // a run.end event was written
 }
 
-// Read loads run id from dir.
-func Read(dir, id string) (*Run, error) {
+// Read loads run id from dir, every event.
+func Read(dir, id string) (*Run, error) { return read(dir, id, nil) }
+
+// summaryKinds are the events List needs: who, when, how it ended, and each
+// host's result. Other lines are not decoded.
+var summaryKinds = [][]byte{[]byte(`"kind":"run.`), []byte(`"kind":"host.end"`), []byte(`"kind":"host.connect"`)}
+
+// read loads run id; with keep set, only lines holding one of keep are decoded.
+func read(dir, id string, keep [][]byte) (*Run, error) {
 	f, err := os.Open(filepath.Join(dir, id+".jsonl"))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("no run %q in %s", id, dir)
@@ -48,6 +56,9 @@ func Read(dir, id string) (*Run, error) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
 	for line := 1; sc.Scan(); line++ {
+		if keep != nil && !containsAny(sc.Bytes(), keep) {
+			continue
+		}
 		var e event.Event
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			return nil, fmt.Errorf("%s.jsonl:%d: %w", id, line, err)
@@ -59,6 +70,15 @@ func Read(dir, id string) (*Run, error) {
 	}
 	run.count()
 	return run, nil
+}
+
+func containsAny(b []byte, subs [][]byte) bool {
+	for _, s := range subs {
+		if bytes.Contains(b, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Run) add(e event.Event) {
@@ -109,7 +129,7 @@ func List(dir string) ([]*Run, error) {
 	var runs []*Run
 	for _, p := range paths {
 		id := strings.TrimSuffix(filepath.Base(p), ".jsonl")
-		r, err := Read(dir, id)
+		r, err := read(dir, id, summaryKinds)
 		if err != nil {
 			return nil, err
 		}
