@@ -96,6 +96,8 @@ func (hr *hostRun) offerRetry(ctx context.Context, st plan.Step, o outcome) bool
 	if !hr.s.r.opts.OfferRetry || hr.undo {
 		return false
 	}
+	release := hr.s.decide()
+	defer release()
 	a := hr.s.ask(ctx, Question{Kind: AskRetry, Stage: hr.s.st.Name, Host: hr.h.name,
 		Text: fmt.Sprintf("%q failed on %s", st.Name, hr.h.name), Tail: hr.tail.lines(), Err: failNote(o, st)})
 	return a == Retry && ctx.Err() == nil

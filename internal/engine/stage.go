@@ -16,15 +16,17 @@ type stageRun struct {
 	st    plan.Stage
 	hosts []string // hosts that run the stage in this run, plan order
 
-	mu      sync.Mutex
-	failed  int
-	all     bool
-	started []string
-	once    map[int]*onceResult // local steps with once = true, by step index
+	mu       sync.Mutex
+	failed   int
+	deciding int           // failed hosts whose operator is deciding whether to retry
+	decided  chan struct{} // closed (and replaced) when a decision is made
+	all      bool
+	started  []string
+	once     map[int]*onceResult // local steps with once = true, by step index
 }
 
 func newStageRun(r *runner, i int) *stageRun {
-	return &stageRun{r: r, st: r.plan.Stages[i], once: map[int]*onceResult{}}
+	return &stageRun{r: r, st: r.plan.Stages[i], once: map[int]*onceResult{}, decided: make(chan struct{})}
 }
 
 // run runs the stage on every host still alive: resumed hosts are
@@ -144,6 +146,42 @@ func (s *stageRun) fail() {
 	s.mu.Unlock()
 	if over {
 		s.r.abort(false)
+	}
+}
+
+// deciding counts a failed host while the operator decides whether to
+// retry it; release ends that. Until then the failure counts when the
+// window asks whether a new host may start.
+func (s *stageRun) decide() (release func()) {
+	s.mu.Lock()
+	s.deciding++
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.deciding--
+		close(s.decided)
+		s.decided = make(chan struct{})
+	}
+}
+
+// waitDecisions holds a new host back while the failures awaiting a retry
+// decision, counted as failures, would exceed max_fail. It reports false
+// when ctx ends first.
+func (s *stageRun) waitDecisions(ctx context.Context) bool {
+	for {
+		s.mu.Lock()
+		blocked := s.deciding > 0 && !s.st.MaxFail.Allowed(s.failed+s.deciding, len(s.hosts))
+		decided := s.decided
+		s.mu.Unlock()
+		if !blocked {
+			return true
+		}
+		select {
+		case <-decided:
+		case <-ctx.Done():
+			return false
+		}
 	}
 }
 

@@ -39,7 +39,7 @@ func (s *stageRun) takeSlot(ctx context.Context, slots chan struct{}) bool {
 	case <-ctx.Done():
 		return false
 	}
-	if s.r.stopped(ctx) {
+	if !s.waitDecisions(ctx) || s.r.stopped(ctx) {
 		<-slots
 		return false
 	}
