@@ -11,13 +11,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/drover-sh/drover/internal/event"
 	"github.com/drover-sh/drover/internal/plan"
 )
 
 // onceResult is the shared result of a local step with once = true: the
 // first host to reach the step runs it, the others wait for its outcome.
 type onceResult struct {
-	once sync.Once
+	mu   sync.Mutex // held while the command runs: other hosts wait for it
+	done bool
 	o    outcome
 }
 
@@ -29,8 +31,20 @@ func (hr *hostRun) local(ctx context.Context, st plan.Step) outcome {
 	if !st.Once {
 		return hr.runLocal(ctx, st, hr.localEnv(true))
 	}
-	or := hr.s.onceFor(hr.idx, hr.undo)
-	or.once.Do(func() { or.o = hr.runLocal(ctx, st, hr.localEnv(false)) })
+	return hr.s.onceFor(hr.idx, hr.undo).run(func() outcome { return hr.runLocal(ctx, st, hr.localEnv(false)) })
+}
+
+// run runs fn for the first host that gets here and hands its outcome to
+// every other host; a failed outcome is not kept, so a retry (by retries or
+// the operator) runs the command again.
+func (or *onceResult) run(fn func() outcome) outcome {
+	or.mu.Lock()
+	defer or.mu.Unlock()
+	if or.done {
+		return or.o
+	}
+	or.o = fn()
+	or.done = or.o.result != event.Failed
 	return or.o
 }
 

@@ -52,3 +52,29 @@ func TestLocalSteps(t *testing.T) {
 		})
 	}
 }
+
+// TestOnceLocalStepRetries: a once-per-stage local step that failed runs
+// again on retry instead of replaying the failure.
+func TestOnceLocalStepRetries(t *testing.T) {
+	dir := t.TempDir()
+	marker := dir + "/ran"
+	// Fails the first time, succeeds after.
+	cmd := `if [ -e '` + marker + `' ]; then echo second; else touch '` + marker + `'; echo first; exit 1; fi`
+	farm := enginetest.NewFarm(exitScript(nil))
+	p := newPlan(2, stageSpec{Stage: plan.Stage{Name: "s", Parallel: 1},
+		steps: []plan.Step{{Name: "l", Kind: plan.KindLocal, Once: true, Arg: cmd, Retries: 1}}})
+	rec := &recorder{}
+	s := mustRun(t, context.Background(), p, farm, engine.Options{Sink: rec})
+	var got []string
+	for _, e := range rec.kinds(event.StepOutput) {
+		got = append(got, e.Line)
+	}
+	if !slices.Equal(got, []string{"first", "second"}) {
+		t.Errorf("output = %q, want the command run twice: first, second", got)
+	}
+	for _, h := range s.Hosts {
+		if h.Result != event.OK {
+			t.Errorf("%s = %s, want ok", h.Host, h.Result)
+		}
+	}
+}

@@ -17,6 +17,13 @@ import (
 // place, so a reader sees the old target or the new one, never half of it.
 // Modes are kept.
 func (hr *hostRun) upload(ctx context.Context, st plan.Step) outcome {
+	// A source given as a symlink (build/current -> build/r42) is the tree
+	// it points to; links inside the tree are copied as links.
+	src, err := filepath.EvalSymlinks(st.Arg)
+	if err != nil {
+		return failed(fmt.Errorf("upload: %w", err))
+	}
+	st.Arg = src
 	info, err := os.Stat(st.Arg)
 	if err != nil {
 		return failed(fmt.Errorf("upload: %w", err))
