@@ -89,7 +89,7 @@ func writePatchReport(env *env, out outputOptions, res *runResult) {
 	st := out.style(env)
 	var failed []ui.HostOutput
 	for _, h := range res.summary.Hosts {
-		if h.Result != event.Failed {
+		if h.Result != event.Failed || h.Stage != "check" {
 			continue
 		}
 		code, _ := res.events.Exit(h.Host)

@@ -48,20 +48,14 @@ Examples:
 }
 
 func runReleases(ctx context.Context, opts releasesOptions, env *env) error {
-	hosts, _, err := opts.target.resolve(env, "")
+	f, err := connectTargets(ctx, env, opts.target, opts.out)
 	if err != nil {
 		return err
 	}
-	conns, problems := engine.Preflight(ctx, opts.target.dialer(env), hosts, 64)
-	defer closeAll(conns)
-	st := opts.out.style(env)
-	if err := hostKeyError(problems); err != nil {
-		ui.Problems(env.stderr, ui.NewStyle(env.stderr, st.Color), problemRows(problems))
-		return usageErr(err)
-	}
-	states, errs := readStates(ctx, conns, opts.root)
-	ui.Releases(env.stdout, st, releaseRows(hosts, states, errs, problems, ""))
-	if len(problems) > 0 || len(errs) > 0 {
+	defer f.close()
+	states, errs := readStates(ctx, f.conns, opts.root)
+	ui.Releases(env.stdout, opts.out.style(env), releaseRows(f.hosts, states, errs, f.problems, ""))
+	if len(f.problems) > 0 || len(errs) > 0 {
 		return withCode(exitFailed, errSilent)
 	}
 	return nil
@@ -129,10 +123,4 @@ func majorityCurrent(states map[string]release.State) string {
 		}
 	}
 	return best
-}
-
-func closeAll(conns map[string]transport.Conn) {
-	for _, c := range conns {
-		c.Close()
-	}
 }

@@ -96,9 +96,12 @@ func runSwitchrel(ctx context.Context, opts switchrelOptions, id string, env *en
 // have the target release, and for previous they must agree on it.
 func checkSwitch(ctx context.Context, env *env, p *prepared, opts switchrelOptions, id string) (map[string]release.State, error) {
 	states, errs := readStates(ctx, p.conns, opts.root)
-	if len(errs) > 0 {
-		for h, err := range errs {
-			return nil, withCode(exitFailed, fmt.Errorf("read releases on %s: %w", h, err))
+	if ctx.Err() != nil {
+		return nil, withCode(exitInterrupted, ctx.Err())
+	}
+	for _, h := range p.hosts {
+		if err := errs[h.Name]; err != nil {
+			return nil, withCode(exitFailed, fmt.Errorf("read releases on %s: %w", h.Name, err))
 		}
 	}
 	show := func() {
@@ -113,7 +116,7 @@ func checkSwitch(ctx context.Context, env *env, p *prepared, opts switchrelOptio
 			if _, err := s.Resolve(release.Previous); err != nil {
 				missing = append(missing, h.Name)
 			}
-		case id != "previous" && !s.Has(id):
+		case !s.Has(id):
 			missing = append(missing, h.Name)
 		}
 	}

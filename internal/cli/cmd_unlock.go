@@ -6,9 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/drover-sh/drover/internal/engine"
 	"github.com/drover-sh/drover/internal/release"
-	"github.com/drover-sh/drover/internal/ui"
 )
 
 type unlockOptions struct {
@@ -44,22 +42,15 @@ Examples:
 }
 
 func runUnlock(ctx context.Context, opts unlockOptions, env *env) error {
-	hosts, _, err := opts.target.resolve(env, "")
+	f, err := connectTargets(ctx, env, opts.target, opts.out)
 	if err != nil {
 		return err
 	}
-	conns, problems := engine.Preflight(ctx, opts.target.dialer(env), hosts, 64)
-	defer closeAll(conns)
-	if len(problems) > 0 {
-		ui.Problems(env.stderr, ui.NewStyle(env.stderr, opts.out.color(env)), problemRows(problems))
-		if err := hostKeyError(problems); err != nil {
-			return usageErr(err)
-		}
-	}
+	defer f.close()
 	who := whoami(env)
-	failed := len(problems) > 0
-	for _, h := range hosts {
-		conn, ok := conns[h.Name]
+	failed := len(f.problems) > 0
+	for _, h := range f.hosts {
+		conn, ok := f.conns[h.Name]
 		if !ok {
 			continue
 		}

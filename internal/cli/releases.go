@@ -14,17 +14,19 @@ import (
 )
 
 // hostReleases carries out switchrel steps with package release: resolve
-// "previous", switch, record, prune. It remembers what each host ran before
-// this run's first switch, so "previous" in an undo (or a retried step)
-// returns exactly there instead of walking one more release back.
+// "previous", switch, record, prune. In a run that switches a host,
+// "previous" (an undo, or a retried step) means the release the host ran
+// before this run switched it, found in the host's history by this run's
+// id, so it never walks one release too far back; a host this run tried to
+// switch and did not is left as it is.
 type hostReleases struct {
 	root  string
 	keep  int
 	runID string
 	user  string
 
-	mu     sync.Mutex
-	before map[string]string // host -> current release before this run's first switch
+	mu        sync.Mutex
+	attempted map[string]bool // hosts this run asked to switch to a named release
 }
 
 var _ engine.Releases = (*hostReleases)(nil)
@@ -34,7 +36,7 @@ func (p *prepared) releases() engine.Releases {
 		return nil
 	}
 	return &hostReleases{root: p.plan.Release.Root, keep: p.plan.Release.Keep, runID: p.runID, user: p.user,
-		before: map[string]string{}}
+		attempted: map[string]bool{}}
 }
 
 // Switch implements engine.Releases.
@@ -47,19 +49,25 @@ func (h *hostReleases) Switch(ctx context.Context, host string, conn transport.C
 			return note, err
 		}
 		id = target
+	} else {
+		h.mu.Lock()
+		h.attempted[host] = true
+		h.mu.Unlock()
 	}
 	from, err := release.Switch(ctx, r, h.root, id, release.Meta{RunID: h.runID, User: h.user, Rollback: rollback})
 	if err != nil {
 		return "", err
 	}
-	h.remember(host, from)
+	if from == id {
+		return id + " already", nil
+	}
 	note := fmt.Sprintf("%s -> %s", orNone(from), id)
 	if h.keep > 0 && !rollback {
 		removed, err := release.Prune(ctx, r, h.root, h.keep, id, from)
-		if err != nil {
-			return note, fmt.Errorf("prune after the switch: %w", err)
-		}
-		if len(removed) > 0 {
+		switch {
+		case err != nil: // the switch is good; a prune can wait
+			note += fmt.Sprintf(" (prune failed: %v)", err)
+		case len(removed) > 0:
 			note += fmt.Sprintf(" (pruned %s)", strings.Join(removed, " "))
 		}
 	}
@@ -67,33 +75,29 @@ func (h *hostReleases) Switch(ctx context.Context, host string, conn transport.C
 }
 
 // previous resolves "previous" for host: the release it ran before this
-// run switched it, else the one before its last switch in its history. A
-// host that ran nothing before this run stays where it is.
+// run first switched it; else, for a host this run did not try to switch,
+// the one before its last switch (DESIGN's previous).
 func (h *hostReleases) previous(ctx context.Context, r release.Runner, host string) (target, note string, err error) {
-	h.mu.Lock()
-	before, switched := h.before[host]
-	h.mu.Unlock()
-	if switched {
-		if before == "" {
-			return "", "no release before this run: left as it is", nil
-		}
-		return before, "", nil
-	}
 	st, err := release.Read(ctx, r, h.root)
 	if err != nil {
 		return "", "", err
 	}
+	for _, e := range st.History {
+		if e.Kind == release.KindSwitch && e.RunID == h.runID {
+			if e.From == "" {
+				return "", "no release before this run: left as it is", nil
+			}
+			return e.From, "", nil
+		}
+	}
+	h.mu.Lock()
+	attempted := h.attempted[host]
+	h.mu.Unlock()
+	if attempted {
+		return "", "not switched by this run: left as it is", nil
+	}
 	target, err = st.Resolve(release.Previous)
 	return target, "", err
-}
-
-// remember records what host ran before this run's first switch.
-func (h *hostReleases) remember(host, from string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, ok := h.before[host]; !ok {
-		h.before[host] = from
-	}
 }
 
 func orNone(s string) string {
@@ -135,10 +139,14 @@ func (p *prepared) lock(ctx context.Context) error {
 			rest = append(rest, h.Name)
 		}
 	}
-	if err := p.lockHosts(ctx, fl, owner, first); err != nil {
-		return err
+	err := p.lockHosts(ctx, fl, owner, first)
+	if err == nil {
+		err = p.lockHosts(ctx, fl, owner, rest)
 	}
-	return p.lockHosts(ctx, fl, owner, rest)
+	if err != nil && ctx.Err() != nil {
+		return withCode(exitInterrupted, ctx.Err())
+	}
+	return err
 }
 
 // lockHosts locks hosts in parallel.
@@ -195,9 +203,18 @@ func (p *prepared) unlock() {
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
 	var wg sync.WaitGroup
-	for _, conn := range fl.held {
-		wg.Go(func() { release.Unlock(ctx, release.ConnRunner{Conn: conn}, fl.root, fl.runID) })
+	errs := make(chan error, len(fl.held))
+	for host, conn := range fl.held {
+		wg.Go(func() {
+			if err := release.Unlock(ctx, release.ConnRunner{Conn: conn}, fl.root, fl.runID); err != nil {
+				errs <- fmt.Errorf("%s: %w", host, err)
+			}
+		})
 	}
 	wg.Wait()
+	close(errs)
 	fl.held = map[string]transport.Conn{}
+	for err := range errs {
+		fmt.Fprintf(p.warn, "drover: warning: the farm lock stays on %v; remove it with drover unlock\n", err)
+	}
 }

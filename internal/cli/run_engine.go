@@ -40,13 +40,14 @@ func (p *prepared) run(ctx context.Context, env *env, req runRequest) (*runResul
 		Releases: p.releases(),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("run: %w", err)
+		// Hosts may have been changed: this is a failed run, not refused.
+		return nil, withCode(exitFailed, fmt.Errorf("the run stopped: %w", err))
 	}
 	p.markUnreachable(sum)
 	res := &runResult{plan: p.plan, summary: sum, problems: p.problems, runID: p.runID, events: col, code: summaryCode(sum)}
 	end := event.Event{Time: eventTime(), Kind: event.RunEnd, RunID: p.runID, Result: runResultOf(sum), Code: res.code}
 	if err := sinks.Emit(end); err != nil {
-		return nil, err
+		return nil, withCode(exitFailed, fmt.Errorf("the run ended but its journal could not be written: %w", err))
 	}
 	return res, nil
 }

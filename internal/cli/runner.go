@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os/user"
 	"path/filepath"
@@ -96,6 +97,7 @@ type prepared struct {
 	stateDir string
 	locks    *farmLock
 	user     string
+	warn     io.Writer // where warnings go: stderr
 }
 
 // prepare does everything that may refuse the run before a host is changed:
@@ -105,7 +107,7 @@ func prepare(ctx context.Context, env *env, req *runRequest) (*prepared, error) 
 	if err != nil {
 		return nil, err
 	}
-	p := &prepared{hosts: hosts, stateDir: stateDir(env), style: req.out.style(env), user: whoami(env)}
+	p := &prepared{hosts: hosts, stateDir: stateDir(env), style: req.out.style(env), user: whoami(env), warn: env.stderr}
 	if err := p.pickRun(req); err != nil {
 		return nil, err
 	}
@@ -124,11 +126,13 @@ func prepare(ctx context.Context, env *env, req *runRequest) (*prepared, error) 
 	p.plan = pl
 	p.redactor = redact.New()
 	p.secrets = newSecretStore(pl.Secrets, env, p.redactor)
-	if err := p.secrets.preload(neededSecrets(pl)); err != nil {
-		return nil, usageErr(err)
-	}
-	if p.gate, err = pickGate(env, pl, req.yes, p.style); err != nil {
-		return nil, err
+	if !req.dryRun { // a dry run answers no question and sends no secret
+		if err := p.secrets.preload(neededSecrets(pl)); err != nil {
+			return nil, usageErr(err)
+		}
+		if p.gate, err = pickGate(env, pl, req.yes, p.style); err != nil {
+			return nil, err
+		}
 	}
 	return p, p.connect(ctx, env, req)
 }
@@ -211,9 +215,13 @@ func pickGate(env *env, pl *plan.Plan, yes bool, st *ui.Style) (engine.Gate, err
 // connect dials every host. Host key problems stop the run (exit 2);
 // unreachable hosts are failed hosts of the run.
 func (p *prepared) connect(ctx context.Context, env *env, req *runRequest) error {
-	parallel := 64
-	p.conns, p.problems = engine.Preflight(ctx, req.target.dialer(env), p.hosts, parallel)
+	dialer, err := req.target.dialer(env, p.redactor.Add)
+	if err != nil {
+		return err
+	}
+	p.conns, p.problems = engine.Preflight(ctx, dialer, p.hosts, preflightParallel)
 	if ctx.Err() != nil {
+		p.closeConns()
 		return withCode(exitInterrupted, ctx.Err())
 	}
 	if len(p.problems) > 0 && !req.out.JSON {
@@ -225,6 +233,9 @@ func (p *prepared) connect(ctx context.Context, env *env, req *runRequest) error
 	}
 	return nil
 }
+
+// preflightParallel is how many hosts pre-flight dials at once.
+const preflightParallel = 64
 
 func (p *prepared) closeConns() {
 	for _, c := range p.conns {

@@ -160,8 +160,9 @@ func localMachine(env *env) (inventory.Local, error) {
 }
 
 // dialer builds the SSH dialer for these flags. The password, when asked
-// for, is read once from the terminal on first use.
-func (o *targetOptions) dialer(env *env) transport.Dialer {
+// for, is read once from the terminal on first use and handed to learn (the
+// redactor) before it is used; --ask-pass without a terminal is refused.
+func (o *targetOptions) dialer(env *env, learn func(string)) (transport.Dialer, error) {
 	opts := sshx.Options{
 		AcceptNew:      o.AcceptNew,
 		AgentSocket:    env.getenv("SSH_AUTH_SOCK"),
@@ -171,9 +172,17 @@ func (o *targetOptions) dialer(env *env) transport.Dialer {
 		KeepaliveCountMax: 3,
 	}
 	if o.AskPass {
+		if !env.term.interactive() {
+			return nil, usageErr(withHint(errors.New("--ask-pass needs a terminal to ask on"),
+				"use ssh-agent or --identity for unattended runs"))
+		}
 		opts.Password = func(ctx context.Context) (string, error) {
-			return env.term.readSecret(ctx, "SSH password: ")
+			pw, err := env.term.readSecret(ctx, "SSH password: ")
+			if err == nil && learn != nil {
+				learn(pw)
+			}
+			return pw, err
 		}
 	}
-	return sshx.New(opts)
+	return sshx.New(opts), nil
 }

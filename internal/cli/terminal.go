@@ -48,6 +48,11 @@ func (t *terminal) readSecret(ctx context.Context, prompt string) (string, error
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	fmt.Fprint(t.out, prompt)
+	// ReadPassword turns echo off; a Ctrl-C meanwhile must not leave the
+	// terminal that way.
+	if old, err := term.GetState(t.fd); err == nil {
+		defer term.Restore(t.fd, old)
+	}
 	type answer struct {
 		b   []byte
 		err error
@@ -125,17 +130,6 @@ func (t *terminal) keyAnswer(b byte, err error) (string, error) {
 	}
 	fmt.Fprintf(t.out, "%c\r\n", b)
 	return string(b), nil
-}
-
-// ask prints question and reads one line.
-func (t *terminal) ask(ctx context.Context, question string) (string, error) {
-	if !t.isTTY {
-		return "", errNoTerminal
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	fmt.Fprint(t.out, question)
-	return t.readLine(ctx)
 }
 
 // readLine reads one line of answer.

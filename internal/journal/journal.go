@@ -49,11 +49,30 @@ func Create(dir, id string) (*Journal, error) {
 // Append reopens the journal of an existing run (for --resume).
 func Append(dir, id string) (*Journal, error) {
 	path := filepath.Join(dir, id+".jsonl")
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
-	return &Journal{f: f, w: bufio.NewWriter(f), path: path}, nil
+	j := &Journal{f: f, w: bufio.NewWriter(f), path: path}
+	if !endsWithNewline(f) {
+		// A run killed mid-write left half a line: end it, so the next
+		// event starts a line of its own.
+		j.w.WriteByte('\n')
+	}
+	return j, nil
+}
+
+// endsWithNewline reports whether f is empty or ends with a newline.
+func endsWithNewline(f *os.File) bool {
+	info, err := f.Stat()
+	if err != nil || info.Size() == 0 {
+		return true
+	}
+	b := make([]byte, 1)
+	if _, err := f.ReadAt(b, info.Size()-1); err != nil {
+		return true
+	}
+	return b[0] == '\n'
 }
 
 // Path is the journal's file.

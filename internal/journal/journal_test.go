@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -90,5 +91,31 @@ func TestWriteFailureIsSticky(t *testing.T) {
 	}
 	if err := j.Emit(event.Event{Kind: event.Note}); err == nil {
 		t.Error("a later Emit forgot the write failure")
+	}
+}
+
+// TestDamagedLastLine: a run killed mid-write reads as incomplete, and a
+// damaged line in the middle is still an error.
+func TestDamagedLastLine(t *testing.T) {
+	dir := t.TempDir()
+	good := `{"time":"2026-11-22T10:00:00Z","kind":"run.start","runbook":"cutover"}` + "\n"
+	os.WriteFile(filepath.Join(dir, "cut.jsonl"), []byte(good+`{"time":"2026-11-22T10:00:01Z","ki`), 0o600)
+	os.WriteFile(filepath.Join(dir, "bad.jsonl"), []byte(good+"{oops\n"+good), 0o600)
+	run, err := Read(dir, "cut")
+	if err != nil || run.Runbook != "cutover" || run.Complete {
+		t.Errorf("Read(cut) = %+v, %v; want an incomplete cutover run", run, err)
+	}
+	if _, err := Read(dir, "bad"); err == nil {
+		t.Error("Read(bad) accepted a damaged line in the middle")
+	}
+	os.WriteFile(filepath.Join(dir, "broken.jsonl"), []byte(`{"kind":"run.start" oops}`+"\n"+good), 0o600)
+	runs, err := List(dir)
+	var ids []string
+	for _, r := range runs {
+		ids = append(ids, r.ID)
+	}
+	slices.Sort(ids)
+	if err != nil || !slices.Equal(ids, []string{"bad", "cut"}) {
+		t.Errorf("List = %v, %v; want bad and cut (the broken run left out, the others listed)", ids, err)
 	}
 }

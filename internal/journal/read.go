@@ -55,13 +55,20 @@ func read(dir, id string, keep [][]byte) (*Run, error) {
 	run := &Run{ID: id, Counts: map[event.Result]int{}}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+	var damaged error // a line that did not decode; fine only as the last line
 	for line := 1; sc.Scan(); line++ {
+		if damaged != nil {
+			return nil, damaged
+		}
 		if keep != nil && !containsAny(sc.Bytes(), keep) {
 			continue
 		}
 		var e event.Event
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			return nil, fmt.Errorf("%s.jsonl:%d: %w", id, line, err)
+			// A run killed mid-write leaves half a last line: the run
+			// reads as incomplete, not as unreadable.
+			damaged = fmt.Errorf("%s.jsonl:%d: %w", id, line, err)
+			continue
 		}
 		run.add(e)
 	}
@@ -124,14 +131,14 @@ func (r *Run) DoneStages() map[string][]string {
 func List(dir string) ([]*Run, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list runs in %s: %w", dir, err)
 	}
 	var runs []*Run
 	for _, p := range paths {
 		id := strings.TrimSuffix(filepath.Base(p), ".jsonl")
 		r, err := read(dir, id, summaryKinds)
 		if err != nil {
-			return nil, err
+			continue // one damaged journal does not hide the others
 		}
 		r.Events = nil
 		runs = append(runs, r)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/drover-sh/drover/internal/inventory"
 	"github.com/drover-sh/drover/internal/plan"
+	hostrelease "github.com/drover-sh/drover/internal/release"
 )
 
 // Options are the run-time inputs of Plan. The zero value plans for no
@@ -236,7 +237,15 @@ func (r *renderer) steps(steps []step, host string, data map[string]any) []plan.
 func (r *renderer) step(s step, host string, data map[string]any) plan.Step {
 	ps := s.base
 	ps.OkExit = slices.Clone(s.base.OkExit)
-	ps.Arg, _ = r.render(s.arg, host, data)
+	var ok bool
+	ps.Arg, ok = r.render(s.arg, host, data)
+	if ok && ps.Kind == plan.KindSwitchrel && ps.Arg != hostrelease.Previous {
+		// A release id that can never be switched to would fail the run
+		// halfway, after earlier stages changed hosts: refuse it now.
+		if err := hostrelease.CheckID(ps.Arg); err != nil {
+			r.fail(s.arg, host, err)
+		}
+	}
 	if ps.Kind == plan.KindPause {
 		ps.Arg = s.base.Pause.String()
 	}

@@ -241,3 +241,42 @@ func TestDerivedName(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanRefusesBadReleaseIDs: a release id no host could switch to is
+// refused when the plan is made, before an earlier stage publishes it.
+func TestPlanRefusesBadReleaseIDs(t *testing.T) {
+	const src = `name = "r"
+[params.release]
+default = "r1"
+[release]
+root = "/srv/app"
+[[stage]]
+name = "s"
+  [[stage.step]]
+  switchrel = "{{ .release }}"
+`
+	rb, err := Parse("r.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		release string
+		wantErr string
+	}{
+		{"2026-11-22", ""},
+		{"a/b", `r.toml:9:3: switchrel in [[stage.step]]: for host web01: invalid release id "a/b": '/' is not allowed`},
+		{".hidden", `r.toml:9:3: switchrel in [[stage.step]]: for host web01: invalid release id ".hidden": starts with a dot`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.release, func(t *testing.T) {
+			_, err := rb.Plan(Options{Sets: map[string]string{"release": tt.release}, Hosts: testHosts[:1], Now: testNow})
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.wantErr {
+				t.Errorf("Plan() error = %q, want %q", got, tt.wantErr)
+			}
+		})
+	}
+}

@@ -137,7 +137,7 @@ func (d *runbookDecoder) kindKeys(t *table, s *step) {
 	if kind == plan.KindWatch && !t.has("until") {
 		d.errorf(t.path, "%s: watch needs until = 'REGEXP' (the line that says it is up)", t.name)
 	}
-	d.onlyFor(t, kind, "sudo", plan.KindRun, plan.KindUpload, plan.KindSwitchrel, plan.KindWatch)
+	d.onlyFor(t, kind, "sudo", plan.KindRun)
 	d.onlyFor(t, kind, "ok_exit", plan.KindRun, plan.KindLocal)
 	d.onlyFor(t, kind, "pty", plan.KindRun)
 	s.base.PTY = d.boolean(t, "pty")
