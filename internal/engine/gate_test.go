@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/drover-sh/drover/internal/engine"
 	"github.com/drover-sh/drover/internal/engine/enginetest"
@@ -109,8 +110,11 @@ func TestRunWithoutGateFailsWhenThePlanAsks(t *testing.T) {
 // countingGate records how many questions it was asked at the same time.
 type countingGate struct {
 	inside, most atomic.Int32
+	first        atomic.Bool
 }
 
+// Ask counts how many questions are open at once. The first question stays
+// open a while, so that a second one asked beside it would be seen.
 func (g *countingGate) Ask(ctx context.Context, q engine.Question) (engine.Answer, error) {
 	n := g.inside.Add(1)
 	defer g.inside.Add(-1)
@@ -119,6 +123,9 @@ func (g *countingGate) Ask(ctx context.Context, q engine.Question) (engine.Answe
 		if n <= m || g.most.CompareAndSwap(m, n) {
 			break
 		}
+	}
+	if g.first.CompareAndSwap(false, true) {
+		time.Sleep(100 * time.Millisecond) // every host reaches its confirm meanwhile
 	}
 	runtime.Gosched()
 	return engine.Yes, nil
