@@ -28,6 +28,7 @@ func TestDeps(t *testing.T) {
 		{"transport", []string{ssh, toml, lipgloss}},
 		{"event", []string{ssh, toml, lipgloss}},
 		{"journal", []string{ssh, toml, lipgloss}},
+		{"shell", []string{ssh, toml, lipgloss}},
 		{"runbook", []string{ssh, lipgloss}},
 		{"transport/sshx", []string{toml, lipgloss}},
 		{"ui", []string{ssh, toml}},

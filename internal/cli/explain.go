@@ -10,6 +10,7 @@ import (
 	"github.com/drover-sh/drover/internal/engine"
 	"github.com/drover-sh/drover/internal/expect"
 	"github.com/drover-sh/drover/internal/inventory"
+	"github.com/drover-sh/drover/internal/shell"
 )
 
 // stuckPrompt finds the prompt in a "stuck at prompt: "..."" note.
@@ -41,7 +42,7 @@ func explainPrompts(w io.Writer, sum *engine.Summary, exec bool) {
 		rule := expect.SuggestRule(prompt)
 		if exec {
 			re := regexp.QuoteMeta(strings.TrimRight(prompt, "\r\n")) + "$"
-			fmt.Fprintf(w, "answer it with:\n  --expect %s\n", shellWord(re+"=>REPLY"))
+			fmt.Fprintf(w, "answer it with:\n  --expect %s\n", shell.Quote(re+"=>REPLY"))
 			continue
 		}
 		fmt.Fprintf(w, "a rule for the step (set the reply):\n\n%s", indent(rule, "  "))
@@ -56,9 +57,4 @@ func indent(s, prefix string) string {
 		}
 	}
 	return strings.Join(lines, "")
-}
-
-// shellWord quotes s for a POSIX shell.
-func shellWord(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

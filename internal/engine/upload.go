@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/drover-sh/drover/internal/plan"
+	"github.com/drover-sh/drover/internal/shell"
 )
 
 // upload copies a local file or directory tree to the host. The data is
@@ -34,7 +35,7 @@ func (hr *hostRun) upload(ctx context.Context, st plan.Step) outcome {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() { done <- pw.CloseWithError(writeTar(pw, st.Arg)) }()
-	err = hr.command(ctx, "sh -c "+shellQuote(dirScript(st.To)), commandOpts{timeout: st.Timeout, stdin: pr, step: st.Name})
+	err = hr.command(ctx, "sh -c "+shell.Quote(dirScript(st.To)), commandOpts{timeout: st.Timeout, stdin: pr, step: st.Name})
 	pr.CloseWithError(io.ErrClosedPipe)
 	if terr := <-done; err == nil && terr != nil {
 		err = terr
@@ -52,7 +53,7 @@ func (hr *hostRun) uploadFile(ctx context.Context, st plan.Step, info fs.FileInf
 	}
 	defer f.Close()
 	script := fileScript(st.To, info.Mode().Perm())
-	err = hr.command(ctx, "sh -c "+shellQuote(script), commandOpts{timeout: st.Timeout, stdin: f, step: st.Name})
+	err = hr.command(ctx, "sh -c "+shell.Quote(script), commandOpts{timeout: st.Timeout, stdin: f, step: st.Name})
 	if err != nil {
 		return failed(fmt.Errorf("upload %s to %s: %w", st.Arg, st.To, err))
 	}
@@ -69,7 +70,7 @@ trap 'rm -f "$t"' EXIT
 mkdir -p "$(dirname "$f")"
 cat > "$t"
 chmod %o "$t"
-mv -f "$t" "$f"`, shellQuote(to), mode)
+mv -f "$t" "$f"`, shell.Quote(to), mode)
 }
 
 // dirScript unpacks a tar stream from stdin into a temporary directory
@@ -83,7 +84,7 @@ trap 'rm -rf "$t" "$o"' EXIT
 mkdir -p "$(dirname "$d")" "$t"
 tar -x -p -f - -C "$t"
 if [ -e "$d" ] || [ -L "$d" ]; then mv -T "$d" "$o"; fi
-mv -T "$t" "$d"`, shellQuote(to))
+mv -T "$t" "$d"`, shell.Quote(to))
 }
 
 // writeTar writes the tree under root as a tar stream, root itself as ".".

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/drover-sh/drover/internal/plan"
+	"github.com/drover-sh/drover/internal/shell"
 )
 
 // watch follows a log file in a PTY (tail -F, so rotation is followed)
@@ -20,7 +21,7 @@ func (hr *hostRun) watch(ctx context.Context, st plan.Step) outcome {
 	if _, ok := hr.watchFrom[hr.idx]; !ok {
 		from = hr.fileSize(ctx, st.Arg)
 	}
-	cmd := fmt.Sprintf("exec tail -c +%d -F %s", from+1, shellQuote(st.Arg))
+	cmd := fmt.Sprintf("exec tail -c +%d -F %s", from+1, shell.Quote(st.Arg))
 	until, err := hr.converse(ctx, ptyOpts{cmd: cmd, until: st.Until, failOn: st.FailOn,
 		timeout: st.Timeout, step: st.Name})
 	switch {
@@ -48,7 +49,7 @@ func (hr *hostRun) markWatch(ctx context.Context, steps []plan.Step, idx int) {
 func (hr *hostRun) fileSize(ctx context.Context, path string) int64 {
 	var mu sync.Mutex
 	var out string
-	cmd := fmt.Sprintf("wc -c 2>/dev/null < %s || echo 0", shellQuote(path))
+	cmd := fmt.Sprintf("wc -c 2>/dev/null < %s || echo 0", shell.Quote(path))
 	err := hr.command(ctx, cmd, commandOpts{line: func(l string) {
 		mu.Lock()
 		defer mu.Unlock()

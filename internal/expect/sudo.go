@@ -4,7 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"regexp"
-	"strings"
+
+	"github.com/drover-sh/drover/internal/shell"
 )
 
 // SudoSecret is the name of the secret SudoRules answers with.
@@ -45,10 +46,5 @@ func SudoRules(token string) []Rule {
 // SudoCommand returns a shell command that runs cmd through sudo with
 // token as the password prompt: sudo -p 'TOKEN' -- sh -c 'CMD'.
 func SudoCommand(token, cmd string) string {
-	return "sudo -p " + shellQuote(token) + " -- sh -c " + shellQuote(cmd)
-}
-
-// shellQuote quotes s as one word for a POSIX shell.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return "sudo -p " + shell.Quote(token) + " -- sh -c " + shell.Quote(cmd)
 }

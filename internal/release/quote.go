@@ -4,13 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/drover-sh/drover/internal/shell"
 )
 
-// Quote returns s as one single-quoted POSIX shell word: every byte of s
-// reaches the command as it is, with no expansion of any kind.
-func Quote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// Quote returns s as one single-quoted POSIX shell word (see shell.Quote).
+func Quote(s string) string { return shell.Quote(s) }
 
 // ErrBadID is wrapped by the error for a release id that is not safe to use
 // as a directory name under releases/.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/drover-sh/drover/internal/inventory"
+	"github.com/drover-sh/drover/internal/shell"
 	"github.com/drover-sh/drover/internal/transport"
 )
 
@@ -210,7 +211,7 @@ func TestQuote(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := quote(tt.in)
+			got := shell.Quote(tt.in)
 			if got != tt.want {
 				t.Fatalf("quote(%q) = %s, want %s", tt.in, got, tt.want)
 			}

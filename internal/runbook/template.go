@@ -9,6 +9,8 @@ import (
 	"text/template"
 	"text/template/parse"
 	"time"
+
+	"github.com/drover-sh/drover/internal/shell"
 )
 
 // text is a runbook value that is a Go text/template, rendered per host.
@@ -27,14 +29,8 @@ var hostValues = []string{"host", "addr", "user", "vars", "run_id"}
 func templateFuncs(now time.Time) template.FuncMap {
 	return template.FuncMap{
 		"today": func() string { return now.Format(time.DateOnly) },
-		"quote": quote,
+		"quote": shell.Quote,
 	}
-}
-
-// quote single-quotes s for a POSIX shell: the result is one word whatever s
-// holds.
-func quote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // parseTemplate parses src with the option and functions of every runbook
