@@ -83,10 +83,11 @@ func runExec(ctx context.Context, opts execOptions, args []string, env *env) err
 			for name, s := range secrets {
 				p.Secrets[name] = s
 			}
-			return adjustSteps(p, func(st *plan.Step) {
+			adjustSteps(p, func(st *plan.Step) {
 				st.Expect = append(st.Expect, rules...)
 				st.Sudo = opts.sudo
 			})
+			return nil
 		},
 	}
 	res, err := execute(ctx, env, req)
@@ -145,7 +146,7 @@ func writeHostJSON(w io.Writer, results []ui.HostOutput) error {
 			h.Exit = &r.Exit
 		}
 		if err := enc.Encode(h); err != nil {
-			return err
+			return fmt.Errorf("write the result of %s: %w", r.Host, err)
 		}
 	}
 	return nil
@@ -181,7 +182,7 @@ func parseExpectFlags(flags []string) ([]plan.ExpectRule, map[string]plan.Secret
 }
 
 // adjustSteps applies fn to every step of every host in p.
-func adjustSteps(p *plan.Plan, fn func(*plan.Step)) error {
+func adjustSteps(p *plan.Plan, fn func(*plan.Step)) {
 	for _, st := range p.Stages {
 		for _, steps := range st.Steps {
 			for i := range steps {
@@ -189,7 +190,6 @@ func adjustSteps(p *plan.Plan, fn func(*plan.Step)) error {
 			}
 		}
 	}
-	return nil
 }
 
 // shippedRunbook parses one of the runbooks embedded in the binary.

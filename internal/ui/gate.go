@@ -10,7 +10,8 @@ import (
 	"github.com/drover-sh/drover/internal/inventory"
 )
 
-// AskFunc prints a prompt on the terminal and reads one line of answer.
+// AskFunc prints a prompt on the terminal and reads the answer: one key
+// press, or a line where keys cannot be read one at a time.
 type AskFunc func(ctx context.Context, prompt string) (string, error)
 
 // Gate asks a person at the terminal. It implements engine.Gate; the engine
