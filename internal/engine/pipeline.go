@@ -112,6 +112,13 @@ func (hr *hostRun) attempt(ctx context.Context, idx int, st plan.Step) outcome {
 	hr.idx = idx
 	began := hr.s.r.now()
 	o := hr.exec(ctx, st)
+	if o.result == event.Failed && needsConn(st.Kind) {
+		// Whatever broke first (a session request, a read), a lost
+		// connection is what the operator needs to hear.
+		if err := hr.connErr(); err != nil {
+			o = failed(err)
+		}
+	}
 	if ctx.Err() != nil && o.result == event.Failed {
 		o = outcome{result: event.Interrupted, exit: o.exit, err: context.Cause(ctx)}
 	}
