@@ -107,7 +107,7 @@ func (j *Journal) Emit(e event.Event) error {
 // syncs reports whether an event of kind k marks a boundary worth a sync.
 func syncs(k event.Kind) bool {
 	switch k {
-	case event.RunStart, event.RunEnd, event.StageEnd, event.BatchEnd, event.GateAnswer, event.HostEnd:
+	case event.RunStart, event.RunEnd, event.StageEnd, event.BatchEnd, event.GateAnswer:
 		return true
 	}
 	return false
