@@ -79,8 +79,9 @@ func endsWithNewline(f *os.File) bool {
 func (j *Journal) Path() string { return j.path }
 
 // Emit appends e as one JSON line. Batch, stage and run boundaries are
-// flushed and synced to disk, so a crash loses at most the lines of the
-// batch in progress.
+// synced to disk, so a machine crash loses at most the lines of the batch
+// in progress; a host's end is handed to the system at once, so a killed
+// drover loses no finished host (resume relies on them).
 func (j *Journal) Emit(e event.Event) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -98,8 +99,13 @@ func (j *Journal) Emit(e event.Event) error {
 	if _, err := j.w.Write(b); err != nil {
 		return j.fail(fmt.Errorf("write journal %s: %w", j.path, err))
 	}
-	if syncs(e.Kind) {
+	switch {
+	case syncs(e.Kind):
 		return j.syncLocked()
+	case e.Kind == event.HostEnd:
+		if err := j.w.Flush(); err != nil {
+			return j.fail(fmt.Errorf("write journal %s: %w", j.path, err))
+		}
 	}
 	return nil
 }
