@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -39,6 +40,12 @@ const exitCodesHelp = `Exit codes:
 
 // Main runs drover with args and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		// Handshakes allocate a lot of short-lived garbage; collecting half
+		// as often saves about a sixth of the client CPU for a farm, for a
+		// megabyte or so of memory.
+		debug.SetGCPercent(200)
+	}
 	ctx, stop := signalContext(stderr)
 	defer stop()
 	env := newEnv(stdin, stdout, stderr)
