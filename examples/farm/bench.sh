@@ -7,7 +7,8 @@
 # Takes the farm down on exit, also after a failure or Ctrl-C.
 #
 # Environment: BENCH_HOSTS (200), BENCH_DIR (/tmp/drover-bench-farm),
-# DROVER (bin/drover), BENCH_NET (21: hosts on 127.0.21.* and up).
+# DROVER (bin/drover), BENCH_NET (21: hosts on 127.0.21.* and up),
+# BENCH_REPEAT (3: runs of each case; the table shows the medians).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -24,11 +25,31 @@ need_time() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
 }
 
-# measure NAME OUT CMD...: run CMD under GNU time; record "wall user sys rss".
+# measure NAME OUT CMD...: run CMD under GNU time $REPEAT times; record the
+# median of each column, "wall user sys rss". The farm shares the machine's
+# cores with the client, so one sample swings by a quarter; the median of a
+# few does not.
+REPEAT=${BENCH_REPEAT:-3}
 measure() {
-	local name=$1 out=$2; shift 2
-	echo "bench: $name" >&2
-	"$TIME" -f '%e %U %S %M' -o "$DIR/bench/$name.time" "$@" >"$out" 2>"$DIR/bench/$name.err" || true
+	local name=$1 out=$2 i; shift 2
+	echo "bench: $name (x$REPEAT)" >&2
+	for i in $(seq 1 "$REPEAT"); do
+		"$TIME" -f '%e %U %S %M' -o "$DIR/bench/$name.time.$i" "$@" >"$out" 2>"$DIR/bench/$name.err" || true
+	done
+	median_columns "$DIR/bench/$name".time.* > "$DIR/bench/$name.time"
+}
+
+# median_columns FILE...: each file's last line is "wall user sys rss"; print
+# the median of wall, of user+sys (as user, with sys 0) and of rss.
+median_columns() {
+	local f
+	for f in "$@"; do tail -n 1 "$f"; done | awk '
+		{ w[NR] = $1; c[NR] = $2 + $3; r[NR] = $4 }
+		function med(a, n,   i, j, t) {
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return a[int((n + 1) / 2)]
+		}
+		END { printf "%s %s 0 %s\n", med(w, NR), med(c, NR), med(r, NR) }'
 }
 
 # drover_ok OUT: hosts that exited 0, from the folded `exit 0  N/M hosts` headers.
@@ -48,9 +69,8 @@ run_drover() {
 run_ssh() {
 	local p=$1
 	measure "ssh-P$p" "$DIR/bench/ssh-P$p.out" \
-		xargs -P "$p" -I{} ssh -F /dev/null -o KexAlgorithms=curve25519-sha256 -o BatchMode=yes \
-		-i "$DIR/id_ed25519" -o UserKnownHostsFile="$DIR/known_hosts" deploy@{} echo ok \
-		< "$DIR/bench/addrs"
+		xargs -a "$DIR/bench/addrs" -P "$p" -I{} ssh -F /dev/null -o KexAlgorithms=curve25519-sha256 \
+		-o BatchMode=yes -i "$DIR/id_ed25519" -o UserKnownHostsFile="$DIR/known_hosts" deploy@{} echo ok
 	grep -c '^ok$' "$DIR/bench/ssh-P$p.out" > "$DIR/bench/ssh-P$p.ok" || true
 }
 
