@@ -17,6 +17,8 @@ type collector struct {
 	skipped map[string][]string // host -> steps skipped by skip_if
 }
 
+var _ event.Sink = (*collector)(nil)
+
 func newCollector() *collector {
 	return &collector{output: map[string]*strings.Builder{}, exit: map[string]int{}, skipped: map[string][]string{}}
 }

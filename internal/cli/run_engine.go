@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/drover-sh/drover/internal/engine"
 	"github.com/drover-sh/drover/internal/event"
@@ -31,7 +32,7 @@ func (p *prepared) run(ctx context.Context, env *env, req runRequest) (*runResul
 		return nil, err
 	}
 	for _, pr := range p.problems {
-		sinks.Emit(event.Event{Time: eventTime(), Kind: event.HostConnect, RunID: p.runID, Host: pr.Host,
+		sinks.Emit(event.Event{Time: time.Now(), Kind: event.HostConnect, RunID: p.runID, Host: pr.Host,
 			Result: event.Unreachable, Error: p.redactor.String(pr.Err.Error())})
 	}
 	sum, err := engine.Run(ctx, p.plan, p.conns, engine.Options{
@@ -45,7 +46,7 @@ func (p *prepared) run(ctx context.Context, env *env, req runRequest) (*runResul
 	}
 	p.markUnreachable(sum)
 	res := &runResult{plan: p.plan, summary: sum, problems: p.problems, runID: p.runID, events: col, code: summaryCode(sum)}
-	end := event.Event{Time: eventTime(), Kind: event.RunEnd, RunID: p.runID, Result: runResultOf(sum), Code: res.code}
+	end := event.Event{Time: time.Now(), Kind: event.RunEnd, RunID: p.runID, Result: runResultOf(sum), Code: res.code}
 	if err := sinks.Emit(end); err != nil {
 		return nil, withCode(exitFailed, fmt.Errorf("the run ended but its journal could not be written: %w", err))
 	}
@@ -64,7 +65,7 @@ func (p *prepared) startEvent(env *env) event.Event {
 	for i, h := range p.hosts {
 		names[i] = h.Name
 	}
-	return event.Event{Time: eventTime(), Kind: event.RunStart, RunID: p.runID, Runbook: p.plan.Name,
+	return event.Event{Time: time.Now(), Kind: event.RunStart, RunID: p.runID, Runbook: p.plan.Name,
 		Text: p.plan.File, User: whoami(env), Params: p.plan.Params, Hosts: names}
 }
 

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/drover-sh/drover/internal/engine"
-	"github.com/drover-sh/drover/internal/event"
 	"github.com/drover-sh/drover/internal/inventory"
 	"github.com/drover-sh/drover/internal/journal"
 	"github.com/drover-sh/drover/internal/plan"
@@ -265,8 +264,3 @@ func whoami(env *env) string {
 	}
 	return env.getenv("USER")
 }
-
-// eventTime is the clock of events the CLI emits itself.
-func eventTime() time.Time { return time.Now() }
-
-var _ event.Sink = (*collector)(nil)

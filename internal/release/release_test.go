@@ -71,30 +71,6 @@ func symlink(t *testing.T, target, link string) {
 	}
 }
 
-func TestHas(t *testing.T) {
-	root := newRoot(t, "A")
-	writeFile(t, filepath.Join(root, "releases", "F"))
-	tests := []struct {
-		name    string
-		id      string
-		want    bool
-		wantErr bool
-	}{
-		{name: "present", id: "A", want: true},
-		{name: "absent", id: "B"},
-		{name: "a file is not a release", id: "F"},
-		{name: "invalid id", id: "..", wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := Has(t.Context(), runner, root, tt.id)
-			if (err != nil) != tt.wantErr || got != tt.want {
-				t.Errorf("Has(%q) = %v, %v; want %v, error %v", tt.id, got, err, tt.want, tt.wantErr)
-			}
-		})
-	}
-}
-
 func TestAgreePrevious(t *testing.T) {
 	tests := []struct {
 		name   string
