@@ -12,17 +12,56 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"time"
 )
 
-// Endpoint is everything needed to reach and authenticate to one host.
+// Endpoint is everything needed to reach and authenticate to one host: the
+// settings `ssh -G` would print for it, already resolved (tokens expanded,
+// paths absolute). A zero field means OpenSSH's default.
 type Endpoint struct {
-	Name       string     // the inventory name, used in messages
-	Host       string     // the address or DNS name to dial
-	Port       int        // TCP port; 0 means 22
-	User       string     // login name
-	Identities []string   // private key files, tried after the agent's keys
-	KnownHosts []string   // known_hosts files; the first is written on accept-new
-	Jump       []Endpoint // ProxyJump chain, first hop first
+	Name       string   // the inventory name, used in messages
+	Host       string   // the address or DNS name to dial
+	Port       int      // TCP port; 0 means 22
+	User       string   // login name
+	Identities []string // IdentityFile: private key files, in the order given
+
+	// Certificates are CertificateFile entries: user certificates offered
+	// with the matching identity's key (FILE-cert.pub beside an identity is
+	// picked up by the transport itself, as OpenSSH does).
+	Certificates []string
+
+	// IdentitiesOnly offers only Identities (and their certificates), even
+	// when the agent holds other keys; the agent still signs them.
+	IdentitiesOnly bool
+
+	// IdentityAgent is the agent socket for this host: "" means the
+	// Dialer's default (SSH_AUTH_SOCK), "none" disables the agent.
+	IdentityAgent string
+
+	KnownHosts       []string // UserKnownHostsFile; the first is written on accept-new
+	GlobalKnownHosts []string // GlobalKnownHostsFile; read, never written
+
+	// HostKeyAlias is the name looked up in (and written to) known_hosts
+	// instead of the host's address.
+	HostKeyAlias string
+
+	// StrictHostKeyChecking is ssh_config's value ("yes", "accept-new",
+	// "ask", "no", "off"); "" means the Dialer's default. A changed key is
+	// refused whatever it says.
+	StrictHostKeyChecking string
+
+	// HashKnownHosts writes accepted keys as hashed entries.
+	HashKnownHosts bool
+
+	// ProxyCommand is run locally and its stdin/stdout are the transport
+	// (tokens already expanded); "" means a TCP connection (or Jump).
+	ProxyCommand string
+
+	ConnectTimeout      time.Duration // 0: the Dialer's default
+	ServerAliveInterval time.Duration // 0: the Dialer's default
+	ServerAliveCountMax int           // 0: the Dialer's default
+
+	Jump []Endpoint // ProxyJump chain, first hop first
 }
 
 // Addr is the host:port to dial.
