@@ -22,7 +22,7 @@ type tmux struct {
 func newTmux(t testing.TB) *tmux {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skipf("needs tmux: %v", err)
+		skipUnlessCI(t, "needs tmux: %v", err)
 	}
 	tm := &tmux{socket: fmt.Sprintf("drover-e2e-%d", os.Getpid())}
 	t.Cleanup(func() { tm.run(t, "kill-server") })

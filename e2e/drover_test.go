@@ -66,16 +66,26 @@ func droverEnv() []string {
 	return append(env, "HOME="+farm.Home, "XDG_STATE_HOME="+farm.Home+"/state", "NO_COLOR=1")
 }
 
-// needDrover skips the test unless bin/drover has the subcommand: the CLI
-// grows command by command, and the suite stays green meanwhile.
+// needDrover fails the test unless bin/drover runs and has the
+// subcommand: a missing or broken build is a failure, never a green skip.
 func needDrover(t testing.TB, sub string) {
 	t.Helper()
 	if _, err := os.Stat(droverBin); err != nil {
-		t.Skipf("no %s (run `make build`): %v", droverBin, err)
+		t.Fatalf("no %s (run `make build`): %v", droverBin, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := exec.CommandContext(ctx, droverBin, sub, "--help").Run(); err != nil {
-		t.Skipf("drover has no %q command yet: %v", sub, err)
+	if out, err := exec.CommandContext(ctx, droverBin, sub, "--help").CombinedOutput(); err != nil {
+		t.Fatalf("%s %s --help: %v\n%s", droverBin, sub, err, out)
 	}
+}
+
+// skipUnlessCI skips the test for a developer whose machine lacks one of its
+// real parts; under CI=true the same lack is a failure.
+func skipUnlessCI(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI: "+format, args...)
+	}
+	t.Skipf(format, args...)
 }

@@ -21,7 +21,7 @@ const tunnelPort = "19418"
 func gitDaemon(t testing.TB) string {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
-		t.Skipf("needs git: %v", err)
+		skipUnlessCI(t, "needs git: %v", err)
 	}
 	base := t.TempDir()
 	repo := filepath.Join(base, "repo")

@@ -131,6 +131,9 @@ func newRootCmd(env *env) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	v, c := buildVersion()
+	root.Version = v
+	root.SetVersionTemplate(versionLine(v, c))
 	root.SetIn(env.stdin)
 	root.SetOut(env.stdout)
 	root.SetErr(env.stderr)

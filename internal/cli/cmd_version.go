@@ -22,11 +22,15 @@ func newVersionCmd(env *env) *cobra.Command {
 		Long:  "Print drover's module version, the commit it was built from and the Go version.\n\n" + exitCodesHelp,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v, c := buildVersion()
-			fmt.Fprintf(env.stdout, "drover %s (commit %s, %s)\n", v, c, runtime.Version())
+			fmt.Fprint(env.stdout, versionLine(buildVersion()))
 			return nil
 		},
 	}
+}
+
+// versionLine is what `drover version` and `drover --version` print.
+func versionLine(v, c string) string {
+	return fmt.Sprintf("drover %s (commit %s, %s)\n", v, c, runtime.Version())
 }
 
 // buildVersion returns the module version and the commit, from the linker
