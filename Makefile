@@ -1,4 +1,5 @@
 # drover — run `make help` for the targets.
+SHELL   := /bin/bash
 GO      ?= go
 BIN     ?= bin/drover
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -7,7 +8,7 @@ COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 RACE    ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 LDFLAGS := -X github.com/drover-sh/drover/internal/cli.version=$(VERSION) -X github.com/drover-sh/drover/internal/cli.commit=$(COMMIT)
 
-.PHONY: help build test e2e bench lint demo release
+.PHONY: help build test e2e chaos bench lint demo release
 
 help: ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-z]+:.*## /{printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -21,6 +22,10 @@ test: ## unit, engine and CLI tests, with the race detector where cgo is availab
 
 e2e: build ## end-to-end tests on a farm of real OpenSSH servers (root, openssh-server)
 	$(GO) test -count=1 -tags e2e -timeout 30m $(E2EFLAGS) ./e2e/...
+
+chaos: build ## faults at every phase of a cutover on the real OpenSSH farm, one table row each (root)
+	$(GO) test -count=1 -tags 'e2e chaos' -run '^TestChaos' -timeout 40m -v ./e2e/ | \
+		grep -v -e '^=== \(RUN\|PAUSE\|CONT\)'; exit $${PIPESTATUS[0]}
 
 bench: build ## benchmarks against a real OpenSSH farm of 200 hosts (root)
 	./examples/farm/bench.sh
