@@ -15,7 +15,8 @@ import (
 )
 
 type logOptions struct {
-	out outputOptions
+	out  outputOptions
+	html string // write the run's HTML report to this file
 }
 
 func newLogCmd(env *env) *cobra.Command {
@@ -26,12 +27,14 @@ func newLogCmd(env *env) *cobra.Command {
 		Long: `Without an argument, list the runs in the journal, newest first: id, runbook,
 who, when, result and host counts. With a run id (or last), show that run's
 summary table and the timeline of its stages, batches and gates; with -v
-also every output line; with --json its raw events.
+also every output line; with --json its raw events; with --html FILE a
+self-contained HTML report (timeline, summary, output tails) to share.
 
 Examples:
   drover log
   drover log last
   drover log 20261122-101500-3fa9c1 -v
+  drover log last --html cutover.html
 
 ` + exitCodesHelp,
 		Args: cobra.MaximumNArgs(1),
@@ -45,6 +48,7 @@ Examples:
 	cmd.Flags().BoolVarP(&opts.out.Verbose, "verbose", "v", false, "show every output line")
 	cmd.Flags().BoolVar(&opts.out.JSON, "json", false, "print the run's events as JSON lines")
 	cmd.Flags().BoolVar(&opts.out.NoColor, "no-color", false, "no colour")
+	cmd.Flags().StringVar(&opts.html, "html", "", "write the run's HTML report to `FILE`")
 	return cmd
 }
 
@@ -88,6 +92,9 @@ func runLogShow(_ context.Context, opts logOptions, id string, env *env) error {
 	run, err := journal.Read(dir, id)
 	if err != nil {
 		return usageErr(err)
+	}
+	if opts.html != "" {
+		return writeReport(env, run.ID, opts.html)
 	}
 	if opts.out.JSON {
 		j := ui.NewJSON(env.stdout)

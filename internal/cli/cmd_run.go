@@ -22,6 +22,7 @@ type runOptions struct {
 	dryRun  bool
 	resume  string
 	explain bool
+	report  string // --report FILE: the run's HTML report
 }
 
 func newRunCmd(env *env) *cobra.Command {
@@ -55,6 +56,7 @@ Examples:
 	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "answer yes at every gate")
 	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "plan and pre-flight only: connect, check host keys, run nothing")
 	cmd.Flags().StringVar(&opts.resume, "resume", "", "resume run RUN (or last): redo only what is not done")
+	cmd.Flags().StringVar(&opts.report, "report", "", "when the run ends, write its HTML report to `FILE`")
 	cmd.Flags().BoolVar(&opts.explain, "explain-prompts", false, "for hosts stuck at a prompt, show a ready-to-paste expect rule")
 	return cmd
 }
@@ -76,6 +78,11 @@ func runRun(ctx context.Context, opts runOptions, file string, env *env) error {
 		yes: opts.yes, dryRun: opts.dryRun, resume: opts.resume})
 	if err != nil {
 		return err
+	}
+	if opts.report != "" && res.runID != "" && !opts.dryRun {
+		if err := writeReport(env, res.runID, opts.report); err != nil {
+			fmt.Fprintf(env.stderr, "drover: error: %s\n", err) // the run itself is what the exit code tells
+		}
 	}
 	if res.summary != nil && !opts.out.JSON {
 		writeRunSummary(env, opts.out, res)
