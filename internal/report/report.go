@@ -75,9 +75,11 @@ type Marker struct {
 	Label string
 }
 
-// Failed reports whether the host did not end ok (or skipped).
+// Failed reports whether the host failed: a step failed or the host was
+// lost. A host the run stopped before it started (aborted, interrupted) is
+// not a failure of its own.
 func (h Host) Failed() bool {
-	return h.Result != event.OK && h.Result != event.Skipped && h.Result != ""
+	return h.Result == event.Failed || h.Result == event.Unreachable
 }
 
 // Build assembles a Run from a run's events, in journal order.
