@@ -140,5 +140,6 @@ func newRootCmd(env *env) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(newRunCmd(env), newPlanCmd(env), newCheckCmd(env), newExecCmd(env),
 		newLogCmd(env), newReleasesCmd(env), newDemoCmd(env), newSwitchrelCmd(env), newPatchCmd(env), newUnlockCmd(env), newHostsCmd(env), newSandboxCmd(env), newVersionCmd(env))
+	registerCompletions(root, env)
 	return root
 }
