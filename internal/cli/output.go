@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"os"
 
@@ -18,25 +19,46 @@ type outputOptions struct {
 	JSON    bool
 	LogDir  string
 	NoColor bool
+	Color   colorMode // --color auto|always|never
 }
 
 func (o *outputOptions) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "stream every output line, host-prefixed")
 	fs.BoolVar(&o.JSON, "json", false, "events as JSON lines on stdout")
 	fs.StringVar(&o.LogDir, "log-dir", "", "write a full, redacted transcript per host into this directory")
-	fs.BoolVar(&o.NoColor, "no-color", false, "no colour (also when NO_COLOR is set)")
+	fs.BoolVar(&o.NoColor, "no-color", false, "no colour (as --color never)")
+	fs.Var(&o.Color, "color", "colour: auto (a terminal, and NO_COLOR empty or unset), always, never")
 }
 
-// color reports whether stdout gets colour: a terminal, no --no-color, no
-// NO_COLOR (set to any value), no --json.
+// color reports whether stdout gets colour: --color always, or a terminal
+// with no --no-color, no --json and no non-empty NO_COLOR (no-color.org:
+// NO_COLOR set to the empty string does not count).
 func (o *outputOptions) color(env *env) bool {
-	if o.NoColor || o.JSON {
+	switch {
+	case o.JSON || o.NoColor || o.Color == "never":
 		return false
+	case o.Color == "always":
+		return true
 	}
-	if _, set := lookupEnv(env, "NO_COLOR"); set {
+	if v, _ := lookupEnv(env, "NO_COLOR"); v != "" {
 		return false
 	}
 	return isTerminal(env.stdout)
+}
+
+// colorMode is the value of --color.
+type colorMode string
+
+func (c *colorMode) String() string { return string(*c) }
+func (c *colorMode) Type() string   { return "WHEN" }
+
+func (c *colorMode) Set(s string) error {
+	switch s {
+	case "auto", "always", "never":
+		*c = colorMode(s)
+		return nil
+	}
+	return fmt.Errorf("want auto, always or never, not %q", s)
 }
 
 // style returns the styles for stdout.
@@ -92,7 +114,7 @@ func (o *outputOptions) sinks(env *env, v outputView, all *event.Multi) (func(),
 	switch {
 	case o.JSON:
 		*all = append(*all, display{ui.NewJSON(env.stdout)})
-	case o.color(env):
+	case o.color(env) && isTerminal(env.stdout):
 		b := ui.NewBoard(ui.BoardOptions{Out: env.stdout, Style: v.style, Runbook: v.runbook, Hosts: v.hosts,
 			Verbose: o.Verbose, Quiet: v.quiet && !o.Verbose})
 		*all = append(*all, display{b})

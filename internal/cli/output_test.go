@@ -32,7 +32,10 @@ func TestOutputSinks(t *testing.T) {
 		{"terminal", tty, outputOptions{}, nil, false, "*ui.Board"},
 		{"terminal, -v", tty, outputOptions{Verbose: true}, nil, false, "*ui.Board"},
 		{"terminal, exec folds", tty, outputOptions{}, nil, true, "*ui.Board"},
-		{"terminal, NO_COLOR empty", tty, outputOptions{}, map[string]string{"NO_COLOR": ""}, false, "*ui.Lines"},
+		{"terminal, NO_COLOR empty", tty, outputOptions{}, map[string]string{"NO_COLOR": ""}, false, "*ui.Board"},
+		{"terminal, NO_COLOR set", tty, outputOptions{}, map[string]string{"NO_COLOR": "1"}, false, "*ui.Lines"},
+		{"terminal, --color never", tty, outputOptions{Color: "never"}, nil, false, "*ui.Lines"},
+		{"pipe, --color always", &bytes.Buffer{}, outputOptions{Color: "always"}, nil, false, "*ui.Lines"},
 		{"terminal, --no-color", tty, outputOptions{NoColor: true}, nil, false, "*ui.Lines"},
 		{"terminal, --json", tty, outputOptions{JSON: true}, nil, false, "*ui.JSON"},
 		{"pipe", &bytes.Buffer{}, outputOptions{}, nil, false, "*ui.Lines"},
@@ -61,7 +64,7 @@ func TestOutputSinks(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("stdout sink = %q, want %q", got, tt.want)
 			}
-			if tt.want == "*ui.Lines" && tt.opts.style(e).Color {
+			if tt.want == "*ui.Lines" && tt.opts.style(e).Color != (tt.opts.Color == "always") {
 				t.Errorf("plain lines with colour")
 			}
 		})

@@ -75,7 +75,8 @@ func Fold(w io.Writer, st *Style, results []HostOutput) {
 	if len(broken) == 0 {
 		return
 	}
-	fmt.Fprintln(w, st.Fail.Render(fmt.Sprintf("── did not finish (%d) ──", len(broken))))
+	rule := st.rule()
+	fmt.Fprintln(w, st.Fail.Render(fmt.Sprintf("%s did not finish (%d) %s", rule, len(broken), rule)))
 	for _, g := range broken {
 		fmt.Fprintf(w, "%s  %s\n", st.Host.Render(g.hosts[0]), g.err)
 	}
@@ -89,15 +90,27 @@ func blockHeader(st *Style, g group, total int) string {
 	}
 	count := fmt.Sprintf("%d/%d hosts", n, total)
 	return fmt.Sprintf("%s %s  %s  %s  %s",
-		st.Border.Render("──"), st.Host.Render(inventory.Compress(g.hosts)),
-		status, st.Dim.Render(count), st.Bar.Render(bar(n, total, 20)))
+		st.Border.Render(st.rule()), st.Host.Render(inventory.Compress(g.hosts)),
+		status, st.Dim.Render(count), st.Bar.Render(bar(n, total, 20, st.ASCII)))
 }
 
-// bar draws n of total as a bar of width cells.
-func bar(n, total, width int) string {
+// rule is the short line that opens a block header.
+func (s *Style) rule() string {
+	if s.ASCII {
+		return "--"
+	}
+	return "──"
+}
+
+// bar draws n of total as a bar of width cells, in ASCII for plain output.
+func bar(n, total, width int, ascii bool) string {
 	if total <= 0 {
 		return ""
 	}
+	on, off := "█", "░"
+	if ascii {
+		on, off = "#", "."
+	}
 	full := (n*width + total - 1) / total
-	return strings.Repeat("█", full) + strings.Repeat("░", width-full)
+	return strings.Repeat(on, full) + strings.Repeat(off, width-full)
 }

@@ -21,7 +21,7 @@ func Problems(w io.Writer, st *Style, rows []ProblemRow) {
 		return
 	}
 	t := table.New().
-		Border(lipgloss.RoundedBorder()).
+		Border(st.TableBorder()).
 		BorderStyle(st.Border).
 		Headers("HOST", "PROBLEM", "DETAIL").
 		StyleFunc(func(row, col int) lipgloss.Style {

@@ -33,7 +33,7 @@ func Releases(w io.Writer, st *Style, rows []ReleaseRow) {
 	if withBefore {
 		headers = []string{"HOST", "BEFORE", "NOW", "PREVIOUS", "AVAILABLE", "BAD"}
 	}
-	t := table.New().Border(lipgloss.RoundedBorder()).BorderStyle(st.Border).Headers(headers...).
+	t := table.New().Border(st.TableBorder()).BorderStyle(st.Border).Headers(headers...).
 		StyleFunc(func(row, col int) lipgloss.Style {
 			s := st.r.NewStyle().Padding(0, 1)
 			switch {

@@ -24,7 +24,7 @@ type RunRow struct {
 // Runs writes the list of past runs.
 func Runs(w io.Writer, st *Style, rows []RunRow) {
 	t := table.New().
-		Border(lipgloss.RoundedBorder()).
+		Border(st.TableBorder()).
 		BorderStyle(st.Border).
 		Headers("RUN", "RUNBOOK", "WHO", "STARTED", "TOOK", "RESULT", "HOSTS").
 		StyleFunc(func(row, col int) lipgloss.Style {

@@ -9,7 +9,7 @@ import (
 // padded cells; style adds to a body cell's style.
 func newTable(st *Style, headers []string, style func(row, col int, s lipgloss.Style) lipgloss.Style) *table.Table {
 	return table.New().
-		Border(lipgloss.RoundedBorder()).
+		Border(st.TableBorder()).
 		BorderStyle(st.Border).
 		Headers(headers...).
 		StyleFunc(func(row, col int) lipgloss.Style {

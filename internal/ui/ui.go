@@ -19,6 +19,10 @@ import (
 type Style struct {
 	r     *lipgloss.Renderer
 	Color bool
+	// ASCII draws tables with + - | instead of box-drawing characters: for
+	// plain output that is not a terminal (a pipe, a file), which tools and
+	// tickets read.
+	ASCII bool
 	// Width is the terminal's width in cells; 0 when it is not known or the
 	// output is plain, and then tables keep every cell whole.
 	Width  int
@@ -43,7 +47,7 @@ func NewStyle(w io.Writer, color bool) *Style {
 	} else {
 		r.SetColorProfile(termenv.Ascii)
 	}
-	s := &Style{r: r, Color: color}
+	s := &Style{r: r, Color: color, ASCII: !color && !isTerminal(w)}
 	if color {
 		s.Width = terminalWidth(w)
 	}
@@ -62,6 +66,27 @@ func NewStyle(w io.Writer, color bool) *Style {
 
 // Renderer is the lipgloss renderer behind the styles.
 func (s *Style) Renderer() *lipgloss.Renderer { return s.r }
+
+// asciiBorder is a table border of plain ASCII.
+var asciiBorder = lipgloss.Border{
+	Top: "-", Bottom: "-", Left: "|", Right: "|",
+	TopLeft: "+", TopRight: "+", BottomLeft: "+", BottomRight: "+",
+	MiddleLeft: "+", MiddleRight: "+", Middle: "+", MiddleTop: "+", MiddleBottom: "+",
+}
+
+// TableBorder is the border of drover's tables: rounded box drawing, or
+// ASCII for plain output that is not a terminal.
+func (s *Style) TableBorder() lipgloss.Border {
+	if s.ASCII {
+		return asciiBorder
+	}
+	return lipgloss.RoundedBorder()
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
 
 // terminalWidth is w's width when w is a terminal, else 0.
 func terminalWidth(w io.Writer) int {
