@@ -141,16 +141,16 @@ func hostKeyError(problems []engine.HostProblem) error {
 	for _, pr := range problems {
 		var k *transport.HostKeyError
 		if errors.As(pr.Err, &k) {
-			if k.Problem == transport.HostKeyChanged {
-				changed++
-			} else {
+			if k.Problem == transport.HostKeyUnknown {
 				unknown++
+			} else {
+				changed++ // changed or revoked: never accepted
 			}
 		}
 	}
 	switch {
 	case changed > 0:
-		return withHint(fmt.Errorf("%d host key(s) changed: nothing was run", changed),
+		return withHint(fmt.Errorf("%d host key(s) changed or revoked: nothing was run", changed),
 			"a changed key is never accepted; if a host was really reinstalled, remove its old line with ssh-keygen -R HOST -f FILE")
 	case unknown > 0:
 		return withHint(fmt.Errorf("%d host key(s) unknown: nothing was run", unknown),
