@@ -8,10 +8,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/drover-sh/drover/internal/transport"
 )
 
 // identity is one IdentityFile. Its public key is known without the
@@ -230,4 +233,43 @@ type EncryptedKeyError struct {
 
 func (e *EncryptedKeyError) Error() string {
 	return fmt.Sprintf("identity file %s is encrypted and not in ssh-agent; add it (ssh-add %s) or run from a terminal", e.File, e.File)
+}
+
+// PassphraseNeeded lists the identity files of ep and its jump hosts that
+// are encrypted and not held by the agent the hop would use: the files a
+// dial may have to ask a passphrase for. A caller with nobody to ask can
+// refuse before dialing.
+func (d *Dialer) PassphraseNeeded(ep transport.Endpoint) ([]string, error) {
+	var out []string
+	for _, hop := range append(slices.Clone(ep.Jump), ep) {
+		ids, err := d.identities.load(hop.Identities)
+		if err != nil {
+			return nil, err
+		}
+		held := d.agentKeys(d.agentSocket(hop))
+		for _, id := range ids {
+			if id.encrypted() && (id.pub == nil || !slices.ContainsFunc(held, func(k ssh.PublicKey) bool {
+				return equalKeys(k, id.pub)
+			})) && !slices.Contains(out, id.file) {
+				out = append(out, id.file)
+			}
+		}
+	}
+	return out, nil
+}
+
+// agentKeys lists the public keys of the agent at sock (none when it
+// cannot be reached).
+func (d *Dialer) agentKeys(sock string) []ssh.PublicKey {
+	ag, cleanup := dialAgent(sock)
+	defer cleanup()
+	if ag == nil {
+		return nil
+	}
+	signers, _ := ag.Signers()
+	keys := make([]ssh.PublicKey, 0, len(signers))
+	for _, s := range signers {
+		keys = append(keys, s.PublicKey())
+	}
+	return keys
 }
