@@ -150,7 +150,7 @@ func hostKeyError(problems []engine.HostProblem) error {
 	}
 	switch {
 	case changed > 0:
-		return withHint(fmt.Errorf("%d host key(s) changed or revoked: nothing was run", changed),
+		return withHint(fmt.Errorf("%d host key(s) changed: nothing was run", changed),
 			"a changed key is never accepted; if a host was really reinstalled, remove its old line with ssh-keygen -R HOST -f FILE")
 	case unknown > 0:
 		return withHint(fmt.Errorf("%d host key(s) unknown: nothing was run", unknown),

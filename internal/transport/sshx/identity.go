@@ -98,7 +98,8 @@ func (c *identityCache) readIdentity(path string) (*identity, error) {
 	return id, nil
 }
 
-// loadCerts returns the user certificates of CertificateFile entries.
+// loadCerts returns the user certificates of CertificateFile entries. A
+// file that does not exist is skipped, as ssh does.
 func (c *identityCache) loadCerts(paths []string) ([]*ssh.Certificate, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -107,12 +108,15 @@ func (c *identityCache) loadCerts(paths []string) ([]*ssh.Certificate, error) {
 		cert, ok := c.certs[p]
 		if !ok {
 			var err error
-			if cert, err = readCertificate(p); err != nil {
+			cert, err = readCertificate(p)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return nil, err
 			}
 			c.certs[p] = cert
 		}
-		certs = append(certs, cert)
+		if cert != nil {
+			certs = append(certs, cert)
+		}
 	}
 	return certs, nil
 }
