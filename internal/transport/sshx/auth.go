@@ -47,7 +47,7 @@ func (d *Dialer) authMethods(ctx context.Context, ep transport.Endpoint) ([]ssh.
 // "none" means no agent, "SSH_AUTH_SOCK" the Dialer's (the environment's).
 func (d *Dialer) agentSocket(ep transport.Endpoint) string {
 	switch ep.IdentityAgent {
-	case "", "SSH_AUTH_SOCK":
+	case "", "SSH_AUTH_SOCK", "$SSH_AUTH_SOCK", "${SSH_AUTH_SOCK}":
 		return d.opts.AgentSocket
 	case "none":
 		return ""

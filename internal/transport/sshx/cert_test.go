@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/drover-sh/drover/internal/sshtest"
+	"github.com/drover-sh/drover/internal/transport"
 	"github.com/drover-sh/drover/internal/transport/sshx"
 )
 
@@ -40,21 +41,7 @@ func TestUserCertificate(t *testing.T) {
 			ep := endpoint(farm, farm.Hosts[0], known)
 			ep.Identities = []string{key}
 			opts := testOptions
-			switch tt.setup {
-			case "certfile":
-				moved := filepath.Join(t.TempDir(), "elsewhere-cert.pub")
-				if err := os.Rename(cert, moved); err != nil {
-					t.Fatal(err)
-				}
-				ep.Certificates = []string{moved}
-			case "agent":
-				opts.AgentSocket = startAgent(t)
-				sshAdd(t, opts.AgentSocket, "", key) // ssh-add loads FILE-cert.pub too
-				if err := os.Remove(cert); err != nil {
-					t.Fatal(err)
-				}
-				ep.Identities = nil
-			}
+			placeCert(t, tt.setup, key, cert, &ep, &opts)
 			conn, err := sshx.New(opts).Dial(context.Background(), ep)
 			if err == nil {
 				conn.Close()
@@ -63,5 +50,27 @@ func TestUserCertificate(t *testing.T) {
 				t.Fatalf("dial = %v, want success %v", err, tt.wantOK)
 			}
 		})
+	}
+}
+
+// placeCert moves the certificate where a case wants it: beside the key
+// (as ssh-keygen left it), elsewhere as a CertificateFile, or only in a
+// real agent.
+func placeCert(t *testing.T, setup, key, cert string, ep *transport.Endpoint, opts *sshx.Options) {
+	t.Helper()
+	switch setup {
+	case "certfile":
+		moved := filepath.Join(t.TempDir(), "elsewhere-cert.pub")
+		if err := os.Rename(cert, moved); err != nil {
+			t.Fatal(err)
+		}
+		ep.Certificates = []string{moved}
+	case "agent":
+		opts.AgentSocket = startAgent(t)
+		sshAdd(t, opts.AgentSocket, "", key) // ssh-add loads FILE-cert.pub too
+		if err := os.Remove(cert); err != nil {
+			t.Fatal(err)
+		}
+		ep.Identities = nil
 	}
 }

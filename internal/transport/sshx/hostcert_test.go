@@ -57,16 +57,7 @@ func TestHostKeyVerdicts(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	tests := []struct {
-		name    string
-		alias   string
-		user    []string // lines of the user's known_hosts
-		global  []string // lines of the global file
-		want    transport.HostKeyProblem
-		at      string // for refusals: the line that decided, "user:N" or "global:N"
-		detail  string // in the error's Detail
-		written bool   // accept-new wrote a line
-	}{
+	tests := []verdictCase{
 		{"certificate from a trusted CA", "web1.farm", []string{caLine}, nil, 0, "", "", false},
 		{"CA in the global file", "web1.farm", nil, []string{"# global", caLine}, 0, "", "", false},
 		{"wrong principal", "web2.farm", []string{"# ca", caLine}, nil, transport.HostKeyChanged, "user:2", "not a listed principal", false},
@@ -80,46 +71,62 @@ func TestHostKeyVerdicts(t *testing.T) {
 		{"negated pattern leaves it unknown", "web1.farm", []string{"@cert-authority *.farm,!web1.farm " + caLine[len("@cert-authority *.farm "):]}, nil, 0, "", "", true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			kdir := t.TempDir()
-			user := filepath.Join(kdir, "known_hosts")
-			global := filepath.Join(kdir, "global_known_hosts")
-			if tt.user != nil {
-				writeLines(t, user, tt.user...)
-			}
-			if tt.global != nil {
-				writeLines(t, global, tt.global...)
-			}
-			before, _ := os.ReadFile(user)
-			ep := endpoint(farm, h, user)
-			ep.GlobalKnownHosts = []string{global}
-			ep.HostKeyAlias = tt.alias
-			opts := testOptions
-			opts.AcceptNew = true
-			conn, err := sshx.New(opts).Dial(context.Background(), ep)
-			after, _ := os.ReadFile(user)
-			if written := len(after) > len(before); written != tt.written {
-				t.Errorf("accept-new wrote %v, want %v:\n%s", written, tt.written, after)
-			}
-			if tt.want == 0 {
-				if err != nil {
-					t.Fatalf("dial: %v", err)
-				}
-				conn.Close()
-				return
-			}
-			var hkErr *transport.HostKeyError
-			if !errors.As(err, &hkErr) || hkErr.Problem != tt.want {
-				t.Fatalf("dial = %v, want host key problem %v", err, tt.want)
-			}
-			at := strings.Replace(strings.Replace(tt.at, "user", user, 1), "global", global, 1)
-			if got := fmt.Sprintf("%s:%d", hkErr.File, hkErr.Line); got != at {
-				t.Errorf("refusal at %s, want %s", got, at)
-			}
-			if !strings.Contains(hkErr.Detail, tt.detail) {
-				t.Errorf("detail %q, want %q", hkErr.Detail, tt.detail)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, farm, h) })
+	}
+}
+
+// verdictCase is one host key situation of TestHostKeyVerdicts.
+type verdictCase struct {
+	name    string
+	alias   string
+	user    []string // lines of the user's known_hosts
+	global  []string // lines of the global file
+	want    transport.HostKeyProblem
+	at      string // for refusals: the line that decided, "user:N" or "global:N"
+	detail  string // in the error's Detail
+	written bool   // accept-new wrote a line
+}
+
+// run dials h with accept-new under the case's files and checks the
+// verdict, the line that decided it and whether anything was written.
+func (tt verdictCase) run(t *testing.T, farm *sshtest.Farm, h *sshtest.Host) {
+	kdir := t.TempDir()
+	user := filepath.Join(kdir, "known_hosts")
+	global := filepath.Join(kdir, "global_known_hosts")
+	if tt.user != nil {
+		writeLines(t, user, tt.user...)
+	}
+	if tt.global != nil {
+		writeLines(t, global, tt.global...)
+	}
+	before, _ := os.ReadFile(user)
+	ep := endpoint(farm, h, user)
+	ep.GlobalKnownHosts = []string{global}
+	ep.HostKeyAlias = tt.alias
+	opts := testOptions
+	opts.AcceptNew = true
+	conn, err := sshx.New(opts).Dial(context.Background(), ep)
+	after, _ := os.ReadFile(user)
+	if written := len(after) > len(before); written != tt.written {
+		t.Errorf("accept-new wrote %v, want %v:\n%s", written, tt.written, after)
+	}
+	if tt.want == 0 {
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		conn.Close()
+		return
+	}
+	var hkErr *transport.HostKeyError
+	if !errors.As(err, &hkErr) || hkErr.Problem != tt.want {
+		t.Fatalf("dial = %v, want host key problem %v", err, tt.want)
+	}
+	at := strings.Replace(strings.Replace(tt.at, "user", user, 1), "global", global, 1)
+	if got := fmt.Sprintf("%s:%d", hkErr.File, hkErr.Line); got != at {
+		t.Errorf("refusal at %s, want %s", got, at)
+	}
+	if !strings.Contains(hkErr.Detail, tt.detail) {
+		t.Errorf("detail %q, want %q", hkErr.Detail, tt.detail)
 	}
 }
 

@@ -70,11 +70,17 @@ KbdInteractiveAuthentication no
 MaxAuthTries 3
 LogLevel ERROR
 `, d.host, d.port, hostKey, cert, d.userCA, authorizedKeys, dir)
-	conf := filepath.Join(dir, "sshd_config")
+	d.run(t, cfg)
+	return d
+}
+
+// run starts sshd with cfg in the foreground until the test ends.
+func (d *caSSHD) run(t *testing.T, cfg string) {
+	conf := filepath.Join(d.dir, "sshd_config")
 	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("/usr/sbin/sshd", "-D", "-E", filepath.Join(dir, "sshd.log"), "-f", conf)
+	cmd := exec.Command("/usr/sbin/sshd", "-D", "-E", filepath.Join(d.dir, "sshd.log"), "-f", conf)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start sshd: %v", err)
 	}
@@ -83,7 +89,6 @@ LogLevel ERROR
 		cmd.Wait()
 	})
 	waitListening(t, net2addr(d.host, d.port))
-	return d
 }
 
 func net2addr(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }
