@@ -240,9 +240,10 @@ func (e *EncryptedKeyError) Error() string {
 }
 
 // PassphraseNeeded lists the identity files of ep and its jump hosts that
-// are encrypted and not held by the agent the hop would use: the files a
-// dial may have to ask a passphrase for. A caller with nobody to ask can
-// refuse before dialing.
+// a dial would have to ask a passphrase for: encrypted, not held by the
+// agent the hop uses, and with nothing else to offer instead (the hop has
+// IdentitiesOnly, or its agent holds no key). A caller with nobody to ask
+// can refuse before dialing.
 func (d *Dialer) PassphraseNeeded(ep transport.Endpoint) ([]string, error) {
 	var out []string
 	for _, hop := range append(slices.Clone(ep.Jump), ep) {
@@ -251,6 +252,9 @@ func (d *Dialer) PassphraseNeeded(ep transport.Endpoint) ([]string, error) {
 			return nil, err
 		}
 		held := d.agentKeys(d.agentSocket(hop))
+		if len(held) > 0 && !hop.IdentitiesOnly {
+			continue // the agent's keys are offered too, as ssh would without a terminal
+		}
 		for _, id := range ids {
 			if id.encrypted() && (id.pub == nil || !slices.ContainsFunc(held, func(k ssh.PublicKey) bool {
 				return equalKeys(k, id.pub)
