@@ -110,8 +110,10 @@ func (o *targetOptions) resolve(env *env, defaultGroup string) ([]inventory.Host
 }
 
 // checkIdentities makes sure every named key file can be read and holds a
-// private key, so a typo stops the command before any host is contacted.
-// A key protected by a passphrase passes: the agent may hold it.
+// private key, and every CertificateFile that exists holds a user
+// certificate, so a typo stops the command before any host is contacted.
+// A key protected by a passphrase passes: the agent may hold it, or the
+// terminal may be asked (see dialer).
 func checkIdentities(hosts []inventory.Host) error {
 	seen := map[string]bool{}
 	for _, h := range hosts {
@@ -125,6 +127,29 @@ func checkIdentities(hosts []inventory.Host) error {
 					"check --identity, the inventory's identity or IdentityFile in ~/.ssh/config")
 			}
 		}
+		for _, c := range h.Endpoint.Certificates {
+			if err := checkCertificate(c); err != nil {
+				return withHint(fmt.Errorf("certificate file for %s: %w", h.Name, err),
+					"check CertificateFile in ~/.ssh/config")
+			}
+		}
+	}
+	return nil
+}
+
+// checkCertificate accepts a user certificate, or no file at all (ssh
+// skips a missing CertificateFile).
+func checkCertificate(path string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	pub, _, _, _, err := ssh.ParseAuthorizedKey(data)
+	if cert, ok := pub.(*ssh.Certificate); err != nil || !ok || cert.CertType != ssh.UserCert {
+		return fmt.Errorf("%s is not a user certificate", path)
 	}
 	return nil
 }
