@@ -251,14 +251,17 @@ func (d *Dialer) PassphraseNeeded(ep transport.Endpoint) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
+		ids = slices.DeleteFunc(ids, func(id *identity) bool { return !id.encrypted() })
+		if len(ids) == 0 {
+			continue
+		}
 		held := d.agentKeys(d.agentSocket(hop))
 		if len(held) > 0 && !hop.IdentitiesOnly {
 			continue // the agent's keys are offered too, as ssh would without a terminal
 		}
 		for _, id := range ids {
-			if id.encrypted() && (id.pub == nil || !slices.ContainsFunc(held, func(k ssh.PublicKey) bool {
-				return equalKeys(k, id.pub)
-			})) && !slices.Contains(out, id.file) {
+			inAgent := id.pub != nil && slices.ContainsFunc(held, func(k ssh.PublicKey) bool { return equalKeys(k, id.pub) })
+			if !inAgent && !slices.Contains(out, id.file) {
 				out = append(out, id.file)
 			}
 		}
