@@ -25,7 +25,10 @@ type keySet struct {
 //  2. every IdentityFile in the order given: its key (through the agent
 //     when the agent holds it, so an encrypted file is never opened), then
 //     its FILE-cert.pub certificate;
-//  3. the agent's other keys and certificates, unless IdentitiesOnly.
+//  3. the agent's other keys and certificates, unless IdentitiesOnly;
+//  4. last, encrypted identities that nobody can be asked to open (no
+//     passphrase function): a host that wants one fails naming it, after
+//     the agent's keys had their turn, as ssh without a terminal does.
 //
 // Putting the configured keys before the agent's others keeps a server's
 // MaxAuthTries from running out on keys that were never meant for it.
@@ -45,19 +48,32 @@ func (k keySet) order() []ssh.Signer {
 	for _, cert := range k.certs {
 		add(k.certSigner(cert))
 	}
+	var locked []*identity
 	for _, id := range k.ids {
-		base := k.identitySigner(id)
-		add(base)
-		if id.cert != nil && base != nil {
-			add(newCertSigner(id.cert, base))
+		if k.ask == nil && id.encrypted() && (id.pub == nil || k.agentSigner(id.pub) == nil) {
+			locked = append(locked, id)
+			continue
 		}
+		k.addIdentity(id, add)
 	}
 	if !k.identitiesOnly {
 		for _, s := range k.agent {
 			add(s)
 		}
 	}
+	for _, id := range locked {
+		k.addIdentity(id, add)
+	}
 	return out
+}
+
+// addIdentity adds id's key, then its certificate.
+func (k keySet) addIdentity(id *identity, add func(ssh.Signer)) {
+	base := k.identitySigner(id)
+	add(base)
+	if id.cert != nil && base != nil {
+		add(newCertSigner(id.cert, base))
+	}
 }
 
 // identitySigner signs with the agent when it holds id's key, else with

@@ -60,6 +60,8 @@ func TestKeyOrder(t *testing.T) {
 			[]string{"cert:f2", "file:f1", "file:f2"}},
 		{"certificate without its key is left out", keySet{certs: []*ssh.Certificate{f2cert}, ids: []*identity{fileID(f1, nil)}},
 			[]string{"file:f1"}},
+		{"locked identity after the agent's keys", keySet{ids: []*identity{{file: "locked", pub: f1.PublicKey()}, fileID(f2, nil)}, agent: []ssh.Signer{a1}},
+			[]string{"file:f2", "agent:a1", "file:f1"}},
 		{"a key offered once", keySet{ids: []*identity{fileID(f1, nil), fileID(f1, nil)}, agent: []ssh.Signer{f1}},
 			[]string{"agent:f1"}},
 	}
