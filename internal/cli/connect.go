@@ -27,7 +27,7 @@ func connectTargets(ctx context.Context, env *env, target targetOptions, out out
 	if err != nil {
 		return nil, err
 	}
-	dialer, err := target.dialer(env, nil)
+	dialer, err := target.dialer(env, nil, hosts)
 	if err != nil {
 		return nil, err
 	}

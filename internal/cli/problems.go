@@ -17,6 +17,8 @@ func problemRows(problems []engine.HostProblem) []ui.ProblemRow {
 		switch {
 		case errors.As(pr.Err, &k) && k.Problem == transport.HostKeyChanged:
 			row.Problem = "host key changed"
+		case errors.As(pr.Err, &k) && k.Problem == transport.HostKeyRevoked:
+			row.Problem = "host key revoked"
 		case errors.As(pr.Err, &k):
 			row.Problem = "unknown host key"
 			row.Detail = k.KeyType + " " + k.Fingerprint

@@ -141,10 +141,10 @@ func hostKeyError(problems []engine.HostProblem) error {
 	for _, pr := range problems {
 		var k *transport.HostKeyError
 		if errors.As(pr.Err, &k) {
-			if k.Problem == transport.HostKeyChanged {
-				changed++
-			} else {
+			if k.Problem == transport.HostKeyUnknown {
 				unknown++
+			} else {
+				changed++ // changed or revoked: never accepted
 			}
 		}
 	}

@@ -214,7 +214,7 @@ func pickGate(env *env, pl *plan.Plan, yes bool, st *ui.Style) (engine.Gate, err
 // connect dials every host. Host key problems stop the run (exit 2);
 // unreachable hosts are failed hosts of the run.
 func (p *prepared) connect(ctx context.Context, env *env, req *runRequest) error {
-	dialer, err := req.target.dialer(env, p.redactor.Add)
+	dialer, err := req.target.dialer(env, p.redactor.Add, p.hosts)
 	if err != nil {
 		return err
 	}

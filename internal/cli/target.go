@@ -110,8 +110,10 @@ func (o *targetOptions) resolve(env *env, defaultGroup string) ([]inventory.Host
 }
 
 // checkIdentities makes sure every named key file can be read and holds a
-// private key, so a typo stops the command before any host is contacted.
-// A key protected by a passphrase passes: the agent may hold it.
+// private key, and every CertificateFile that exists holds a user
+// certificate, so a typo stops the command before any host is contacted.
+// A key protected by a passphrase passes: the agent may hold it, or the
+// terminal may be asked (see dialer).
 func checkIdentities(hosts []inventory.Host) error {
 	seen := map[string]bool{}
 	for _, h := range hosts {
@@ -125,6 +127,29 @@ func checkIdentities(hosts []inventory.Host) error {
 					"check --identity, the inventory's identity or IdentityFile in ~/.ssh/config")
 			}
 		}
+		for _, c := range h.Endpoint.Certificates {
+			if err := checkCertificate(c); err != nil {
+				return withHint(fmt.Errorf("certificate file for %s: %w", h.Name, err),
+					"check CertificateFile in ~/.ssh/config")
+			}
+		}
+	}
+	return nil
+}
+
+// checkCertificate accepts a user certificate, or no file at all (ssh
+// skips a missing CertificateFile).
+func checkCertificate(path string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	pub, _, _, _, err := ssh.ParseAuthorizedKey(data)
+	if cert, ok := pub.(*ssh.Certificate); err != nil || !ok || cert.CertType != ssh.UserCert {
+		return fmt.Errorf("%s is not a user certificate", path)
 	}
 	return nil
 }
@@ -159,30 +184,63 @@ func localMachine(env *env) (inventory.Local, error) {
 	return inventory.Local{User: name, Home: home, SSHConfig: cfg}, nil
 }
 
-// dialer builds the SSH dialer for these flags. The password, when asked
-// for, is read once from the terminal on first use and handed to learn (the
-// redactor) before it is used; --ask-pass without a terminal is refused.
-func (o *targetOptions) dialer(env *env, learn func(string)) (transport.Dialer, error) {
+// dialer builds the SSH dialer for these flags, for hosts. The password
+// and identity passphrases, when asked for, are read once from the
+// terminal on first use and handed to learn (the redactor) before they are
+// used. With no terminal, --ask-pass is refused, and so is an encrypted
+// identity that the agent does not hold: nobody could type its passphrase.
+// StrictHostKeyChecking from ssh_config applies per host; hosts without
+// it are checked as "ask" (unknown keys stop pre-flight) unless
+// --accept-new-host-keys is given, which overrides it.
+func (o *targetOptions) dialer(env *env, learn func(string), hosts []inventory.Host) (transport.Dialer, error) {
 	opts := sshx.Options{
-		AcceptNew:      o.AcceptNew,
-		AgentSocket:    env.getenv("SSH_AUTH_SOCK"),
-		ConnectTimeout: o.Timeout,
+		AcceptNew:             o.AcceptNew,
+		StrictHostKeyChecking: "ask",
+		AgentSocket:           env.getenv("SSH_AUTH_SOCK"),
+		ConnectTimeout:        o.Timeout,
 		// A dead or frozen host is declared lost within about 15 s.
 		KeepaliveInterval: 4 * time.Second,
 		KeepaliveCountMax: 3,
+	}
+	ask := func(ctx context.Context, prompt string) (string, error) {
+		v, err := env.term.readSecret(ctx, prompt)
+		if err == nil && learn != nil {
+			learn(v)
+		}
+		return v, err
 	}
 	if o.AskPass {
 		if !env.term.interactive() {
 			return nil, usageErr(withHint(errors.New("--ask-pass needs a terminal to ask on"),
 				"use ssh-agent or --identity for unattended runs"))
 		}
-		opts.Password = func(ctx context.Context) (string, error) {
-			pw, err := env.term.readSecret(ctx, "SSH password: ")
-			if err == nil && learn != nil {
-				learn(pw)
-			}
-			return pw, err
+		opts.Password = func(ctx context.Context) (string, error) { return ask(ctx, "SSH password: ") }
+	}
+	if !env.term.interactive() {
+		d := sshx.New(opts)
+		if err := refuseEncrypted(d, hosts); err != nil {
+			return nil, err
 		}
+		return d, nil
+	}
+	opts.Passphrase = func(ctx context.Context, file string) (string, error) {
+		return ask(ctx, "Enter passphrase for key "+file+": ")
 	}
 	return sshx.New(opts), nil
+}
+
+// refuseEncrypted stops a run with no terminal when a host would need the
+// passphrase of an identity the agent does not hold.
+func refuseEncrypted(d *sshx.Dialer, hosts []inventory.Host) error {
+	for _, h := range hosts {
+		files, err := d.PassphraseNeeded(h.Endpoint)
+		if err != nil {
+			return usageErr(fmt.Errorf("identity file for %s: %w", h.Name, err))
+		}
+		if len(files) > 0 {
+			return usageErr(withHint(fmt.Errorf("identity file %s (for %s) is encrypted, is not in ssh-agent and there is no terminal to ask for its passphrase", files[0], h.Name),
+				"add it to the agent first: ssh-add %s", files[0]))
+		}
+	}
+	return nil
 }

@@ -26,6 +26,7 @@ type Host struct {
 	HostKey gossh.PublicKey // its current host key
 
 	opts      Options
+	signer    gossh.Signer // the current host key
 	clientKey gossh.PublicKey
 	srv       *gliderssh.Server
 	ln        net.Listener
@@ -62,6 +63,7 @@ func startHost(name string, opts Options, clientKey gossh.PublicKey) (*Host, err
 		Dir:       dir,
 		HostKey:   signer.PublicKey(),
 		opts:      opts,
+		signer:    signer,
 		ln:        ln,
 		clientKey: clientKey,
 		serveDone: make(chan struct{}),
@@ -97,6 +99,11 @@ func (h *Host) newServer(signer gossh.Signer) *gliderssh.Server {
 	if h.opts.Password != "" {
 		srv.PasswordHandler = h.allowPassword
 	}
+	if h.opts.MaxAuthTries != 0 {
+		srv.ServerConfigCallback = func(gliderssh.Context) *gossh.ServerConfig {
+			return &gossh.ServerConfig{MaxAuthTries: h.opts.MaxAuthTries}
+		}
+	}
 	return srv
 }
 
@@ -105,8 +112,29 @@ func (h *Host) Address() string {
 	return net.JoinHostPort(h.Addr, strconv.Itoa(h.Port))
 }
 
-func (h *Host) allowKey(_ gliderssh.Context, key gliderssh.PublicKey) bool {
+func (h *Host) allowKey(ctx gliderssh.Context, key gliderssh.PublicKey) bool {
+	if cert, ok := key.(*gossh.Certificate); ok && h.opts.UserCA != nil {
+		checker := gossh.CertChecker{IsUserAuthority: func(ca gossh.PublicKey) bool {
+			return gliderssh.KeysEqual(ca, h.opts.UserCA)
+		}}
+		return checker.CheckCert(ctx.User(), cert) == nil && checker.IsUserAuthority(cert.SignatureKey) &&
+			cert.CertType == gossh.UserCert
+	}
 	return !h.opts.NoKeyAuth && gliderssh.KeysEqual(key, h.clientKey)
+}
+
+// SetCertificate makes the host present cert, a host certificate for its
+// current key, besides the plain key (HostCertificate).
+func (h *Host) SetCertificate(cert *gossh.Certificate) error {
+	h.mu.Lock()
+	signer := h.signer
+	h.mu.Unlock()
+	cs, err := gossh.NewCertSigner(cert, signer)
+	if err != nil {
+		return fmt.Errorf("host certificate of %s: %w", h.Name, err)
+	}
+	h.srv.AddHostKey(cs)
+	return nil
 }
 
 func (h *Host) allowPassword(_ gliderssh.Context, password string) bool {
@@ -164,7 +192,7 @@ func (h *Host) Rekey() error {
 	}
 	h.srv.AddHostKey(signer) // replaces the key of the same type
 	h.mu.Lock()
-	h.HostKey = signer.PublicKey()
+	h.HostKey, h.signer = signer.PublicKey(), signer
 	h.mu.Unlock()
 	return nil
 }

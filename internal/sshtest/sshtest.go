@@ -23,6 +23,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // Options says how to build a farm. The zero value plus Dir is a usable
@@ -36,6 +38,14 @@ type Options struct {
 	NoKeyAuth bool     // refuse public-key auth (for password-only hosts)
 	Shell     string   // default "/bin/sh"; commands run as Shell -c CMD
 	Env       []string // extra environment for commands, KEY=VALUE
+
+	// UserCA, when set, also lets in user certificates it signed that
+	// list the login name and are valid now (TrustedUserCAKeys).
+	UserCA gossh.PublicKey
+
+	// MaxAuthTries is the server's limit of failed authentication
+	// attempts per connection; 0 means x/crypto's default of 6.
+	MaxAuthTries int
 
 	// KillDelay is how long a hung-up command's process group has between
 	// SIGHUP and SIGKILL. Default 500ms; tests may set it lower.

@@ -40,6 +40,9 @@ const (
 	HostKeyUnknown HostKeyProblem = iota + 1
 	// HostKeyChanged: known_hosts has a different key for the host. Never accepted.
 	HostKeyChanged
+	// HostKeyRevoked: an @revoked line in known_hosts names the key or its
+	// certificate authority. Never accepted.
+	HostKeyRevoked
 )
 
 // HostKeyError reports a host key that is unknown or has changed.
@@ -48,14 +51,22 @@ type HostKeyError struct {
 	Host        string // the name as known_hosts would record it, e.g. "[127.0.0.5]:2222"
 	KeyType     string // e.g. "ssh-ed25519"
 	Fingerprint string // SHA256:...
-	File        string // for HostKeyChanged: the known_hosts file with the old key
+	File        string // for HostKeyChanged and HostKeyRevoked: the known_hosts file that decided
 	Line        int    // and its line
+	Detail      string // why a host certificate was not accepted, if one was presented
 }
 
 func (e *HostKeyError) Error() string {
 	switch e.Problem {
 	case HostKeyChanged:
-		return fmt.Sprintf("host key for %s changed: now %s %s, %s:%d has another key",
+		msg := fmt.Sprintf("host key for %s changed: now %s %s, %s:%d has another key",
+			e.Host, e.KeyType, e.Fingerprint, e.File, e.Line)
+		if e.Detail != "" {
+			msg += " (" + e.Detail + ")"
+		}
+		return msg
+	case HostKeyRevoked:
+		return fmt.Sprintf("host key for %s is revoked: %s %s, see %s:%d",
 			e.Host, e.KeyType, e.Fingerprint, e.File, e.Line)
 	default:
 		return fmt.Sprintf("unknown host key for %s: %s %s", e.Host, e.KeyType, e.Fingerprint)

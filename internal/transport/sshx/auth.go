@@ -2,35 +2,37 @@ package sshx
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"os"
 	"sync"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
+
+	"github.com/drover-sh/drover/internal/transport"
 )
 
-// authMethods returns the methods OpenSSH would try, in its order: agent
-// keys, identity files, then the password. The keys are one method: the
+// authMethods returns the methods OpenSSH would try, in its order: public
+// keys (see keySet.order), then the password. The keys are one method: the
 // SSH client tries each method name once, so a second publickey method
 // would never run after the first failed. The returned cleanup closes the
 // agent connection once the handshake is over.
-func (d *Dialer) authMethods(ctx context.Context, identities []string) ([]ssh.AuthMethod, func(), error) {
-	files, err := d.identities.load(identities)
+func (d *Dialer) authMethods(ctx context.Context, ep transport.Endpoint) ([]ssh.AuthMethod, func(), error) {
+	ids, err := d.identities.load(ep.Identities)
 	if err != nil {
 		return nil, nil, err
 	}
-	ag, cleanup := d.agent()
+	certs, err := d.identities.loadCerts(ep.Certificates)
+	if err != nil {
+		return nil, nil, err
+	}
+	ag, cleanup := dialAgent(d.agentSocket(ep))
 	keys := func() ([]ssh.Signer, error) {
-		var signers []ssh.Signer
+		set := keySet{certs: certs, ids: ids, identitiesOnly: ep.IdentitiesOnly, ctx: ctx, ask: d.opts.Passphrase}
 		if ag != nil {
-			if s, err := ag.Signers(); err == nil {
-				signers = s
-			}
+			set.agent, _ = ag.Signers() // an agent that fails is skipped, as ssh does
 		}
-		return append(signers, files...), nil
+		return set.order(), nil
 	}
 	methods := []ssh.AuthMethod{ssh.PublicKeysCallback(keys)}
 	if d.password != nil {
@@ -41,71 +43,35 @@ func (d *Dialer) authMethods(ctx context.Context, identities []string) ([]ssh.Au
 	return methods, cleanup, nil
 }
 
-// agent connects to the ssh-agent. An agent that cannot be reached is
-// skipped, as OpenSSH does.
-func (d *Dialer) agent() (agent.ExtendedAgent, func()) {
-	if d.opts.AgentSocket == "" {
+// agentSocket is the agent for ep: its IdentityAgent, else the Dialer's.
+// "none" means no agent, "SSH_AUTH_SOCK" the Dialer's (the environment's).
+func (d *Dialer) agentSocket(ep transport.Endpoint) string {
+	switch ep.IdentityAgent {
+	case "", "SSH_AUTH_SOCK", "$SSH_AUTH_SOCK", "${SSH_AUTH_SOCK}":
+		return d.opts.AgentSocket
+	case "none":
+		return ""
+	}
+	return ep.IdentityAgent
+}
+
+// dialAgent connects to the ssh-agent at sock. An agent that cannot be
+// reached is skipped, as OpenSSH does.
+func dialAgent(sock string) (agent.ExtendedAgent, func()) {
+	if sock == "" {
 		return nil, func() {}
 	}
-	c, err := net.Dial("unix", d.opts.AgentSocket)
+	c, err := net.Dial("unix", sock)
 	if err != nil {
 		return nil, func() {}
 	}
 	return agent.NewClient(c), func() { c.Close() }
 }
 
-// identityCache parses each identity file once per Dialer.
-type identityCache struct {
-	mu      sync.Mutex
-	signers map[string]ssh.Signer
-}
-
-func newIdentityCache() *identityCache {
-	return &identityCache{signers: make(map[string]ssh.Signer)}
-}
-
-func (c *identityCache) load(paths []string) ([]ssh.Signer, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	signers := make([]ssh.Signer, 0, len(paths))
-	for _, p := range paths {
-		s, ok := c.signers[p]
-		if !ok {
-			var err error
-			if s, err = readIdentity(p); err != nil {
-				return nil, err
-			}
-			c.signers[p] = s
-		}
-		signers = append(signers, s)
-	}
-	return signers, nil
-}
-
-// EncryptedKeyError reports an identity file protected by a passphrase,
-// which drover does not ask for.
-type EncryptedKeyError struct {
-	File string
-}
-
-func (e *EncryptedKeyError) Error() string {
-	return fmt.Sprintf("identity file %s is encrypted; add it to ssh-agent (ssh-add %s) and run again", e.File, e.File)
-}
-
-func readIdentity(path string) (ssh.Signer, error) {
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read identity file: %w", err)
-	}
-	s, err := ssh.ParsePrivateKey(pem)
-	var missing *ssh.PassphraseMissingError
-	if errors.As(err, &missing) {
-		return nil, &EncryptedKeyError{File: path}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("parse identity file %s: %w", path, err)
-	}
-	return s, nil
+// asking reports whether a person is being asked for a password or a
+// passphrase right now, which holds the handshake timeout.
+func (d *Dialer) asking() bool {
+	return d.identities.asking.Load() > 0 || (d.password != nil && d.password.asking())
 }
 
 // passwordOnce asks for the password once and hands the answer to every

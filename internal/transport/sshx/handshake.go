@@ -42,7 +42,7 @@ func (d *Dialer) handshake(ctx context.Context, nc net.Conn, addr string, cfg *s
 			<-done
 			return nil, fmt.Errorf("ssh handshake with %s: %w", addr, ctx.Err())
 		case <-timer.C:
-			if d.password != nil && d.password.asking() {
+			if d.asking() {
 				timer.Reset(d.opts.ConnectTimeout)
 				continue
 			}

@@ -2,117 +2,108 @@ package sshx
 
 import (
 	"errors"
-	"fmt"
-	"io/fs"
 	"net"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
-	"github.com/skeema/knownhosts"
 	"golang.org/x/crypto/ssh"
-	xknownhosts "golang.org/x/crypto/ssh/knownhosts"
+	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/drover-sh/drover/internal/transport"
 )
+
+// defaultGlobalKnownHosts are read when an endpoint names no
+// GlobalKnownHostsFile, as OpenSSH does.
+var defaultGlobalKnownHosts = []string{"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"}
 
 // hostKeyCheck verifies one host's key against its known_hosts files and
 // remembers the problem it found, so Dial can return it as it is instead of
 // wrapped in the handshake error.
 type hostKeyCheck struct {
-	d     *Dialer
-	files []string // every known_hosts file of the endpoint; the first is written
-	db    *knownhosts.HostKeyDB
+	d         *Dialer
+	user      []string // UserKnownHostsFile; the first is written on accept-new
+	global    []string // GlobalKnownHostsFile, read only
+	host      string   // the name looked up: HostKeyAlias, or "host" / "[host]:port"
+	bare      string   // the host without the port, tried as ssh does when host is unknown; "" when the same
+	principal string   // the name a host certificate must list
+	mode      string   // "yes", "ask" or "accept-new"
+	hash      bool     // write hashed names
+	entries   []khEntry
 
 	mu  sync.Mutex
 	err error
 }
 
+// knownHostsCache is the Dialer's cache of parsed known_hosts files.
+type knownHostsCache struct{ khFileCache }
+
 // newHostKeyCheck loads the endpoint's known_hosts files. Files that do not
 // exist yet count as empty.
-func (d *Dialer) newHostKeyCheck(files []string) (*hostKeyCheck, error) {
-	db, err := d.knownHosts.load(files)
+func (d *Dialer) newHostKeyCheck(ep transport.Endpoint) (*hostKeyCheck, error) {
+	hc := &hostKeyCheck{
+		d:      d,
+		user:   withoutNone(ep.KnownHosts),
+		global: withoutNone(ep.GlobalKnownHosts),
+		mode:   d.strictMode(ep),
+		hash:   ep.HashKnownHosts,
+	}
+	if ep.GlobalKnownHosts == nil {
+		hc.global = defaultGlobalKnownHosts
+	}
+	hc.host, hc.bare, hc.principal = lookupNames(ep)
+	var err error
+	hc.entries, err = d.knownHosts.entries(slices.Concat(hc.user, hc.global))
 	if err != nil {
 		return nil, err
 	}
-	return &hostKeyCheck{d: d, files: files, db: db}, nil
+	return hc, nil
 }
 
-// knownHostsCache keeps parsed known_hosts files while they stay the same
-// size and age, so a farm sharing one file parses it once, not per host.
-type knownHostsCache struct {
-	mu      sync.Mutex
-	entries map[string]knownHostsEntry // by the list of files
+// lookupNames are the names ssh looks a host up by: the known_hosts name,
+// the name without a port, and the principal of a host certificate.
+func lookupNames(ep transport.Endpoint) (host, bare, principal string) {
+	if ep.HostKeyAlias != "" {
+		alias := strings.ToLower(ep.HostKeyAlias)
+		return alias, "", alias
+	}
+	name := strings.ToLower(ep.Host)
+	host = strings.ToLower(knownhosts.Normalize(ep.Addr()))
+	if host != name {
+		bare = name
+	}
+	return host, bare, name
 }
 
-type knownHostsEntry struct {
-	stamp string // size and modification time of every file
-	db    *knownhosts.HostKeyDB
+// withoutNone drops "none", which ssh_config uses for "no file".
+func withoutNone(files []string) []string {
+	return slices.DeleteFunc(slices.Clone(files), func(f string) bool { return f == "none" || f == "" })
 }
 
-// load returns the database of files, nil when none of them exists.
-func (c *knownHostsCache) load(files []string) (*knownhosts.HostKeyDB, error) {
-	existing, stamp, err := statFiles(files)
-	if err != nil || len(existing) == 0 {
-		return nil, err
+// strictMode is the endpoint's StrictHostKeyChecking, reduced to what
+// drover does: "yes", "ask" (unknown keys are reported) or "accept-new"
+// (also for "no" and "off": a changed key is refused all the same).
+func (d *Dialer) strictMode(ep transport.Endpoint) string {
+	if d.opts.AcceptNew {
+		return "accept-new"
 	}
-	key := strings.Join(files, "\x00")
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.entries[key]; ok && e.stamp == stamp {
-		return e.db, nil
+	m := ep.StrictHostKeyChecking
+	if m == "" {
+		m = d.opts.StrictHostKeyChecking
 	}
-	db, err := knownhosts.NewDB(existing...)
-	if err != nil {
-		return nil, fmt.Errorf("read known_hosts: %w", err)
+	switch strings.ToLower(m) {
+	case "accept-new", "no", "off":
+		return "accept-new"
+	case "yes":
+		return "yes"
 	}
-	if c.entries == nil {
-		c.entries = make(map[string]knownHostsEntry)
-	}
-	c.entries[key] = knownHostsEntry{stamp: stamp, db: db}
-	return db, nil
-}
-
-// statFiles returns the files that exist and a stamp that changes when any
-// of them does.
-func statFiles(files []string) ([]string, string, error) {
-	var existing []string
-	var stamp strings.Builder
-	for _, f := range files {
-		st, err := os.Stat(f)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, "", fmt.Errorf("read known_hosts: %w", err)
-		}
-		existing = append(existing, f)
-		fmt.Fprintf(&stamp, "%s %d %d\n", f, st.Size(), st.ModTime().UnixNano())
-	}
-	return existing, stamp.String(), nil
-}
-
-// algorithms lists the host key algorithms to offer: those of keys already
-// known for addr first, so a host with several keys presents the one we
-// know, then every other supported algorithm.
-func (hc *hostKeyCheck) algorithms(addr string) []string {
-	var algos []string
-	if hc.db != nil {
-		algos = hc.db.HostKeyAlgorithms(addr)
-	}
-	for _, a := range ssh.SupportedAlgorithms().HostKeys {
-		if !slices.Contains(algos, a) {
-			algos = append(algos, a)
-		}
-	}
-	return algos
+	return "ask"
 }
 
 // callback is the ssh.HostKeyCallback for the handshake.
-func (hc *hostKeyCheck) callback(hostname string, remote net.Addr, key ssh.PublicKey) error {
-	err := hc.verify(hostname, remote, key)
+func (hc *hostKeyCheck) callback(_ string, _ net.Addr, key ssh.PublicKey) error {
+	err := hc.verify(key)
 	var hkErr *transport.HostKeyError
 	if errors.As(err, &hkErr) {
 		hc.mu.Lock()
@@ -122,91 +113,116 @@ func (hc *hostKeyCheck) callback(hostname string, remote net.Addr, key ssh.Publi
 	return err
 }
 
-func (hc *hostKeyCheck) verify(hostname string, remote net.Addr, key ssh.PublicKey) error {
-	if hc.db == nil {
-		return hc.unknown(hostname, key)
+func (hc *hostKeyCheck) verify(key ssh.PublicKey) error {
+	v := hc.judge(hc.entries, key)
+	if v.status == khUnknown && hc.mode == "accept-new" && len(hc.user) > 0 {
+		return hc.d.acceptNew(hc, key)
 	}
-	err := hc.db.HostKeyCallback()(hostname, remote, key)
-	var keyErr *xknownhosts.KeyError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &keyErr) && len(keyErr.Want) == 0:
-		return hc.unknown(hostname, key)
-	case errors.As(err, &keyErr):
-		return &transport.HostKeyError{
-			Problem:     transport.HostKeyChanged,
-			Host:        knownhosts.Normalize(hostname),
-			KeyType:     key.Type(),
-			Fingerprint: ssh.FingerprintSHA256(key),
-			File:        keyErr.Want[0].Filename,
-			Line:        keyErr.Want[0].Line,
-		}
-	default:
-		return fmt.Errorf("check host key of %s: %w", hostname, err)
-	}
+	return hc.verdictError(v, key)
 }
 
-// unknown refuses an unknown key, or records it with AcceptNew.
-func (hc *hostKeyCheck) unknown(hostname string, key ssh.PublicKey) error {
-	if hc.d.opts.AcceptNew && len(hc.files) > 0 {
-		return hc.d.appendKnownHost(hc.files[0], hostname, key)
+// judge is checkKey with ssh's second look at a host on another port: a
+// key recorded for the bare name is accepted too.
+func (hc *hostKeyCheck) judge(entries []khEntry, key ssh.PublicKey) khVerdict {
+	now := time.Now()
+	v := checkKey(entries, hc.host, hc.principal, key, now)
+	if v.status == khUnknown && hc.bare != "" {
+		if b := checkKey(entries, hc.bare, hc.principal, key, now); b.status == khOK {
+			return b
+		}
 	}
-	return &transport.HostKeyError{
+	return v
+}
+
+// verdictError turns a verdict into nil or a *transport.HostKeyError.
+func (hc *hostKeyCheck) verdictError(v khVerdict, key ssh.PublicKey) error {
+	if v.status == khOK {
+		return nil
+	}
+	e := &transport.HostKeyError{
 		Problem:     transport.HostKeyUnknown,
-		Host:        knownhosts.Normalize(hostname),
+		Host:        hc.host,
 		KeyType:     key.Type(),
 		Fingerprint: ssh.FingerprintSHA256(key),
+		Detail:      v.detail,
 	}
+	switch v.status {
+	case khChanged:
+		e.Problem = transport.HostKeyChanged
+	case khRevoked:
+		e.Problem = transport.HostKeyRevoked
+	}
+	if v.entry != nil && v.status != khUnknown {
+		e.File, e.Line = v.entry.file, v.entry.line
+	}
+	return e
 }
+
+// algorithms lists the host key algorithms to offer, ordered as ssh's
+// order_hostkeyalgs does: OpenSSH's preference as it is when a key of its
+// first algorithm is known; otherwise the algorithms of known keys first,
+// and certificate algorithms first when a CA line names the host.
+func (hc *hostKeyCheck) algorithms() []string {
+	all := hostKeyPreference()
+	es := forHost(hc.entries, hc.host)
+	known := map[string]bool{}
+	ca := false
+	for _, e := range es {
+		switch e.marker {
+		case "":
+			known[e.key.Type()] = true
+		case markerCA:
+			ca = true
+		}
+	}
+	if known[plainKeyType(all[0])] {
+		return all
+	}
+	var first, rest []string
+	for _, a := range all {
+		if known[plainKeyType(a)] || (ca && isCertAlgo(a)) {
+			first = append(first, a)
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	return append(first, rest...)
+}
+
+// hostKeyPreference is OpenSSH's HostKeyAlgorithms default, restricted to
+// what x/crypto supports, followed by anything else it supports.
+func hostKeyPreference() []string {
+	openssh := []string{
+		ssh.CertAlgoED25519v01, ssh.CertAlgoECDSA256v01, ssh.CertAlgoECDSA384v01, ssh.CertAlgoECDSA521v01,
+		ssh.CertAlgoRSASHA512v01, ssh.CertAlgoRSASHA256v01,
+		ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
+		ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256,
+	}
+	supported := ssh.SupportedAlgorithms().HostKeys
+	out := slices.DeleteFunc(openssh, func(a string) bool { return !slices.Contains(supported, a) })
+	for _, a := range supported {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// plainKeyType is the key type behind a host key algorithm.
+func plainKeyType(algo string) string {
+	algo = strings.TrimSuffix(algo, "-cert-v01@openssh.com")
+	switch algo {
+	case ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSASHA512:
+		return ssh.KeyAlgoRSA
+	}
+	return algo
+}
+
+func isCertAlgo(algo string) bool { return strings.HasSuffix(algo, "-cert-v01@openssh.com") }
 
 // problem returns the host key problem found during the handshake, if any.
 func (hc *hostKeyCheck) problem() error {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	return hc.err
-}
-
-// appendKnownHost adds "host type base64" to file, creating the file and
-// its directory when needed.
-func (d *Dialer) appendKnownHost(file, hostname string, key ssh.PublicKey) error {
-	d.knownMu.Lock()
-	defer d.knownMu.Unlock()
-	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
-		return fmt.Errorf("accept new host key: %w", err)
-	}
-	f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("accept new host key: %w", err)
-	}
-	line := knownhosts.Line([]string{knownhosts.Normalize(hostname)}, key) + "\n"
-	if needsNewline(file) {
-		line = "\n" + line
-	}
-	if _, err := f.WriteString(line); err != nil {
-		f.Close()
-		return fmt.Errorf("accept new host key: write %s: %w", file, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("accept new host key: write %s: %w", file, err)
-	}
-	return nil
-}
-
-// needsNewline reports whether file is non-empty and lacks a final newline.
-func needsNewline(file string) bool {
-	f, err := os.Open(file)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || st.Size() == 0 {
-		return false
-	}
-	b := make([]byte, 1)
-	if _, err := f.ReadAt(b, st.Size()-1); err != nil {
-		return false
-	}
-	return b[0] != '\n'
 }

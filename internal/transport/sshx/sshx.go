@@ -49,6 +49,25 @@ type Options struct {
 	// KeepaliveCountMax is how many keepalive intervals may pass without an
 	// answer before the connection is declared lost. Default 3.
 	KeepaliveCountMax int
+
+	// Authentication and host keys, as OpenSSH does them.
+
+	// Passphrase returns the passphrase of an encrypted identity file that
+	// the agent does not hold. It is called at most once per file and
+	// Dialer (three times if the answer is wrong), when a host first
+	// accepts that key; every host reuses the key. nil: such a key cannot
+	// be used (the dial fails with *EncryptedKeyError if a host wants it).
+	Passphrase func(ctx context.Context, file string) (string, error)
+
+	// StrictHostKeyChecking is the default for endpoints that do not set
+	// one: "yes" and "ask" refuse unknown keys, "accept-new", "no" and
+	// "off" record them. "" means "ask", unless AcceptNew is set. A
+	// changed or revoked key is refused whatever it says.
+	StrictHostKeyChecking string
+
+	// KeyExchanges overrides the key exchange preference (tests); nil
+	// means OpenSSH's order, post-quantum hybrid first.
+	KeyExchanges []string
 }
 
 func (o Options) withDefaults() Options {
