@@ -3,6 +3,7 @@ package sshx_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,7 +130,10 @@ func startAgent(t *testing.T) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for {
-		if _, err := os.Stat(sock); err == nil {
+		// The socket file appears at bind, before the agent listens: wait
+		// until a connection is accepted.
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
 			return sock
 		}
 		select {
