@@ -54,7 +54,7 @@ type Secrets interface {
 	Get(ctx context.Context, name string) (string, error)
 }
 
-// LocalFunc runs cmd on the control machine with env added to the
+// LocalFunc runs cmd on the control machine with env as its whole
 // environment, writing its combined output to out. A non-zero exit is
 // reported as an error with an ExitCode() int method (as *exec.ExitError) or
 // as *transport.ExitError. Cancelling ctx stops the command.

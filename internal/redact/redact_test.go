@@ -8,6 +8,9 @@ import (
 	"testing"
 )
 
+// keyFile is a multi-line secret as a key file holds it.
+const keyFile = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n  QyNTUxOQAAACBu  \n-----END OPENSSH PRIVATE KEY-----"
+
 func TestString(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -25,6 +28,10 @@ func TestString(t *testing.T) {
 		{"overlapping secrets", []string{"abcd", "cdef"}, "xabcdefx", "x********x"},
 		{"self overlapping", []string{"aa"}, "aaa", "********"},
 		{"short secret masks innocent text", []string{"a"}, "banana", "b********n********n********"},
+		{"multi-line secret whole", []string{keyFile}, "key:\n" + keyFile + "\nend", "key:\n********\nend"},
+		{"multi-line secret line by line", []string{keyFile}, "got b3BlbnNzaC1rZXktdjEAAAAA here", "got ******** here"},
+		{"multi-line secret with CRLF", []string{"line-one\r\nline-two"}, "> line-two", "> ********"},
+		{"short lines of a multi-line secret stay", []string{"}\nlong-enough\n}"}, "{ } long-enough", "{ } ********"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
