@@ -55,6 +55,7 @@ func (d *runbookDecoder) step(t *table, global []expectRule) step {
 		s.base.Pause = d.duration(t, "pause", 0)
 	case ok:
 		s.arg = d.text(t, string(kind), d.refs)
+		s.arg.shell = kind == plan.KindRun || kind == plan.KindLocal
 		if s.arg.set && strings.TrimSpace(s.arg.src) == "" {
 			d.keyErrorf(t, string(kind), "empty")
 		}
@@ -118,6 +119,7 @@ func (d *runbookDecoder) commonKeys(t *table, s *step) {
 	}
 	s.base.RetryDelay = d.duration(t, "retry_delay", 0)
 	s.skipIf = d.text(t, "skip_if", d.refs)
+	s.skipIf.shell = true
 	s.base.Until = d.regexp(t, "until")
 	s.base.FailOn = d.regexp(t, "fail_on")
 }
