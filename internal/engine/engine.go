@@ -87,6 +87,10 @@ type Options struct {
 	// Redact is applied to every output line, error and question text
 	// before it leaves the engine. nil leaves text as it is.
 	Redact func(string) string
+	// CutLine says where an output line too long to report whole may be
+	// cut so that no secret is split between two lines (a Redactor's
+	// SafeCut). nil cuts at the limit.
+	CutLine func(line string) int
 
 	Local    LocalFunc // runs local steps; nil runs them with sh -c
 	Releases Releases  // switchrel steps; nil fails them with "not supported yet"

@@ -57,6 +57,16 @@ func (wr *writer) Close() error {
 	return nil
 }
 
+// SafeCut returns where s may be cut so that no secret is split between
+// s[:n] and what follows it: never inside an occurrence of a secret, and
+// before the longest end of s that could be the start of one. It is len(s)
+// when no secret is near the end. A line cutter that must cut a long line
+// cuts there, so that each piece can be redacted on its own.
+func (r *Redactor) SafeCut(s string) int {
+	secrets := r.snapshot()
+	return safeCut(s, secrets, spans(s, secrets))
+}
+
 // safeCut returns how much of s can be written now: everything before the
 // longest suffix that is a proper prefix of a secret, moved back to the start
 // of a covered span when it would fall inside one.
