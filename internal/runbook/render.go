@@ -239,7 +239,7 @@ func (r *renderer) hostData(params map[string]string, h inventory.Host) map[stri
 	data["addr"] = hostValue(h.Endpoint.Host, ".addr", &r.used)
 	data["user"] = hostValue(h.Endpoint.User, ".user", &r.used)
 	data["vars"] = vars
-	data["run_id"] = r.opts.RunID
+	data["run_id"] = hostValue(r.opts.RunID, ".run_id", &r.used)
 	return data
 }
 
@@ -303,7 +303,7 @@ func (r *renderer) step(s step, host string, data map[string]any) plan.Step {
 
 // checkPath checks a remote path rendered from a template (upload to,
 // watch): it must be clean, without a .. segment, and when it names .root,
-// inside the release root. A path written without template actions is the
+// inside the release root; it must not start with - either. A path written without template actions is the
 // runbook's own and taken as it is.
 func (r *renderer) checkPath(x text, host, p string, data map[string]any) {
 	if !x.set || !containsAction(x.src) {
@@ -313,6 +313,8 @@ func (r *renderer) checkPath(x text, host, p string, data map[string]any) {
 	switch clean := path.Clean(p); {
 	case p == "":
 		err = errors.New("renders to an empty path")
+	case strings.HasPrefix(p, "-"):
+		err = fmt.Errorf("path %q starts with -, which a command would take for an option", p)
 	case hasDotDot(p):
 		err = fmt.Errorf("path %q has a .. segment", p)
 	case clean != p:

@@ -35,7 +35,7 @@ func safetyHosts() []inventory.Host {
 	return []inventory.Host{{
 		Name:     "web01",
 		Endpoint: transport.Endpoint{Host: "fe80::1%eth0", User: "deploy"},
-		Vars:     map[string]string{"dc": pwned, "safe": "ams", "empty": ""},
+		Vars:     map[string]string{"dc": pwned, "safe": "ams", "empty": "", "log": "-n1"},
 	}}
 }
 
@@ -82,6 +82,8 @@ func TestPlanShellSafety(t *testing.T) {
 		{"upload to written as it is", `upload = "dist"` + "\n  to = \"/tmp/x/\"", nil, "dist", ""},
 		{"watch from a param", `watch = "{{ .any }}"` + "\n  until = 'up'", map[string]string{"any": "/var/log/../../etc/shadow"}, "",
 			`watch in [[stage.step]]: for host web01: path "/var/log/../../etc/shadow" has a .. segment`},
+		{"watch from an inventory var starting with a dash", `watch = "{{ .vars.log }}"` + "\n  until = 'up'", nil, "",
+			`path "-n1" starts with -, which a command would take for an option`},
 		{"watch from a param, clean", `watch = "/var/log/{{ .rel }}.log"` + "\n  until = 'up'", nil, "/var/log/r1.log", ""},
 		{"switchrel from a param", `switchrel = "{{ .any }}"`, map[string]string{"any": "../r1"}, "", `invalid release id "../r1": starts with a dot`},
 	}
