@@ -302,9 +302,9 @@ func (r *renderer) step(s step, host string, data map[string]any) plan.Step {
 }
 
 // checkPath checks a remote path rendered from a template (upload to,
-// watch): it must be clean, without a .. segment, and when it names .root,
-// inside the release root; it must not start with - either. A path written without template actions is the
-// runbook's own and taken as it is.
+// watch): it must be clean, not start with -, have no .. segment, and when
+// it names .root, lie inside the release root. A path written without
+// template actions is the runbook's own and taken as it is.
 func (r *renderer) checkPath(x text, host, p string, data map[string]any) {
 	if !x.set || !containsAction(x.src) {
 		return
