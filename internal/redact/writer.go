@@ -81,13 +81,14 @@ func safeCut(s string, secrets []string, covered []span) int {
 }
 
 // heldTail returns the length of the longest suffix of s that is a proper
-// prefix of some secret.
+// prefix of some secret. Only suffixes starting with a secret's first byte
+// are compared, so that a long secret costs about its length, not its square.
 func heldTail(s string, secrets []string) int {
 	held := 0
 	for _, sec := range secrets {
-		for n := min(len(sec)-1, len(s)); n > held; n-- {
-			if strings.HasSuffix(s, sec[:n]) {
-				held = n
+		for i := len(s) - min(len(sec)-1, len(s)); i < len(s)-held; i++ {
+			if s[i] == sec[0] && strings.HasPrefix(sec, s[i:]) {
+				held = len(s) - i
 				break
 			}
 		}
