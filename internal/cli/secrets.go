@@ -92,8 +92,8 @@ func (s *secretStore) lookup(d plan.Secret) (string, bool, error) {
 	return "", false, nil
 }
 
-// readSecretFile reads a secret file, refusing one that the group or others
-// may read, as ssh refuses such a private key. Trailing newlines are
+// readSecretFile reads a secret file, refusing one that its group or others
+// may read or write, as ssh refuses such a private key. Trailing newlines are
 // dropped.
 func readSecretFile(name string) (string, error) {
 	f, err := os.Open(name)
@@ -106,7 +106,7 @@ func readSecretFile(name string) (string, error) {
 		return "", fmt.Errorf("read %s: %w", name, err)
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return "", withHint(fmt.Errorf("%s is readable by others than its owner (mode %04o)", name, perm),
+		return "", withHint(fmt.Errorf("%s can be read or written by others than its owner (mode %04o)", name, perm),
 			"chmod 600 %s", name)
 	}
 	b, err := io.ReadAll(f)
