@@ -178,11 +178,27 @@ func (r *renderer) rawUseError(host string, data map[string]any) error {
 	name := r.used.names[0]
 	v, _ := lookupValue(data, name)
 	where := ""
-	if pos := r.opts.HostPos[host]; pos != "" {
-		where = " (inventory " + pos + ")"
+	if o := r.origin(host, name); o != "" {
+		where = " (" + o + ")"
 	}
 	return fmt.Errorf("%s = %q%s holds characters a shell would interpret; write {{ quote %s }} to pass it as one word",
 		name, v, where, name)
+}
+
+// origin says where host value name of host comes from, for messages: the
+// inventory entry, or the origin of an SSH setting (a flag, ssh_config).
+func (r *renderer) origin(host, name string) string {
+	setting := map[string]string{".addr": inventory.SettingHost, ".user": inventory.SettingUser}[name]
+	if setting != "" {
+		i := slices.IndexFunc(r.opts.Hosts, func(h inventory.Host) bool { return h.Name == host })
+		if o := r.opts.Hosts[i].Origin[setting]; o != "" && o != inventory.OriginHost && o != inventory.OriginDefaults {
+			return "from " + o
+		}
+	}
+	if pos := r.opts.HostPos[host]; pos != "" && name != ".run_id" {
+		return "inventory " + pos
+	}
+	return ""
 }
 
 // lookupValue finds the text of a host value by its template name.

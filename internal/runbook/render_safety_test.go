@@ -35,6 +35,7 @@ func safetyHosts() []inventory.Host {
 	return []inventory.Host{{
 		Name:     "web01",
 		Endpoint: transport.Endpoint{Host: "fe80::1%eth0", User: "deploy"},
+		Origin:   map[string]string{"host": "inventory host", "user": "ssh_config /home/x/.ssh/config:4"},
 		Vars:     map[string]string{"dc": pwned, "safe": "ams", "empty": "", "log": "-n1"},
 	}}
 }
@@ -107,6 +108,37 @@ func TestPlanShellSafety(t *testing.T) {
 			}
 			if got := p.Stages[0].StepsFor("web01")[0].Arg; got != tt.wantArg {
 				t.Errorf("Arg = %q, want %q", got, tt.wantArg)
+			}
+		})
+	}
+}
+
+// TestPlanRawValueOrigin: the message names where a refused value comes
+// from: the inventory entry, or the origin of an SSH setting.
+func TestPlanRawValueOrigin(t *testing.T) {
+	rb, err := Parse("s.toml", []byte(safetyRunbook+`  run = "echo {{ .user }} {{ .addr }}"`+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		user   string
+		origin map[string]string
+		want   string
+	}{
+		{"from ssh_config", "de ploy", map[string]string{"user": "ssh_config /home/x/.ssh/config:4"},
+			`.user = "de ploy" (from ssh_config /home/x/.ssh/config:4) holds characters`},
+		{"from a flag", "de ploy", map[string]string{"user": "flag"}, `.user = "de ploy" (from flag) holds`},
+		{"from the inventory", "de ploy", map[string]string{"user": "inventory defaults"}, `.user = "de ploy" (inventory inventory.toml:7:1) holds`},
+		{"the address after the user", "deploy", map[string]string{"host": "inventory host"}, `.addr = "fe80::1%eth0" (inventory inventory.toml:7:1) holds`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := safetyHosts()
+			h[0].Endpoint.User, h[0].Origin = tt.user, tt.origin
+			_, err := rb.Plan(Options{Hosts: h, Now: testNow, HostPos: map[string]string{"web01": "inventory.toml:7:1"}})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Plan() error = %v, want one with %s", err, tt.want)
 			}
 		})
 	}
