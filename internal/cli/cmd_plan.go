@@ -52,11 +52,11 @@ func runPlan(_ context.Context, opts planOptions, file string, env *env) error {
 	if err != nil {
 		return err
 	}
-	hosts, _, err := opts.target.resolve(env, rb.Target())
+	hosts, inv, err := opts.target.resolve(env, rb.Target())
 	if err != nil {
 		return err
 	}
-	pl, err := rb.Plan(runbook.Options{Sets: sets, Hosts: hosts, RunID: "RUN-ID", Now: time.Now()})
+	pl, err := rb.Plan(runbook.Options{Sets: sets, Hosts: hosts, RunID: "RUN-ID", Now: time.Now(), HostPos: hostPositions(inv, hosts)})
 	if err != nil {
 		return usageErr(err)
 	}

@@ -37,7 +37,7 @@ func (p *prepared) run(ctx context.Context, env *env, req runRequest) (*runResul
 	}
 	sum, err := engine.Run(ctx, p.plan, p.conns, engine.Options{
 		Sink: sinks, Gate: p.gate, Secrets: p.secrets, RunID: p.runID, Done: p.done,
-		OfferRetry: p.gate != nil && p.gate != engine.AlwaysYes, Redact: p.redactor.String,
+		OfferRetry: p.gate != nil && p.gate != engine.AlwaysYes, Redact: p.redactor.String, CutLine: p.redactor.SafeCut,
 		Releases: p.releases(),
 	})
 	if err != nil {

@@ -102,7 +102,7 @@ type prepared struct {
 // prepare does everything that may refuse the run before a host is changed:
 // resolve, plan, secrets, gates, connections and host keys.
 func prepare(ctx context.Context, env *env, req *runRequest) (*prepared, error) {
-	hosts, _, err := req.target.resolve(env, req.rb.Target())
+	hosts, inv, err := req.target.resolve(env, req.rb.Target())
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func prepare(ctx context.Context, env *env, req *runRequest) (*prepared, error) 
 	if err := p.pickRun(req); err != nil {
 		return nil, err
 	}
-	pl, err := req.rb.Plan(runbook.Options{Sets: req.sets, Hosts: hosts, RunID: p.runID})
+	pl, err := req.rb.Plan(runbook.Options{Sets: req.sets, Hosts: hosts, RunID: p.runID, HostPos: hostPositions(inv, hosts)})
 	if err != nil {
 		return nil, usageErr(err)
 	}

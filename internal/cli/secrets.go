@@ -2,7 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -79,37 +83,62 @@ func (s *secretStore) lookup(d plan.Secret) (string, bool, error) {
 		}
 	}
 	if d.File != "" {
-		b, err := os.ReadFile(d.File)
+		v, err := readSecretFile(d.File)
 		if err != nil {
 			return "", false, fmt.Errorf("secret %q: %w", d.Name, err)
 		}
-		return strings.TrimRight(string(b), "\r\n"), true, nil
+		return v, true, nil
 	}
 	return "", false, nil
 }
 
+// readSecretFile reads a secret file, refusing one that its group or others
+// may read or write, as ssh refuses such a private key. Trailing newlines are
+// dropped.
+func readSecretFile(name string) (string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", name, err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return "", withHint(fmt.Errorf("%s can be read or written by others than its owner (mode %04o)", name, perm),
+			"chmod 600 %s", name)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", name, err)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
 // preload learns every secret that is available without asking, so the
-// redactor knows it before the first byte of output, and checks that every
-// needed secret can be had: one without a value and without a terminal to
-// ask on stops the run before it starts.
+// redactor knows it before the first byte of output whether or not a step
+// uses it, and checks that every needed secret can be had: one without a
+// value and without a terminal to ask on stops the run before it starts,
+// and so does a secret file that others may read.
 func (s *secretStore) preload(needed []string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, name := range needed {
-		d, ok := s.decl[name]
-		if !ok {
+		if _, ok := s.decl[name]; !ok {
 			return fmt.Errorf("secret %q is not declared", name)
 		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.decl)) {
+		d := s.decl[name]
 		v, found, err := s.lookup(d)
-		if err != nil {
+		switch {
+		case err != nil && (slices.Contains(needed, name) || !errors.Is(err, fs.ErrNotExist)):
 			return err
-		}
-		if found {
+		case found:
 			s.redactor.Add(v)
 			s.values[name] = v
-			continue
-		}
-		if d.Prompt == "" || !s.term.interactive() {
+		case slices.Contains(needed, name) && (d.Prompt == "" || !s.term.interactive()):
 			return withHint(fmt.Errorf("secret %q has no value and there is no terminal to ask on", name),
 				"set %s", sources(d))
 		}
@@ -131,7 +160,8 @@ func sources(d plan.Secret) string {
 	return strings.Join(s, " or ")
 }
 
-// neededSecrets lists the secrets any step of p may reply with.
+// neededSecrets lists the secrets any step of p may reply with or hand to
+// a local command.
 func neededSecrets(p *plan.Plan) []string {
 	seen := map[string]bool{}
 	add := func(steps map[string][]plan.Step) {
@@ -139,6 +169,9 @@ func neededSecrets(p *plan.Plan) []string {
 			for _, st := range list {
 				if st.Sudo {
 					seen[sudoSecret] = true
+				}
+				for _, name := range st.EnvSecrets {
+					seen[name] = true
 				}
 				for _, r := range st.Expect {
 					if r.SendSecret != "" {

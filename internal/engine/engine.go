@@ -54,7 +54,7 @@ type Secrets interface {
 	Get(ctx context.Context, name string) (string, error)
 }
 
-// LocalFunc runs cmd on the control machine with env added to the
+// LocalFunc runs cmd on the control machine with env as its whole
 // environment, writing its combined output to out. A non-zero exit is
 // reported as an error with an ExitCode() int method (as *exec.ExitError) or
 // as *transport.ExitError. Cancelling ctx stops the command.
@@ -87,6 +87,10 @@ type Options struct {
 	// Redact is applied to every output line, error and question text
 	// before it leaves the engine. nil leaves text as it is.
 	Redact func(string) string
+	// CutLine says where an output line too long to report whole may be
+	// cut so that no secret is split between two lines (a Redactor's
+	// SafeCut). nil cuts at the limit.
+	CutLine func(line string) int
 
 	Local    LocalFunc // runs local steps; nil runs them with sh -c
 	Releases Releases  // switchrel steps; nil fails them with "not supported yet"

@@ -78,3 +78,50 @@ func TestOnceLocalStepRetries(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalStepEnvironment: a local step never inherits a variable a
+// declared secret is read from (the sudo password among them), and gets a
+// secret only when it names it in EnvSecrets.
+func TestLocalStepEnvironment(t *testing.T) {
+	t.Setenv("DROVER_SUDO_PASSWORD", "sudo-pw-4711")
+	t.Setenv("API_TOKEN_SOURCE", "api-tok-0815")
+	t.Setenv("DROVER_SECRET_API", "inherited-0042")
+	t.Setenv("DROVER_TEST_PLAIN", "plain")
+	show := `echo "sudo=$DROVER_SUDO_PASSWORD src=$API_TOKEN_SOURCE api=$DROVER_SECRET_API plain=$DROVER_TEST_PLAIN"`
+	tests := []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"no secret named", nil, "sudo= src= api= plain=plain"},
+		{"one secret named", []string{"api"}, "sudo= src= api=from-store plain=plain"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			farm := enginetest.NewFarm(exitScript(nil))
+			p := newPlan(1, stageSpec{Stage: plan.Stage{Name: "s", Parallel: 1},
+				steps: []plan.Step{{Name: "l", Kind: plan.KindLocal, Arg: show, EnvSecrets: tt.env}}})
+			p.Secrets = map[string]plan.Secret{
+				"sudo": {Name: "sudo", Env: "DROVER_SUDO_PASSWORD"},
+				"api":  {Name: "api", Env: "API_TOKEN_SOURCE"},
+			}
+			rec := &recorder{}
+			mustRun(t, context.Background(), p, farm, engine.Options{Sink: rec, Secrets: secrets{"api": "from-store"}})
+			var got []string
+			for _, e := range rec.kinds(event.StepOutput) {
+				got = append(got, e.Line)
+			}
+			if !slices.Equal(got, []string{tt.want}) {
+				t.Errorf("output = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSecretEnvName(t *testing.T) {
+	for name, want := range map[string]string{"api": "DROVER_SECRET_API", "db-pw.2": "DROVER_SECRET_DB_PW_2"} {
+		if got := engine.SecretEnvName(name); got != want {
+			t.Errorf("SecretEnvName(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

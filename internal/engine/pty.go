@@ -86,7 +86,7 @@ func (hr *hostRun) converse(ctx context.Context, o ptyOpts) (bool, error) {
 	cctx, stop := hr.whileConnected(ctx)
 	defer stop()
 	res, err := expect.Run(cctx, stdout, stdin, expect.Options{Rules: o.rules, Until: o.until, FailOn: o.failOn,
-		Timeout: o.timeout, IdleTimeout: o.idle, Secret: hr.secret, Close: sess.Interrupt,
+		Timeout: o.timeout, IdleTimeout: o.idle, Secret: hr.secret, Close: sess.Interrupt, CutLine: hr.s.r.opts.CutLine,
 		Output: func(line string) { o.show(hr, line) }})
 	waitErr := sess.Wait()
 	switch {

@@ -37,10 +37,21 @@ func newConversation(opts Options, w io.Writer) (*conversation, error) {
 		fired:   map[int]int{},
 		secrets: redact.New(),
 	}
+	c.lines.cut = c.cutLine
 	if opts.IdleTimeout > 0 {
 		c.idle = time.NewTimer(opts.IdleTimeout)
 	}
 	return c, nil
+}
+
+// cutLine is where a line too long to hand over whole is cut: never inside
+// a secret, neither one sent in this conversation nor one of Options.CutLine.
+func (c *conversation) cutLine(s string) int {
+	n := c.secrets.SafeCut(s)
+	if c.opts.CutLine != nil {
+		n = min(n, c.opts.CutLine(s))
+	}
+	return n
 }
 
 // loop takes output until the conversation ends.

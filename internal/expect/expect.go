@@ -86,6 +86,10 @@ type Options struct {
 	// partial line at the end), CR/LF stripped, in order, on Run's
 	// goroutine. The caller redacts.
 	Output func(line string)
+	// CutLine, when set, says where a line too long to hand over whole
+	// (64 KiB) may be cut so that no secret is split between two lines, as
+	// redact.Redactor.SafeCut does; the rest starts the next line.
+	CutLine func(line string) int
 	// Close, when set, is called when Run ends before EOF of r (Until, a
 	// failure, a timeout, cancellation) so that blocked reads of r and
 	// writes to w return, typically by closing the session; Run then waits

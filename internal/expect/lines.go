@@ -1,6 +1,9 @@
 package expect
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // maxLine is the longest line handed to Output in one piece; longer runs of
 // output without a newline are handed over in parts of this size.
@@ -9,7 +12,11 @@ const maxLine = 64 << 10
 // lineLog cuts output into lines for Options.Output and remembers the last
 // line the host printed.
 type lineLog struct {
-	output   func(string)
+	output func(string)
+	// cut, when set, says where a line longer than maxLine may be cut
+	// (a Redactor's SafeCut), so that no secret is split between two
+	// lines; the rest starts the next line.
+	cut      func(string) int
 	partial  []byte
 	lastFull string // last non-empty complete line
 }
@@ -21,7 +28,7 @@ func (l *lineLog) write(chunk []byte) {
 		if i < 0 {
 			l.partial = append(l.partial, chunk...)
 			if len(l.partial) >= maxLine {
-				l.emit()
+				l.cutLong()
 			}
 			return
 		}
@@ -50,6 +57,20 @@ func (l *lineLog) emit() {
 	if l.output != nil {
 		l.output(line)
 	}
+}
+
+// cutLong hands over a too-long partial line, up to where it may be cut.
+func (l *lineLog) cutLong() {
+	n := len(l.partial)
+	if l.cut != nil {
+		if c := l.cut(string(l.partial)); c > 0 {
+			n = c
+		}
+	}
+	rest := slices.Clone(l.partial[n:])
+	l.partial = l.partial[:n]
+	l.emit()
+	l.partial = append(l.partial, rest...)
 }
 
 // flush hands over the last partial line, if any.

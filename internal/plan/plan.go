@@ -108,6 +108,9 @@ type Step struct {
 	To    string        // upload: remote path
 	Once  bool          // local: once per stage instead of once per host
 	Pause time.Duration // pause: how long
+	// EnvSecrets names the secrets a local step gets in its environment, as
+	// DROVER_SECRET_<NAME>; no other secret reaches a local command.
+	EnvSecrets []string
 
 	Timeout     time.Duration // whole step; default 10m
 	IdleTimeout time.Duration // no output and no rule matched; default 60s

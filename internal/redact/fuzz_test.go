@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,4 +40,37 @@ func chop(s string, cuts []byte) []string {
 		s = s[n:]
 	}
 	return pieces
+}
+
+// FuzzSafeCut checks that cutting a text where SafeCut says, then redacting
+// each piece on its own, masks every secret: no occurrence crosses the cut,
+// and what is left after it is shorter than the longest secret unless it
+// starts a run of overlapping secrets.
+func FuzzSafeCut(f *testing.F) {
+	f.Add("hunter2", "abc", "xx hunter2 abcabc hunt")
+	f.Add("aa", "a", "aaaaab")
+	f.Add("line one\nline two", "xy", "said line one\nline t")
+	f.Fuzz(func(t *testing.T, s1, s2, text string) {
+		r := New(s1, s2)
+		cut := r.SafeCut(text)
+		if cut < 0 || cut > len(text) {
+			t.Fatalf("SafeCut = %d for %d bytes", cut, len(text))
+		}
+		for _, sp := range spans(text, r.snapshot()) {
+			if sp.start < cut && cut < sp.end {
+				t.Fatalf("cut %d splits a secret at [%d, %d)", cut, sp.start, sp.end)
+			}
+		}
+		longest := 0
+		for _, s := range r.snapshot() {
+			longest = max(longest, len(s))
+		}
+		if rest := len(text) - cut; rest > 0 && rest >= longest {
+			// Only a run of overlapping secrets may hold back more: the cut
+			// is then where that run starts.
+			if !slices.ContainsFunc(spans(text, r.snapshot()), func(sp span) bool { return sp.start == cut }) {
+				t.Fatalf("SafeCut holds back %d bytes, longest secret %d", rest, longest)
+			}
+		}
+	})
 }

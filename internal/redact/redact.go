@@ -41,13 +41,32 @@ func New(secrets ...string) *Redactor {
 	return r
 }
 
+// minLineSecret is the shortest line of a multi-line secret that is masked
+// on its own: shorter lines ("}", "==") say little and are common text.
+const minLineSecret = 4
+
 // Add adds a secret. Empty secrets and secrets already known are ignored.
+// A secret of several lines (a key file) is masked whole, and each of its
+// lines of at least minLineSecret bytes (without surrounding white space)
+// is masked on its own too, since output reaches a reader line by line.
 func (r *Redactor) Add(secret string) {
 	if secret == "" {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.add(secret)
+	if !strings.Contains(secret, "\n") {
+		return
+	}
+	for line := range strings.Lines(secret) {
+		if line = strings.TrimSpace(line); len(line) >= minLineSecret {
+			r.add(line)
+		}
+	}
+}
+
+func (r *Redactor) add(secret string) {
 	if !slices.Contains(r.secrets, secret) {
 		r.secrets = append(r.secrets, secret)
 	}

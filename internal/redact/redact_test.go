@@ -8,6 +8,9 @@ import (
 	"testing"
 )
 
+// keyFile is a multi-line secret as a key file holds it.
+const keyFile = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n  QyNTUxOQAAACBu  \n-----END OPENSSH PRIVATE KEY-----"
+
 func TestString(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -25,6 +28,10 @@ func TestString(t *testing.T) {
 		{"overlapping secrets", []string{"abcd", "cdef"}, "xabcdefx", "x********x"},
 		{"self overlapping", []string{"aa"}, "aaa", "********"},
 		{"short secret masks innocent text", []string{"a"}, "banana", "b********n********n********"},
+		{"multi-line secret whole", []string{keyFile}, "key:\n" + keyFile + "\nend", "key:\n********\nend"},
+		{"multi-line secret line by line", []string{keyFile}, "got b3BlbnNzaC1rZXktdjEAAAAA here", "got ******** here"},
+		{"multi-line secret with CRLF", []string{"line-one\r\nline-two"}, "> line-two", "> ********"},
+		{"short lines of a multi-line secret stay", []string{"}\nlong-enough\n}"}, "{ } long-enough", "{ } ********"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,5 +165,43 @@ func TestAddWhileWriting(t *testing.T) {
 	w.Close()
 	if got := out.all(); !strings.HasSuffix(got, "late ******** x") {
 		t.Fatalf("late write not masked: %q", got[max(0, len(got)-40):])
+	}
+}
+
+func TestSafeCut(t *testing.T) {
+	r := New("hunter2", "s3cr3t")
+	tests := []struct {
+		name string
+		in   string
+		want int
+	}{
+		{"no secret near the end", "xxxx", 4},
+		{"a whole secret at the end", "xxhunter2", 9},
+		{"the start of a secret at the end", "xxhunt", 2},
+		{"one byte of a secret", "xxh", 2},
+		{"the longest possible start wins", "xs3cr", 1},
+		{"empty", "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := r.SafeCut(tt.in); got != tt.want {
+				t.Errorf("SafeCut(%q) = %d, want %d", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestWriterSecretAcrossLargeReads: a secret that straddles two reads of
+// 64 KiB (as a PTY hands them over) is masked whole.
+func TestWriterSecretAcrossLargeReads(t *testing.T) {
+	const secret = "-----BEGIN KEY-----\nAAAAB3NzaC1yc2EAAAADAQABAAABAQ\n-----END KEY-----"
+	r := New(secret)
+	stream := strings.Repeat("x", 64<<10-20) + secret + strings.Repeat("y", 64<<10)
+	for _, at := range []int{64<<10 - 19, 64<<10 - 1, 64 << 10, 64<<10 + 10} {
+		got := writeChunks(t, r, []string{stream[:at], stream[at:]})
+		want := strings.Repeat("x", 64<<10-20) + Mask + strings.Repeat("y", 64<<10)
+		if got != want {
+			t.Errorf("cut at %d: secret not masked whole (%d bytes out)", at, len(got))
+		}
 	}
 }

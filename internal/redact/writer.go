@@ -57,6 +57,16 @@ func (wr *writer) Close() error {
 	return nil
 }
 
+// SafeCut returns where s may be cut so that no secret is split between
+// s[:n] and what follows it: never inside an occurrence of a secret, and
+// before the longest end of s that could be the start of one. It is len(s)
+// when no secret is near the end. A line cutter that must cut a long line
+// cuts there, so that each piece can be redacted on its own.
+func (r *Redactor) SafeCut(s string) int {
+	secrets := r.snapshot()
+	return safeCut(s, secrets, spans(s, secrets))
+}
+
 // safeCut returns how much of s can be written now: everything before the
 // longest suffix that is a proper prefix of a secret, moved back to the start
 // of a covered span when it would fall inside one.
@@ -71,13 +81,14 @@ func safeCut(s string, secrets []string, covered []span) int {
 }
 
 // heldTail returns the length of the longest suffix of s that is a proper
-// prefix of some secret.
+// prefix of some secret. Only suffixes starting with a secret's first byte
+// are compared, so that a long secret costs about its length, not its square.
 func heldTail(s string, secrets []string) int {
 	held := 0
 	for _, sec := range secrets {
-		for n := min(len(sec)-1, len(s)); n > held; n-- {
-			if strings.HasSuffix(s, sec[:n]) {
-				held = n
+		for i := len(s) - min(len(sec)-1, len(s)); i < len(s)-held; i++ {
+			if s[i] == sec[0] && strings.HasPrefix(sec, s[i:]) {
+				held = len(s) - i
 				break
 			}
 		}

@@ -47,7 +47,18 @@ func (p param) check(v string) error {
 	if !safeValue.MatchString(v) {
 		return fmt.Errorf("value %q of param %s may hold only A-Z a-z 0-9 . _ - : / @ + = , (declare a pattern to allow more)", v, p.name)
 	}
+	if strings.HasPrefix(v, "-") {
+		return fmt.Errorf("value %q of param %s starts with -, which a command would take for an option (declare a pattern to allow it)", v, p.name)
+	}
+	if hasDotDot(v) {
+		return fmt.Errorf("value %q of param %s has a .. path segment, which leaves the directory it names (declare a pattern to allow it)", v, p.name)
+	}
 	return nil
+}
+
+// hasDotDot reports whether a /-separated path has a ".." segment.
+func hasDotDot(p string) bool {
+	return slices.Contains(strings.Split(p, "/"), "..")
 }
 
 // release reads [release] and returns nil when there is none.

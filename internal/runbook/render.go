@@ -1,8 +1,10 @@
 package runbook
 
 import (
+	"errors"
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 	"text/template"
@@ -21,6 +23,9 @@ type Options struct {
 	RunID string            // the template value .run_id
 	Now   time.Time         // the clock of {{ today }}; zero means time.Now()
 	File  string            // display name in diagnostics; "" means the name given to Parse
+	// HostPos says where each host's inventory entry is written
+	// (FILE:LINE:COL), for messages about its values; it may be nil.
+	HostPos map[string]string
 }
 
 // Plan resolves the params (defaults, then Sets), checks every value, and
@@ -69,6 +74,7 @@ type renderer struct {
 	cache    map[string]*template.Template
 	failures map[string]*failure // by key path
 	order    []string
+	used     rawUses // host values the template being executed printed raw
 }
 
 type failure struct {
@@ -154,11 +160,56 @@ func (r *renderer) render(x text, host string, data map[string]any) (string, boo
 		r.cache[x.src] = tmpl
 	}
 	var b strings.Builder
+	r.used.names = r.used.names[:0]
 	if err := tmpl.Execute(&b, data); err != nil {
 		r.fail(x, host, err)
 		return "", false
 	}
+	if x.shell && len(r.used.names) > 0 {
+		r.fail(x, host, r.rawUseError(host, data))
+		return "", false
+	}
 	return b.String(), true
+}
+
+// rawUseError says which host value a shell template inserted raw, where
+// it comes from, and how to insert it safely.
+func (r *renderer) rawUseError(host string, data map[string]any) error {
+	name := r.used.names[0]
+	v, _ := lookupValue(data, name)
+	where := ""
+	if o := r.origin(host, name); o != "" {
+		where = " (" + o + ")"
+	}
+	return fmt.Errorf("%s = %q%s holds characters a shell would interpret; write {{ quote %s }} to pass it as one word",
+		name, v, where, name)
+}
+
+// origin says where host value name of host comes from, for messages: the
+// inventory entry, or the origin of an SSH setting (a flag, ssh_config).
+func (r *renderer) origin(host, name string) string {
+	setting := map[string]string{".addr": inventory.SettingHost, ".user": inventory.SettingUser}[name]
+	if setting != "" {
+		i := slices.IndexFunc(r.opts.Hosts, func(h inventory.Host) bool { return h.Name == host })
+		if o := r.opts.Hosts[i].Origin[setting]; o != "" && o != inventory.OriginHost && o != inventory.OriginDefaults {
+			return "from " + o
+		}
+	}
+	if pos := r.opts.HostPos[host]; pos != "" && name != ".run_id" {
+		return "inventory " + pos
+	}
+	return ""
+}
+
+// lookupValue finds the text of a host value by its template name.
+func lookupValue(data map[string]any, name string) (string, bool) {
+	k, sub, isVar := strings.Cut(strings.TrimPrefix(name, "."), ".")
+	v := data[k]
+	if isVar {
+		vars, _ := v.(map[string]any)
+		v = vars[sub]
+	}
+	return plainString(v)
 }
 
 func (r *renderer) fail(x text, host string, err error) {
@@ -189,21 +240,22 @@ func (r *renderer) reportFailures() {
 	}
 }
 
-// hostData is the template data of one host.
+// hostData is the template data of one host. Host values outside the safe
+// set are rawValues, so that a shell template printing one is refused.
 func (r *renderer) hostData(params map[string]string, h inventory.Host) map[string]any {
 	data := make(map[string]any, len(params)+len(hostValues))
 	for k, v := range params {
 		data[k] = v
 	}
-	vars := h.Vars
-	if vars == nil {
-		vars = map[string]string{}
+	vars := make(map[string]any, len(h.Vars))
+	for k, v := range h.Vars {
+		vars[k] = hostValue(v, ".vars."+k, &r.used)
 	}
-	data["host"] = h.Name
-	data["addr"] = h.Endpoint.Host
-	data["user"] = h.Endpoint.User
+	data["host"] = hostValue(h.Name, ".host", &r.used)
+	data["addr"] = hostValue(h.Endpoint.Host, ".addr", &r.used)
+	data["user"] = hostValue(h.Endpoint.User, ".user", &r.used)
 	data["vars"] = vars
-	data["run_id"] = r.opts.RunID
+	data["run_id"] = hostValue(r.opts.RunID, ".run_id", &r.used)
 	return data
 }
 
@@ -249,7 +301,13 @@ func (r *renderer) step(s step, host string, data map[string]any) plan.Step {
 	if ps.Kind == plan.KindPause {
 		ps.Arg = s.base.Pause.String()
 	}
-	ps.To, _ = r.render(s.to, host, data)
+	if ok && ps.Kind == plan.KindWatch {
+		r.checkPath(s.arg, host, ps.Arg, data)
+	}
+	if to, ok := r.render(s.to, host, data); ok {
+		ps.To = to
+		r.checkPath(s.to, host, to, data)
+	}
 	ps.SkipIf, _ = r.render(s.skipIf, host, data)
 	for _, e := range s.expect {
 		rule := e.base
@@ -257,6 +315,34 @@ func (r *renderer) step(s step, host string, data map[string]any) plan.Step {
 		ps.Expect = append(ps.Expect, rule)
 	}
 	return ps
+}
+
+// checkPath checks a remote path rendered from a template (upload to,
+// watch): it must be clean, not start with -, have no .. segment, and when
+// it names .root, lie inside the release root. A path written without
+// template actions is the runbook's own and taken as it is.
+func (r *renderer) checkPath(x text, host, p string, data map[string]any) {
+	if !x.set || !containsAction(x.src) {
+		return
+	}
+	var err error
+	switch clean := path.Clean(p); {
+	case p == "":
+		err = errors.New("renders to an empty path")
+	case strings.HasPrefix(p, "-"):
+		err = fmt.Errorf("path %q starts with -, which a command would take for an option", p)
+	case hasDotDot(p):
+		err = fmt.Errorf("path %q has a .. segment", p)
+	case clean != p:
+		err = fmt.Errorf("path %q is not clean (it would be %q)", p, clean)
+	case slices.Contains(templateRefs(r.cache[x.src]), "root"):
+		if root, _ := data["root"].(string); !strings.HasPrefix(p, strings.TrimSuffix(root, "/")+"/") {
+			err = fmt.Errorf("path %q is outside the release root %s", p, root)
+		}
+	}
+	if err != nil {
+		r.fail(x, host, err)
+	}
 }
 
 func plural(n int, one, many string) string {

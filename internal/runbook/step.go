@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -54,6 +55,7 @@ func (d *runbookDecoder) step(t *table, global []expectRule) step {
 		s.base.Pause = d.duration(t, "pause", 0)
 	case ok:
 		s.arg = d.text(t, string(kind), d.refs)
+		s.arg.shell = kind == plan.KindRun || kind == plan.KindLocal
 		if s.arg.set && strings.TrimSpace(s.arg.src) == "" {
 			d.keyErrorf(t, string(kind), "empty")
 		}
@@ -117,6 +119,7 @@ func (d *runbookDecoder) commonKeys(t *table, s *step) {
 	}
 	s.base.RetryDelay = d.duration(t, "retry_delay", 0)
 	s.skipIf = d.text(t, "skip_if", d.refs)
+	s.skipIf.shell = true
 	s.base.Until = d.regexp(t, "until")
 	s.base.FailOn = d.regexp(t, "fail_on")
 }
@@ -127,6 +130,8 @@ func (d *runbookDecoder) kindKeys(t *table, s *step) {
 	kind := s.base.Kind
 	d.onlyFor(t, kind, "once", plan.KindLocal)
 	s.base.Once = d.boolean(t, "once")
+	d.onlyFor(t, kind, "env_secrets", plan.KindLocal)
+	s.base.EnvSecrets = d.envSecrets(t)
 	d.onlyFor(t, kind, "to", plan.KindUpload)
 	s.to = d.text(t, "to", d.refs)
 	if kind == plan.KindUpload && !s.to.set {
@@ -143,6 +148,41 @@ func (d *runbookDecoder) kindKeys(t *table, s *step) {
 	s.base.PTY = d.boolean(t, "pty")
 	d.onlyFor(t, kind, "expect", plan.KindRun)
 	s.expect = d.expectRules(t, "expect", "[[stage.step.expect]]")
+}
+
+// envSecrets reads env_secrets: declared secrets, each named once.
+func (d *runbookDecoder) envSecrets(t *table) []string {
+	const k = "env_secrets"
+	a, _ := d.array(t, k)
+	var names []string
+	for i, v := range a {
+		path := append(t.keyPath(k), fmt.Sprint(i))
+		name, ok := v.(string)
+		switch {
+		case !ok:
+			d.errorf(path, "%s: want secret names, got %s", t.where(k), tomlType(v))
+		case slices.Contains(names, name):
+			d.errorf(path, "%s: %s is named twice", t.where(k), name)
+		case !d.hasSecret(name):
+			d.errorf(path, "%s: no secret %s%s", t.where(k), name, d.secretHint(name))
+		default:
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+func (d *runbookDecoder) hasSecret(name string) bool {
+	_, ok := d.secrets[name]
+	return ok
+}
+
+// secretHint suggests a declared secret close to name, or where to declare it.
+func (d *runbookDecoder) secretHint(name string) string {
+	if s := suggest(name, slices.Sorted(maps.Keys(d.secrets))); s != "" {
+		return "; did you mean " + s + "?"
+	}
+	return fmt.Sprintf("; declare it in [secrets.%s]", quoteKey(name))
 }
 
 // onlyFor reports key k when the step's kind is not one of kinds.

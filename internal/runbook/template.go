@@ -9,8 +9,6 @@ import (
 	"text/template"
 	"text/template/parse"
 	"time"
-
-	"github.com/drover-sh/drover/internal/shell"
 )
 
 // text is a runbook value that is a Go text/template, rendered per host.
@@ -19,6 +17,7 @@ type text struct {
 	src   string
 	path  []string // key path, for positions
 	where string   // "run in [[stage.step]]", for messages
+	shell bool     // a shell command: host values must be safe or quoted
 }
 
 // hostValues are the template values every host has, besides the params.
@@ -29,7 +28,12 @@ var hostValues = []string{"host", "addr", "user", "vars", "run_id"}
 func templateFuncs(now time.Time) template.FuncMap {
 	return template.FuncMap{
 		"today": func() string { return now.Format(time.DateOnly) },
-		"quote": shell.Quote,
+		"quote": quoteValue,
+		"eq":    equal,
+		"ne": func(a any, bs ...any) (bool, error) {
+			eq, err := equal(a, bs...)
+			return !eq, err
+		},
 	}
 }
 
