@@ -28,6 +28,7 @@ func (h *Host) wrapConn(_ gliderssh.Context, conn net.Conn) net.Conn {
 		return nil
 	}
 	h.conns[c] = struct{}{}
+	h.accepted++
 	return c
 }
 

@@ -35,6 +35,7 @@ type Host struct {
 
 	mu       sync.Mutex
 	conns    map[*faultConn]struct{}
+	accepted int           // TCP connections accepted so far
 	thaw     chan struct{} // non-nil while frozen; closed by Thaw
 	closed   bool          // no new sessions once set
 	procs    int           // commands running
@@ -105,6 +106,20 @@ func (h *Host) newServer(signer gossh.Signer) *gliderssh.Server {
 		}
 	}
 	return srv
+}
+
+// Accepted is how many TCP connections the host has accepted so far.
+func (h *Host) Accepted() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.accepted
+}
+
+// Open is how many of its TCP connections are open now.
+func (h *Host) Open() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
 }
 
 // Address is "IP:PORT" of the host's listener.

@@ -6,18 +6,20 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
 	"github.com/drover-sh/drover/internal/transport"
 )
 
-// conn is one authenticated connection: the target's ssh.Client, preceded
-// by the clients of its jump hosts.
+// conn is one authenticated connection: the target's ssh.Client, and the
+// shared jump connections it goes through (released on close).
 type conn struct {
-	client   *ssh.Client   // the target
-	hops     []*ssh.Client // every client, first hop first, target last
-	activity *activityConn // the target's byte stream
+	client      *ssh.Client // the target
+	releaseJump func()      // gives back the jump connections
+	releaseOnce sync.Once
+	activity    *activityConn // the target's byte stream
 
 	lost      chan struct{} // closed when the connection is gone
 	lostOnce  sync.Once
@@ -31,17 +33,17 @@ type conn struct {
 
 var _ transport.Conn = (*conn)(nil)
 
-func newConn(hops []*ssh.Client, activity *activityConn, opts Options) *conn {
+func newConn(client *ssh.Client, activity *activityConn, interval time.Duration, countMax int, releaseJump func()) *conn {
 	c := &conn{
-		client:   hops[len(hops)-1],
-		hops:     hops,
-		activity: activity,
-		lost:     make(chan struct{}),
-		closing:  make(chan struct{}),
+		client:      client,
+		releaseJump: releaseJump,
+		activity:    activity,
+		lost:        make(chan struct{}),
+		closing:     make(chan struct{}),
 	}
 	c.wg.Add(2)
 	go c.watch()
-	go c.keepalive(opts.KeepaliveInterval, opts.KeepaliveCountMax)
+	go c.keepalive(interval, countMax)
 	return c
 }
 
@@ -73,9 +75,8 @@ func (c *conn) lose(err error) {
 }
 
 func (c *conn) closeClients() {
-	for i := len(c.hops) - 1; i >= 0; i-- {
-		c.hops[i].Close()
-	}
+	c.client.Close()
+	c.releaseOnce.Do(c.releaseJump)
 }
 
 func (c *conn) Lost() <-chan struct{} { return c.lost }

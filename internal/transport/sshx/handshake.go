@@ -10,9 +10,9 @@ import (
 )
 
 // handshake runs the SSH handshake and authentication on nc. It gives up
-// after ConnectTimeout, except while a person is typing the password, and
+// after timeout, except while a person is typing the password, and
 // when ctx is cancelled; giving up closes nc.
-func (d *Dialer) handshake(ctx context.Context, nc net.Conn, addr string, cfg *ssh.ClientConfig) (*ssh.Client, error) {
+func (d *Dialer) handshake(ctx context.Context, nc net.Conn, addr string, cfg *ssh.ClientConfig, timeout time.Duration) (*ssh.Client, error) {
 	type result struct {
 		client *ssh.Client
 		err    error
@@ -27,8 +27,9 @@ func (d *Dialer) handshake(ctx context.Context, nc net.Conn, addr string, cfg *s
 		done <- result{client: ssh.NewClient(c, chans, reqs)}
 	}()
 
-	timer := time.NewTimer(d.opts.ConnectTimeout)
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
+	asked := false // a person was typing when the timer last fired
 	for {
 		select {
 		case r := <-done:
@@ -42,13 +43,16 @@ func (d *Dialer) handshake(ctx context.Context, nc net.Conn, addr string, cfg *s
 			<-done
 			return nil, fmt.Errorf("ssh handshake with %s: %w", addr, ctx.Err())
 		case <-timer.C:
-			if d.asking() {
-				timer.Reset(d.opts.ConnectTimeout)
+			if d.asking() || asked {
+				// After the person answered, the handshake gets a whole
+				// timeout again to finish.
+				asked = d.asking()
+				timer.Reset(timeout)
 				continue
 			}
 			nc.Close()
 			<-done
-			return nil, fmt.Errorf("ssh handshake with %s: no answer within %s", addr, d.opts.ConnectTimeout)
+			return nil, fmt.Errorf("ssh handshake with %s: no answer within %s", addr, timeout)
 		}
 	}
 }

@@ -2,14 +2,17 @@
 // It implements transport.Dialer: authentication by ssh-agent, identity
 // files and an optional password asked once; host key checks against
 // known_hosts files (hashed entries included) with OpenSSH's accept-new
-// behaviour; ProxyJump chains; keepalives that declare a frozen host lost;
-// sessions with PTYs and remote port forwarding.
+// behaviour, certificates, @cert-authority and @revoked; ProxyJump chains
+// whose jump hosts are shared by every target behind them; ProxyCommand;
+// keepalives that declare a frozen host lost; sessions with PTYs and remote
+// port forwarding.
 //
 // It does not read ~/.ssh/config, expand inventories or prompt on a terminal:
 // the caller resolves every Endpoint and supplies the password function.
 package sshx
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -68,9 +71,19 @@ type Options struct {
 	// KeyExchanges overrides the key exchange preference (tests); nil
 	// means OpenSSH's order, post-quantum hybrid first.
 	KeyExchanges []string
+
+	// Jump hosts.
+
+	// JumpHandshakes is how many target handshakes may run at once through
+	// one shared jump connection. Default 32: enough to keep a wide run
+	// busy, few enough that the bastion forwards a bounded crowd.
+	JumpHandshakes int
 }
 
 func (o Options) withDefaults() Options {
+	if o.JumpHandshakes <= 0 {
+		o.JumpHandshakes = 32
+	}
 	if o.ConnectTimeout <= 0 {
 		o.ConnectTimeout = 10 * time.Second
 	}
@@ -90,6 +103,7 @@ type Dialer struct {
 	identities *identityCache
 	knownHosts knownHostsCache
 	knownMu    sync.Mutex // serialises appends to known_hosts files
+	jumps      jumpPool
 }
 
 var _ transport.Dialer = (*Dialer)(nil)
@@ -107,50 +121,64 @@ func New(opts Options) *Dialer {
 }
 
 // Dial connects to ep, through its jump hosts if it has any, and
-// authenticates on every hop.
+// authenticates on every hop. Jump hosts are shared: see jumpPool.
 func (d *Dialer) Dial(ctx context.Context, ep transport.Endpoint) (transport.Conn, error) {
-	var hops []*ssh.Client
-	closeHops := func() {
-		for i := len(hops) - 1; i >= 0; i-- {
-			hops[i].Close()
+	var held []*jumpConn
+	release := func() {
+		for i := len(held) - 1; i >= 0; i-- {
+			d.jumps.release(held[i])
 		}
 	}
-	var (
-		prev     *ssh.Client
-		activity *activityConn
-	)
-	chain := append(append([]transport.Endpoint(nil), ep.Jump...), ep)
-	for i, hop := range chain {
+	var prev *jumpConn
+	for i := range ep.Jump {
+		hop, over := ep.Jump[i], prev
 		hop.Jump = nil
-		client, ac, err := d.dialHop(ctx, prev, hop)
+		jc, err := d.jumps.acquire(ctx, hopKey(ep.Jump[:i+1]), d.opts.JumpHandshakes, func(ctx context.Context) (*ssh.Client, error) {
+			client, _, err := d.dialHop(ctx, over, hop)
+			return client, err
+		})
 		if err != nil {
-			closeHops()
-			if i < len(ep.Jump) {
-				return nil, fmt.Errorf("dial %s: jump host %s: %w", endpointName(ep), endpointName(hop), err)
-			}
-			return nil, fmt.Errorf("dial %s: %w", endpointName(ep), err)
+			release()
+			return nil, fmt.Errorf("dial %s: jump host %s: %w", endpointName(ep), endpointName(hop), err)
 		}
-		hops = append(hops, client)
-		prev, activity = client, ac
+		held, prev = append(held, jc), jc
 	}
-	return newConn(hops, activity, d.opts), nil
+	target := ep
+	target.Jump = nil
+	client, ac, err := d.dialHop(ctx, prev, target)
+	if err != nil {
+		release()
+		return nil, fmt.Errorf("dial %s: %w", endpointName(ep), err)
+	}
+	interval := cmp.Or(ep.ServerAliveInterval, d.opts.KeepaliveInterval)
+	countMax := cmp.Or(ep.ServerAliveCountMax, d.opts.KeepaliveCountMax)
+	return newConn(client, ac, interval, countMax, release), nil
 }
 
-// dialHop opens a TCP connection to ep, directly or through prev's
-// direct-tcpip channel, and runs the SSH handshake on it. The returned
-// activityConn tells keepalives when the hop last sent anything.
-func (d *Dialer) dialHop(ctx context.Context, prev *ssh.Client, ep transport.Endpoint) (*ssh.Client, *activityConn, error) {
+// dialHop opens the byte stream to ep (TCP, a ProxyCommand, or a
+// direct-tcpip channel through the jump connection over) and runs the SSH
+// handshake on it. The returned activityConn tells keepalives when the hop
+// last sent anything.
+func (d *Dialer) dialHop(ctx context.Context, over *jumpConn, ep transport.Endpoint) (*ssh.Client, *activityConn, error) {
+	if over != nil {
+		done, err := over.handshakeSlot(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer done()
+	}
 	cfg, check, cleanup, err := d.clientConfig(ctx, ep)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer cleanup()
-	nc, err := d.connect(ctx, prev, ep.Addr())
+	timeout := cmp.Or(ep.ConnectTimeout, d.opts.ConnectTimeout)
+	nc, err := d.connect(ctx, over, ep, timeout)
 	if err != nil {
 		return nil, nil, err
 	}
 	ac := &activityConn{Conn: nc}
-	client, err := d.handshake(ctx, ac, ep.Addr(), cfg)
+	client, err := d.handshake(ctx, ac, ep.Addr(), cfg, timeout)
 	if hkErr := check.problem(); hkErr != nil {
 		if client != nil {
 			client.Close()
@@ -163,22 +191,25 @@ func (d *Dialer) dialHop(ctx context.Context, prev *ssh.Client, ep transport.End
 	return client, ac, nil
 }
 
-// connect opens the byte stream to addr, bounded by ConnectTimeout.
-func (d *Dialer) connect(ctx context.Context, prev *ssh.Client, addr string) (net.Conn, error) {
-	ctx, cancel := context.WithTimeout(ctx, d.opts.ConnectTimeout)
+// connect opens the byte stream to ep, bounded by timeout.
+func (d *Dialer) connect(ctx context.Context, over *jumpConn, ep transport.Endpoint, timeout time.Duration) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var (
 		nc  net.Conn
 		err error
 	)
-	if prev == nil {
+	switch {
+	case over != nil:
+		nc, err = over.client.DialContext(ctx, "tcp", ep.Addr())
+	case ep.ProxyCommand != "":
+		return proxyDial(ctx, ep.ProxyCommand)
+	default:
 		var nd net.Dialer
-		nc, err = nd.DialContext(ctx, "tcp", addr)
-	} else {
-		nc, err = prev.DialContext(ctx, "tcp", addr)
+		nc, err = nd.DialContext(ctx, "tcp", ep.Addr())
 	}
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", addr, err)
+		return nil, fmt.Errorf("connect to %s: %w", ep.Addr(), err)
 	}
 	return nc, nil
 }
