@@ -58,8 +58,8 @@ func TestDropbearLacks(t *testing.T) {
 		})
 		t.Run(sv.name+"/parallel sessions", func(t *testing.T) {
 			ctl := startMaster(t, sv.host)
-			rounds := parallelRounds(t, ctl, 200)
-			if died := rounds < 200; died != sv.lacks {
+			rounds := parallelRounds(t, ctl, 100)
+			if died := rounds < 100; died != sv.lacks {
 				t.Errorf("the connection died after %d rounds of 8 parallel sessions: %v, want %v", rounds, died, sv.lacks)
 			}
 		})

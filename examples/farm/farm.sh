@@ -55,7 +55,7 @@ set -euo pipefail
 
 SSHD=${SSHD:-/usr/sbin/sshd}
 DROPBEAR=${DROPBEAR:-/usr/sbin/dropbear}
-PASSPHRASE=farm-passphrase
+PASSPHRASE=correct-horse-farm
 PER_UNIT_SHARED=16
 READY_TIMEOUT=${FARM_READY_TIMEOUT:-20}
 
@@ -81,14 +81,31 @@ unit_of() {
 }
 
 # ns_pids UNIT...: every process in the mount namespaces of the units (one
-# listing of /proc for all of them).
+# listing of /proc for all of them). The kernel reuses namespace numbers, so
+# a namespace counts only while its /etc is still the unit's: a stale mntns
+# file (a farm that died, or was taken down elsewhere) never names another
+# farm's processes.
 ns_pids() {
-	local u nss=""
-	for u in "$@"; do [ -s "$u/mntns" ] && nss+="$(cat "$u/mntns") "; done
-	[ -n "$nss" ] || return 0
+	local u ns pids listing
 	# shellcheck disable=SC2012
-	{ ls -l /proc/[0-9]*/ns/mnt 2>/dev/null || true; } | awk -v nss=" $nss" '
-		index(nss, " " $NF " ") { split($(NF-2), p, "/"); print p[3] }'
+	listing=$(ls -l /proc/[0-9]*/ns/mnt 2>/dev/null || true)
+	for u in "$@"; do
+		[ -s "$u/mntns" ] || continue
+		ns=$(cat "$u/mntns")
+		pids=$(awk -v ns="$ns" '$NF == ns { split($(NF-2), p, "/"); print p[3] }' <<< "$listing")
+		[ -n "$pids" ] && ns_is_unit "${pids%%$'\n'*}" "$u" && echo "$pids"
+	done
+	return 0
+}
+
+# ns_is_unit PID UNIT: whether PID's /etc is a bind mount of UNIT/etc (the
+# mount's root is UNIT/etc, or its tail when /tmp is a file system of its own).
+ns_is_unit() {
+	local root
+	while read -r root; do
+		case "$2/etc" in *"$root") [ "${root#*/units/}" != "$root" ] && return 0 ;; esac
+	done < <(awk '$5 == "/etc" { print $4 }' "/proc/$1/mountinfo" 2>/dev/null)
+	return 1
 }
 
 # unit_signal SIG UNIT...: send SIG to the units' sshd and all their sessions.
