@@ -145,15 +145,20 @@ func passphraseOnTerminal(t testing.TB, passphrase, exitFile, line string) strin
 	script := writeIn(t, t.TempDir(), "line.sh", fmt.Sprintf("export %s\n%s\necho $? > %s\nsleep 600\n",
 		strings.Join(env, " "), line, exitFile))
 	tm.start(t, "bash "+script)
-	waitFor(t, 30*time.Second, "a passphrase prompt", func() bool {
-		return strings.Contains(strings.ToLower(tm.screen(t)), "passphrase")
-	})
-	tm.run(t, "send-keys", "-t", "e2e", "-l", passphrase)
-	tm.run(t, "send-keys", "-t", "e2e", "Enter")
-	waitFor(t, droverTimeout, "the command to finish", func() bool {
+	exited := func() bool {
 		_, err := os.Stat(exitFile)
 		return err == nil
+	}
+	waitFor(t, 30*time.Second, "a passphrase prompt", func() bool {
+		return exited() || strings.Contains(strings.ToLower(tm.screen(t)), "passphrase")
 	})
+	if exited() {
+		t.Fatalf("the command ended (exit %s) without asking for the passphrase:\n%s",
+			strings.TrimSpace(readOr(exitFile)), tm.screen(t))
+	}
+	tm.run(t, "send-keys", "-t", "e2e", "-l", passphrase)
+	tm.run(t, "send-keys", "-t", "e2e", "Enter")
+	waitFor(t, droverTimeout, "the command to finish", exited)
 	screen := tm.screen(t)
 	t.Logf("terminal:\n%s", screen)
 	return screen

@@ -57,7 +57,7 @@ SSHD=${SSHD:-/usr/sbin/sshd}
 DROPBEAR=${DROPBEAR:-/usr/sbin/dropbear}
 PASSPHRASE=correct-horse-farm
 PER_UNIT_SHARED=16
-READY_TIMEOUT=${FARM_READY_TIMEOUT:-20}
+READY_TIMEOUT=${FARM_READY_TIMEOUT:-60}
 
 die() { echo "farm: $*" >&2; exit 1; }
 say() { echo "farm: $*" >&2; }
