@@ -263,7 +263,7 @@ mount --bind '$u/sudo' /run/sudo
 hostname "\$(cat /etc/hostname)"
 if [ ! -e '$u/users.done' ]; then
 	for user in deploy ops pwuser certuser; do
-		useradd -m -s /bin/bash "\$user"
+		id "\$user" >/dev/null 2>&1 || useradd -m -s /bin/bash "\$user"
 		printf '# plain shell start-up for farm users\n' > "/home/\$user/.bashrc"
 		chown "\$user:" "/home/\$user/.bashrc"
 	done
@@ -318,9 +318,10 @@ unit_start() {
 }
 
 # unit_wait UNIT ADDR...: wait until the unit's server listens on every
-# address (Dropbear says "Not backgrounding" once it listens).
+# address (Dropbear says "Not backgrounding" once it listens). A unit whose
+# start process died (killed from outside) is started again, twice at most.
 unit_wait() {
-	local u=$1 a ready failed deadline=$(( SECONDS + READY_TIMEOUT )); shift
+	local u=$1 a ready failed restarts=0 deadline=$(( SECONDS + READY_TIMEOUT )); shift
 	for a in "$@"; do
 		ready="Server listening on $a port 22" failed="Bind to port 22 on $a failed"
 		if [ "$(unit_kind "$u")" = dropbear ]; then
@@ -333,6 +334,11 @@ unit_wait() {
 			if [ $SECONDS -ge $deadline ]; then
 				cat "$u/start.log" "$u/sshd.log" >&2 2>/dev/null || true
 				die "the server for $a did not start (see $u/sshd.log)"
+			fi
+			if [ $restarts -lt 2 ] && ! kill -0 "$(cat "$u/start.pid")" 2>/dev/null; then
+				restarts=$((restarts + 1))
+				say "the server for $a died while starting; starting it again"
+				unit_start "$u"
 			fi
 			sleep 0.05
 		done
