@@ -26,8 +26,11 @@ import (
 )
 
 const (
-	farmHosts  = 20
-	farmScript = "../examples/farm/farm.sh"
+	farmHosts    = 20
+	farmCAHosts  = 5 // ca01..ca05: host certificates, MaxAuthTries 3; ca05's names ca01
+	farmDropbear = 3 // db01..db03: Dropbear
+	farmScript   = "../examples/farm/farm.sh"
+	dropbearBin  = "/usr/sbin/dropbear"
 )
 
 // farmNet and farmDir place the farm: hosts listen on 127.0.<farmNet>.1 ..
@@ -49,7 +52,17 @@ var farm *Farm
 type Farm struct {
 	Dir   string   // --dir of farm.sh: keys, known_hosts, inventory.toml, hosts/
 	Names []string // host names in inventory order: web01 ..
-	Home  string   // HOME and XDG_STATE_HOME for drover runs, away from the machine's ~/.ssh
+
+	// CANames are the ca hosts (group ca): sshd presents a host certificate
+	// signed by the farm's host CA and allows 3 authentication attempts.
+	// The last one's certificate names ca01, the wrong principal.
+	CANames []string
+
+	// DropbearNames are the Dropbear hosts (group dropbear); empty when
+	// Dropbear is not installed.
+	DropbearNames []string
+
+	Home string // HOME and XDG_STATE_HOME for drover runs, away from the machine's ~/.ssh
 
 	removeOnDown bool // down also removes Dir
 }
@@ -113,9 +126,19 @@ func startFarm(dir string, n int) (*Farm, error) {
 	for i := 1; i <= n; i++ {
 		f.Names = append(f.Names, fmt.Sprintf("web%02d", i))
 	}
+	for i := 1; i <= farmCAHosts; i++ {
+		f.CANames = append(f.CANames, fmt.Sprintf("ca%02d", i))
+	}
+	args := []string{"up", fmt.Sprint(n), "--net", farmNet, "--ca", fmt.Sprint(farmCAHosts)}
+	if _, err := os.Stat(dropbearBin); err == nil {
+		for i := 1; i <= farmDropbear; i++ {
+			f.DropbearNames = append(f.DropbearNames, fmt.Sprintf("db%02d", i))
+		}
+		args = append(args, "--dropbear", fmt.Sprint(farmDropbear))
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if out, err := f.script(ctx, "up", fmt.Sprint(n), "--net", farmNet); err != nil {
+	if out, err := f.script(ctx, args...); err != nil {
 		return f, fmt.Errorf("farm up: %w\n%s", err, out)
 	}
 	return f, nil
@@ -150,6 +173,10 @@ func (f *Farm) Key() string { return filepath.Join(f.Dir, "id_ed25519") }
 
 // KnownHosts is the known_hosts file with every host's current key.
 func (f *Farm) KnownHosts() string { return filepath.Join(f.Dir, "known_hosts") }
+
+// File is a file farm.sh wrote in the farm's directory: keys, CAs and
+// known_hosts variants (see examples/farm/farm.sh).
+func (f *Farm) File(name string) string { return filepath.Join(f.Dir, name) }
 
 // Addr is the loopback address of host name.
 func (f *Farm) Addr(t testing.TB, name string) string {
