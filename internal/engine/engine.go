@@ -91,6 +91,12 @@ type Options struct {
 	Local    LocalFunc // runs local steps; nil runs them with sh -c
 	Releases Releases  // switchrel steps; nil fails them with "not supported yet"
 
+	// HostTimeout bounds what the engine asks of a host beside a step's
+	// own work: opening a session and starting its command, and reading a
+	// log's size before a watch. A host that does not answer in time (a
+	// hung sshd, a FIFO or a hung mount) fails that step. 0 means 30s.
+	HostTimeout time.Duration
+
 	// Now is the clock for event times; nil means time.Now.
 	Now func() time.Time
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/drover-sh/drover/internal/expect"
 	"github.com/drover-sh/drover/internal/plan"
+	"github.com/drover-sh/drover/internal/transport"
 )
 
 // ptyTerm, ptyRows and ptyCols describe the terminal of PTY steps: a dumb
@@ -64,25 +66,28 @@ func expectRules(rules []plan.ExpectRule) []expect.Rule {
 // matched (true). The command is interrupted (^C, then closed) when the
 // conversation ends before it does, and when the connection is lost.
 func (hr *hostRun) converse(ctx context.Context, o ptyOpts) (bool, error) {
-	sess, err := hr.h.conn.NewSession(ctx)
+	var stdin io.WriteCloser
+	var stdout io.Reader
+	sess, err := hr.openSession(ctx, func(sess transport.Session) error {
+		var err error
+		if err = sess.RequestPTY(ptyTerm, ptyRows, ptyCols); err != nil {
+			return fmt.Errorf("request pty: %w", err)
+		}
+		if stdin, err = sess.StdinPipe(); err != nil {
+			return fmt.Errorf("stdin of session: %w", err)
+		}
+		if stdout, err = sess.StdoutPipe(); err != nil {
+			return fmt.Errorf("stdout of session: %w", err)
+		}
+		if err := sess.Start(o.cmd); err != nil {
+			return fmt.Errorf("start command: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return false, fmt.Errorf("open session: %w", err)
+		return false, err
 	}
 	defer sess.Close()
-	if err := sess.RequestPTY(ptyTerm, ptyRows, ptyCols); err != nil {
-		return false, fmt.Errorf("request pty: %w", err)
-	}
-	stdin, err := sess.StdinPipe()
-	if err != nil {
-		return false, fmt.Errorf("stdin of session: %w", err)
-	}
-	stdout, err := sess.StdoutPipe()
-	if err != nil {
-		return false, fmt.Errorf("stdout of session: %w", err)
-	}
-	if err := sess.Start(o.cmd); err != nil {
-		return false, fmt.Errorf("start command: %w", err)
-	}
 	cctx, stop := hr.whileConnected(ctx)
 	defer stop()
 	res, err := expect.Run(cctx, stdout, stdin, expect.Options{Rules: o.rules, Until: o.until, FailOn: o.failOn,
