@@ -1,12 +1,10 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
@@ -110,18 +108,11 @@ func (hr *hostRun) waitCommand(ctx context.Context, sess transport.Session, time
 	return cause
 }
 
-// readLines emits every line of r as output of the step.
+// readLines emits every line of r as output of the step, cut at maxLine.
 func (hr *hostRun) readLines(r io.Reader, o commandOpts) {
-	br := bufio.NewReader(r)
-	for {
-		line, err := br.ReadString('\n')
-		if line != "" {
-			hr.output(o, strings.TrimRight(line, "\r\n"))
-		}
-		if err != nil {
-			return
-		}
-	}
+	c := hr.cutter(o)
+	io.Copy(c, r)
+	c.flush()
 }
 
 // output reports one output line of the host.

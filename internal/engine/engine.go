@@ -91,6 +91,11 @@ type Options struct {
 	Local    LocalFunc // runs local steps; nil runs them with sh -c
 	Releases Releases  // switchrel steps; nil fails them with "not supported yet"
 
+	// Spill receives, redacted, the rest of every output line longer than
+	// 64 KiB, whose event carries only its start (the --log-dir transcript
+	// keeps it). nil drops it. It is called from the hosts' goroutines.
+	Spill func(host, step, part string)
+
 	// HostTimeout bounds what the engine asks of a host beside a step's
 	// own work: opening a session and starting its command, and reading a
 	// log's size before a watch. A host that does not answer in time (a

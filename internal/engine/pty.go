@@ -88,11 +88,16 @@ func (hr *hostRun) converse(ctx context.Context, o ptyOpts) (bool, error) {
 		return false, err
 	}
 	defer sess.Close()
+	// The output is cut into lines here, from the stream expect reads, so
+	// that a line longer than maxLine is cut as in a command without a PTY.
+	cut := hr.cutter(commandOpts{step: o.step})
+	cut.line = o.show(cut.line)
 	cctx, stop := hr.whileConnected(ctx)
 	defer stop()
-	res, err := expect.Run(cctx, stdout, stdin, expect.Options{Rules: o.rules, Until: o.until, FailOn: o.failOn,
+	res, err := expect.Run(cctx, io.TeeReader(stdout, cut), stdin, expect.Options{Rules: o.rules, Until: o.until, FailOn: o.failOn,
 		Timeout: o.timeout, IdleTimeout: o.idle, Secret: hr.secret, Close: sess.Interrupt,
-		Output: func(line string) { o.show(hr, line) }})
+	})
+	cut.flush()
 	waitErr := sess.Wait()
 	switch {
 	case err == nil && res.Until:
@@ -105,16 +110,21 @@ func (hr *hostRun) converse(ctx context.Context, o ptyOpts) (bool, error) {
 	return false, err
 }
 
-// show emits an output line without drover's own sudo prompt in it; a line
-// that held only the prompt is dropped.
-func (o ptyOpts) show(hr *hostRun, line string) {
-	if o.hide != "" && strings.Contains(line, o.hide) {
-		line = strings.ReplaceAll(line, o.hide, "")
-		if strings.TrimSpace(line) == "" {
-			return
-		}
+// show wraps emit so that lines lose drover's own sudo prompt; a line that
+// held only the prompt is dropped.
+func (o ptyOpts) show(emit func(string)) func(string) {
+	if o.hide == "" {
+		return emit
 	}
-	hr.output(commandOpts{step: o.step}, line)
+	return func(line string) {
+		if strings.Contains(line, o.hide) {
+			line = strings.ReplaceAll(line, o.hide, "")
+			if strings.TrimSpace(line) == "" {
+				return
+			}
+		}
+		emit(line)
+	}
 }
 
 // errConnLost is the cause of a context cancelled by a lost connection.
