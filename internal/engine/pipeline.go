@@ -20,7 +20,7 @@ type hostRun struct {
 
 	counted bool // the host's failure was counted against max_fail
 
-	watchFrom map[int]int64 // step index -> offset a watch step starts at
+	watchFrom map[int]logSize // step index -> offset a watch step starts at
 }
 
 // startHost reports that host starts the stage (admit marked it started).
