@@ -54,4 +54,3 @@ func TestHostOperationsHaveADeadline(t *testing.T) {
 		})
 	}
 }
-

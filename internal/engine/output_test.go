@@ -26,7 +26,9 @@ func TestHugeOutputIsBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("moves 200 MB through SSH")
 	}
-	_, hosts, conns := startFarm(t, 1)
+	// Keepalives are slow here: the load of the test must not look like a
+	// dead host.
+	_, hosts, conns := startFarmKeepalive(t, 1, 5*time.Second)
 	for _, tt := range []struct {
 		name string
 		size int // bytes printed without a newline
