@@ -80,18 +80,28 @@ type bestEffort struct {
 	failed bool
 }
 
-// Emit implements event.Sink and never fails.
+// Emit implements event.Sink and never fails; a panic of the output is
+// one more of its errors.
 func (b *bestEffort) Emit(e event.Event) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.failed {
 		return nil
 	}
-	if err := b.Sink.Emit(e); err != nil {
+	if err := b.send(e); err != nil {
 		b.failed = true
 		fmt.Fprintf(b.warn, "drover: warning: %s stopped, the run goes on without them: %v\n", b.what, err)
 	}
 	return nil
+}
+
+func (b *bestEffort) send(e event.Event) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("internal error: panic: %v", v)
+		}
+	}()
+	return b.Sink.Emit(e)
 }
 
 // sinks adds the output of a run to all: --log-dir transcripts, and on

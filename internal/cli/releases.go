@@ -39,8 +39,15 @@ func (p *prepared) releases() engine.Releases {
 		attempted: map[string]bool{}}
 }
 
+// beforeSwitch, when set, is called before each host's switch. Tests set
+// it to make a host's goroutine panic; it is nil otherwise.
+var beforeSwitch func(host string)
+
 // Switch implements engine.Releases.
 func (h *hostReleases) Switch(ctx context.Context, host string, conn transport.Conn, id string) (string, error) {
+	if beforeSwitch != nil {
+		beforeSwitch(host)
+	}
 	r := release.ConnRunner{Conn: conn}
 	rollback := id == release.Previous
 	if rollback {

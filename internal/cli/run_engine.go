@@ -42,6 +42,9 @@ func (p *prepared) run(ctx context.Context, env *env, req runRequest) (*runResul
 	})
 	if err != nil {
 		// Hosts may have been changed: this is a failed run, not refused.
+		// The journal says so, as far as it can still be written.
+		sinks.Emit(event.Event{Time: time.Now(), Kind: event.RunEnd, RunID: p.runID, Result: event.Failed,
+			Code: exitFailed, Error: p.redactor.String(err.Error())})
 		return nil, withCode(exitFailed, fmt.Errorf("the run stopped: %w", err))
 	}
 	p.markUnreachable(sum)

@@ -144,18 +144,24 @@ var ErrNoGate = errors.New("the runbook has gates but nothing can answer them")
 // only for run-wide problems such as a Sink that cannot write. Cancelling
 // ctx interrupts the run: no new work starts, running commands are
 // interrupted, no undo runs, and Summary.Interrupted is set.
-func Run(ctx context.Context, p *plan.Plan, conns map[string]transport.Conn, opts Options) (*Summary, error) {
+//
+// A panic in the engine or in what it calls ends the run the same way: Run
+// returns an error wrapping ErrPanic, with what it knows in the Summary.
+func Run(ctx context.Context, p *plan.Plan, conns map[string]transport.Conn, opts Options) (sum *Summary, err error) {
 	if opts.Gate == nil && NeedsGate(p) {
 		return nil, ErrNoGate
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r := newRunner(p, conns, opts, cancel)
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("run %s: %w", p.Name, err)
+		}
+	}()
+	defer recoverRun(&err)
 	r.runStages(runCtx)
-	if err := r.em.failure(); err != nil {
-		return r.summary(ctx), fmt.Errorf("run %s: %w", p.Name, err)
-	}
-	return r.summary(ctx), nil
+	return r.summary(ctx), r.em.failure()
 }
 
 // NeedsGate reports whether running p may ask a question: a stage gate, a

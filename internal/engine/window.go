@@ -30,6 +30,7 @@ func (s *stageRun) runWindow(ctx context.Context, k, n int, hosts []string) {
 		start := s.startHost(h)
 		wg.Go(func() {
 			defer func() { <-slots }()
+			defer s.recoverHost(h)
 			s.runHost(ctx, h, start)
 		})
 	}
