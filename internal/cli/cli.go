@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/drover-sh/drover/internal/engine"
 	"github.com/drover-sh/drover/internal/runbook"
 )
 
@@ -51,8 +52,19 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	env := newEnv(stdin, stdout, stderr)
 	root := newRootCmd(env)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	return report(stderr, err)
+	return report(stderr, executeRoot(ctx, root))
+}
+
+// executeRoot runs the command. A panic of this goroutine is an error too:
+// the deferred releases (farm locks, connections) have run by the time it
+// is recovered here.
+func executeRoot(ctx context.Context, root *cobra.Command) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = withCode(exitFailed, &engine.PanicError{Value: v, Stack: debug.Stack()})
+		}
+	}()
+	return root.ExecuteContext(ctx)
 }
 
 // report prints err as the user sees it and returns the exit code for it.
@@ -69,6 +81,10 @@ func report(stderr io.Writer, err error) int {
 		fmt.Fprintf(stderr, "drover: error: %s\n", err)
 		for _, h := range hints(err) {
 			fmt.Fprintf(stderr, "drover: hint: %s\n", h)
+		}
+		var pe *engine.PanicError
+		if errors.As(err, &pe) {
+			fmt.Fprintf(stderr, "drover: hint: this is a bug in drover; please report it with this stack:\n%s", pe.Stack)
 		}
 	}
 	return code

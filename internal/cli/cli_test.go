@@ -25,7 +25,17 @@ func TestMain(m *testing.M) {
 // that the exitcode command can check the exact code of the last drover.
 const statusFileEnv = "DROVER_TEST_STATUS_FILE"
 
+// panicAtSwitchEnv names a host whose switch panics in its goroutine.
+const panicAtSwitchEnv = "DROVER_TEST_PANIC_AT_SWITCH"
+
 func droverMain() {
+	if host := os.Getenv(panicAtSwitchEnv); host != "" {
+		beforeSwitch = func(h string) {
+			if h == host {
+				panic("injected panic at the switch of " + h)
+			}
+		}
+	}
 	code := Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	if path := os.Getenv(statusFileEnv); path != "" {
 		if err := os.WriteFile(path, []byte(strconv.Itoa(code)), 0o644); err != nil {

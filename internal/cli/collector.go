@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -8,11 +9,13 @@ import (
 	"github.com/drover-sh/drover/internal/event"
 )
 
-// collector keeps each host's output and last exit status, for renderings
-// made after the run (exec's folded output). It is an event.Sink.
+// collector keeps the end of each host's output and its last exit status,
+// for renderings made after the run (exec's folded output). It is an
+// event.Sink. What it keeps per host is bounded (see hostTail): a farm
+// printing without end does not fill the memory; --log-dir keeps it all.
 type collector struct {
 	mu      sync.Mutex
-	output  map[string]*strings.Builder
+	output  map[string]*hostTail
 	exit    map[string]int
 	skipped map[string][]string // host -> steps skipped by skip_if
 }
@@ -20,7 +23,7 @@ type collector struct {
 var _ event.Sink = (*collector)(nil)
 
 func newCollector() *collector {
-	return &collector{output: map[string]*strings.Builder{}, exit: map[string]int{}, skipped: map[string][]string{}}
+	return &collector{output: map[string]*hostTail{}, exit: map[string]int{}, skipped: map[string][]string{}}
 }
 
 // Emit implements event.Sink.
@@ -34,11 +37,10 @@ func (c *collector) Emit(e event.Event) error {
 	case event.StepOutput:
 		b := c.output[e.Host]
 		if b == nil {
-			b = &strings.Builder{}
+			b = &hostTail{}
 			c.output[e.Host] = b
 		}
-		b.WriteString(e.Line)
-		b.WriteByte('\n')
+		b.add(e.Line)
 	case event.StepEnd:
 		if e.Exit != nil {
 			c.exit[e.Host] = *e.Exit
@@ -58,6 +60,45 @@ func (c *collector) Output(host string) string {
 		return b.String()
 	}
 	return ""
+}
+
+// The end of a host's output that a collector keeps: at most tailLines
+// lines and tailBytes bytes.
+const (
+	tailLines = 1000
+	tailBytes = 1 << 20
+)
+
+// hostTail is the last lines of one host's output.
+type hostTail struct {
+	lines   []string
+	bytes   int
+	dropped int // earlier lines no longer kept
+}
+
+func (t *hostTail) add(line string) {
+	t.lines = append(t.lines, line)
+	t.bytes += len(line) + 1
+	for len(t.lines) > 1 && (len(t.lines) > tailLines || t.bytes > tailBytes) {
+		t.bytes -= len(t.lines[0]) + 1
+		t.lines[0] = ""
+		t.lines = t.lines[1:]
+		t.dropped++
+	}
+}
+
+// String is the kept output, one line each, after a line saying how many
+// earlier lines were not kept.
+func (t *hostTail) String() string {
+	var b strings.Builder
+	if t.dropped > 0 {
+		fmt.Fprintf(&b, "… [%d earlier lines not kept; --log-dir keeps every line]\n", t.dropped)
+	}
+	for _, l := range t.lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
 
 // Exit returns the host's last exit status and whether it has one.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -87,47 +88,78 @@ type outputView struct {
 	onBoard func(*ui.Board) // told the live board, when there is one
 }
 
-// display is a sink for people or pipes on stdout: a write that fails (the
-// reader went away) loses the view, never the rollout; the journal keeps
-// the record.
-type display struct{ event.Sink }
+// bestEffort is a sink for an output of ours that must never stop a
+// rollout or leave hosts half switched: the transcripts, the terminal, JSON
+// on stdout. Its first error is reported once on warn, then that output is
+// dropped; the journal keeps the record.
+type bestEffort struct {
+	event.Sink
+	what string // e.g. "the --log-dir transcripts"
+	warn io.Writer
 
-// Emit implements event.Sink and never fails.
-func (d display) Emit(e event.Event) error {
-	d.Sink.Emit(e)
+	mu     sync.Mutex
+	failed bool
+}
+
+// Emit implements event.Sink and never fails; a panic of the output is
+// one more of its errors.
+func (b *bestEffort) Emit(e event.Event) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.failed {
+		return nil
+	}
+	if err := b.send(e); err != nil {
+		b.failed = true
+		fmt.Fprintf(b.warn, "drover: warning: %s stopped, the run goes on without them: %v\n", b.what, err)
+	}
 	return nil
+}
+
+func (b *bestEffort) send(e event.Event) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("internal error: panic: %v", v)
+		}
+	}()
+	return b.Sink.Emit(e)
 }
 
 // sinks adds the output of a run to all: --log-dir transcripts, and on
 // stdout JSON events, the live board (a terminal with colour) or plain
-// lines. The returned func stops and flushes them.
-func (o *outputOptions) sinks(env *env, v outputView, all *event.Multi) (func(), error) {
+// lines. The returned func stops and flushes them; spill, when there are
+// transcripts, takes the rest of lines too long for an event.
+func (o *outputOptions) sinks(env *env, v outputView, all *event.Multi) (stop func(), spill func(host, step, part string), err error) {
 	var closers []io.Closer
+	display := func(s event.Sink) event.Sink {
+		return &bestEffort{Sink: s, what: "the output on stdout", warn: env.stderr}
+	}
 	if o.LogDir != "" {
 		tr, err := journal.NewTranscripts(o.LogDir)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		*all = append(*all, tr)
+		*all = append(*all, &bestEffort{Sink: tr, what: "the --log-dir transcripts", warn: env.stderr})
 		closers = append(closers, tr)
+		spill = tr.Spill
 	}
 	switch {
 	case o.JSON:
-		*all = append(*all, display{ui.NewJSON(env.stdout)})
+		*all = append(*all, display(ui.NewJSON(env.stdout)))
 	case o.color(env) && isTerminal(env.stdout):
 		b := ui.NewBoard(ui.BoardOptions{Out: env.stdout, Style: v.style, Runbook: v.runbook, Hosts: v.hosts,
 			Verbose: o.Verbose, Quiet: v.quiet && !o.Verbose})
-		*all = append(*all, display{b})
+		*all = append(*all, display(b))
 		closers = append([]io.Closer{b}, closers...)
 		if v.onBoard != nil {
 			v.onBoard(b)
 		}
 	case !v.quiet || o.Verbose:
-		*all = append(*all, display{ui.NewLines(env.stdout, v.style, o.Verbose, v.hosts)})
+		*all = append(*all, display(ui.NewLines(env.stdout, v.style, o.Verbose, v.hosts)))
 	}
 	return func() {
 		for _, c := range closers {
 			c.Close()
 		}
-	}, nil
+	}, spill, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/creack/pty"
@@ -48,7 +49,7 @@ func TestOutputSinks(t *testing.T) {
 				lookupEnv: func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }}
 			var all event.Multi
 			view := outputView{hosts: []string{"web01"}, runbook: "cutover", quiet: tt.quiet, style: tt.opts.style(e)}
-			done, err := tt.opts.sinks(e, view, &all)
+			done, _, err := tt.opts.sinks(e, view, &all)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +57,7 @@ func TestOutputSinks(t *testing.T) {
 			got := ""
 			if len(all) > 0 {
 				last := all[len(all)-1]
-				if d, ok := last.(display); ok {
+				if d, ok := last.(*bestEffort); ok {
 					last = d.Sink
 				}
 				got = fmt.Sprintf("%T", last)
@@ -76,9 +77,16 @@ type failingSink struct{}
 func (failingSink) Emit(event.Event) error { return io.ErrClosedPipe }
 
 // TestDisplayNeverFailsTheRun: a reader of stdout that goes away loses the
-// view, not the rollout.
+// view, not the rollout; the failure is reported once.
 func TestDisplayNeverFailsTheRun(t *testing.T) {
-	if err := (display{failingSink{}}).Emit(event.Event{Kind: event.StepOutput}); err != nil {
-		t.Errorf("display.Emit = %v, want nil", err)
+	var warn bytes.Buffer
+	d := &bestEffort{Sink: failingSink{}, what: "the output on stdout", warn: &warn}
+	for range 3 {
+		if err := d.Emit(event.Event{Kind: event.StepOutput}); err != nil {
+			t.Errorf("Emit = %v, want nil", err)
+		}
+	}
+	if got := strings.Count(warn.String(), "drover: warning: the output on stdout stopped"); got != 1 {
+		t.Errorf("warnings = %q, want one", warn.String())
 	}
 }

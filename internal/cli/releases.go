@@ -39,8 +39,15 @@ func (p *prepared) releases() engine.Releases {
 		attempted: map[string]bool{}}
 }
 
+// beforeSwitch, when set, is called before each host's switch. Tests set
+// it to make a host's goroutine panic; it is nil otherwise.
+var beforeSwitch func(host string)
+
 // Switch implements engine.Releases.
 func (h *hostReleases) Switch(ctx context.Context, host string, conn transport.Conn, id string) (string, error) {
+	if beforeSwitch != nil {
+		beforeSwitch(host)
+	}
 	r := release.ConnRunner{Conn: conn}
 	rollback := id == release.Previous
 	if rollback {
@@ -184,7 +191,7 @@ func (p *prepared) lockOutcome(errs <-chan error) error {
 	if first == nil {
 		return nil
 	}
-	p.unlock()
+	p.unlock(context.Background())
 	if errors.As(first, &locked) {
 		return withCode(exitLocked, withHint(fmt.Errorf("the farm is locked: %w", first),
 			"wait for that run to end; if it is dead, remove the lock with drover unlock"))
@@ -192,13 +199,26 @@ func (p *prepared) lockOutcome(errs <-chan error) error {
 	return withCode(exitFailed, fmt.Errorf("take the farm lock: %w", first))
 }
 
-// unlock releases every lock this run took, even after Ctrl-C.
-func (p *prepared) unlock() {
+// Deadlines for releasing the farm lock: after Ctrl-C drover must end
+// within seconds even if a host stopped answering (its lock then stays,
+// and the warning says how to remove it).
+const (
+	unlockTimeout            = 15 * time.Second
+	unlockInterruptedTimeout = 3 * time.Second
+)
+
+// unlock releases every lock this run took, even after Ctrl-C; ctx is the
+// run's, and only tells whether the run was interrupted.
+func (p *prepared) unlock(run context.Context) {
 	fl := p.locks
 	if fl == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	d := unlockTimeout
+	if run.Err() != nil {
+		d = unlockInterruptedTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	fl.mu.Lock()
 	defer fl.mu.Unlock()

@@ -23,7 +23,7 @@ func (p *prepared) run(ctx context.Context, env *env, req runRequest) (*runResul
 	defer jr.Close()
 	col := newCollector()
 	sinks := event.Multi{jr, col}
-	closeOut, err := p.outputSinks(env, req, &sinks)
+	closeOut, spill, err := p.outputSinks(env, req, &sinks)
 	if err != nil {
 		return nil, err
 	}
@@ -38,10 +38,13 @@ func (p *prepared) run(ctx context.Context, env *env, req runRequest) (*runResul
 	sum, err := engine.Run(ctx, p.plan, p.conns, engine.Options{
 		Sink: sinks, Gate: p.gate, Secrets: p.secrets, RunID: p.runID, Done: p.done,
 		OfferRetry: p.gate != nil && p.gate != engine.AlwaysYes, Redact: p.redactor.String, CutLine: p.redactor.SafeCut,
-		Releases: p.releases(),
+		Releases: p.releases(), Spill: spill,
 	})
 	if err != nil {
 		// Hosts may have been changed: this is a failed run, not refused.
+		// The journal says so, as far as it can still be written.
+		sinks.Emit(event.Event{Time: time.Now(), Kind: event.RunEnd, RunID: p.runID, Result: event.Failed,
+			Code: exitFailed, Error: p.redactor.String(err.Error())})
 		return nil, withCode(exitFailed, fmt.Errorf("the run stopped: %w", err))
 	}
 	p.markUnreachable(sum)
@@ -70,8 +73,9 @@ func (p *prepared) startEvent(env *env) event.Event {
 }
 
 // outputSinks adds the terminal or JSON output and the --log-dir
-// transcripts to sinks; the returned func flushes them.
-func (p *prepared) outputSinks(env *env, req runRequest, sinks *event.Multi) (func(), error) {
+// transcripts to sinks; the returned func flushes them, spill takes the
+// rest of over-long lines.
+func (p *prepared) outputSinks(env *env, req runRequest, sinks *event.Multi) (func(), func(host, step, part string), error) {
 	names := make([]string, len(p.hosts))
 	for i, h := range p.hosts {
 		names[i] = h.Name

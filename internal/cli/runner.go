@@ -67,7 +67,7 @@ func execute(ctx context.Context, env *env, req runRequest) (*runResult, error) 
 	if err := prep.lock(ctx); err != nil {
 		return nil, err
 	}
-	defer prep.unlock()
+	defer prep.unlock(ctx)
 	if req.precheck != nil {
 		if err := req.precheck(ctx, prep); err != nil {
 			return nil, err

@@ -1,12 +1,10 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
@@ -30,24 +28,27 @@ var errTimeout = errors.New("timed out")
 // connection or a cancelled ctx interrupt the command; command returns
 // only once its output is read.
 func (hr *hostRun) command(ctx context.Context, cmd string, o commandOpts) error {
-	sess, err := hr.h.conn.NewSession(ctx)
-	if err != nil {
-		return fmt.Errorf("open session: %w", err)
-	}
-	defer sess.Close()
-	readers, err := hr.outputs(sess, o)
+	var readers []io.Reader
+	var stdin io.WriteCloser
+	sess, err := hr.openSession(ctx, func(sess transport.Session) error {
+		var err error
+		if readers, err = hr.outputs(sess, o); err != nil {
+			return err
+		}
+		if o.stdin != nil {
+			if stdin, err = sess.StdinPipe(); err != nil {
+				return fmt.Errorf("stdin of session: %w", err)
+			}
+		}
+		if err := sess.Start(cmd); err != nil {
+			return fmt.Errorf("start command: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	var stdin io.WriteCloser
-	if o.stdin != nil {
-		if stdin, err = sess.StdinPipe(); err != nil {
-			return fmt.Errorf("stdin of session: %w", err)
-		}
-	}
-	if err := sess.Start(cmd); err != nil {
-		return fmt.Errorf("start command: %w", err)
-	}
+	defer sess.Close()
 	var wg sync.WaitGroup
 	for _, r := range readers {
 		wg.Go(func() { hr.readLines(r, o) })
@@ -107,18 +108,11 @@ func (hr *hostRun) waitCommand(ctx context.Context, sess transport.Session, time
 	return cause
 }
 
-// readLines emits every line of r as output of the step.
+// readLines emits every line of r as output of the step, cut at maxLine.
 func (hr *hostRun) readLines(r io.Reader, o commandOpts) {
-	br := bufio.NewReader(r)
-	for {
-		line, err := br.ReadString('\n')
-		if line != "" {
-			hr.output(o, strings.TrimRight(line, "\r\n"))
-		}
-		if err != nil {
-			return
-		}
-	}
+	c := hr.cutter(o)
+	io.Copy(c, r)
+	c.flush()
 }
 
 // output reports one output line of the host.

@@ -95,6 +95,17 @@ type Options struct {
 	Local    LocalFunc // runs local steps; nil runs them with sh -c
 	Releases Releases  // switchrel steps; nil fails them with "not supported yet"
 
+	// Spill receives, redacted, the rest of every output line longer than
+	// 64 KiB, whose event carries only its start (the --log-dir transcript
+	// keeps it). nil drops it. It is called from the hosts' goroutines.
+	Spill func(host, step, part string)
+
+	// HostTimeout bounds what the engine asks of a host beside a step's
+	// own work: opening a session and starting its command, and reading a
+	// log's size before a watch. A host that does not answer in time (a
+	// hung sshd, a FIFO or a hung mount) fails that step. 0 means 30s.
+	HostTimeout time.Duration
+
 	// Now is the clock for event times; nil means time.Now.
 	Now func() time.Time
 }
@@ -137,18 +148,24 @@ var ErrNoGate = errors.New("the runbook has gates but nothing can answer them")
 // only for run-wide problems such as a Sink that cannot write. Cancelling
 // ctx interrupts the run: no new work starts, running commands are
 // interrupted, no undo runs, and Summary.Interrupted is set.
-func Run(ctx context.Context, p *plan.Plan, conns map[string]transport.Conn, opts Options) (*Summary, error) {
+//
+// A panic in the engine or in what it calls ends the run the same way: Run
+// returns an error wrapping ErrPanic, with what it knows in the Summary.
+func Run(ctx context.Context, p *plan.Plan, conns map[string]transport.Conn, opts Options) (sum *Summary, err error) {
 	if opts.Gate == nil && NeedsGate(p) {
 		return nil, ErrNoGate
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r := newRunner(p, conns, opts, cancel)
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("run %s: %w", p.Name, err)
+		}
+	}()
+	defer recoverRun(&err)
 	r.runStages(runCtx)
-	if err := r.em.failure(); err != nil {
-		return r.summary(ctx), fmt.Errorf("run %s: %w", p.Name, err)
-	}
-	return r.summary(ctx), nil
+	return r.summary(ctx), r.em.failure()
 }
 
 // NeedsGate reports whether running p may ask a question: a stage gate, a

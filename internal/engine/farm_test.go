@@ -23,6 +23,12 @@ import (
 // Preflight, as the CLI does.
 func startFarm(t *testing.T, n int) (*sshtest.Farm, []inventory.Host, map[string]transport.Conn) {
 	t.Helper()
+	return startFarmKeepalive(t, n, 100*time.Millisecond)
+}
+
+// startFarmKeepalive is startFarm with keepalives every interval.
+func startFarmKeepalive(t *testing.T, n int, interval time.Duration) (*sshtest.Farm, []inventory.Host, map[string]transport.Conn) {
+	t.Helper()
 	farm, err := sshtest.Start(context.Background(), sshtest.Options{Hosts: n, Dir: t.TempDir(),
 		Shell: "/bin/bash", KillDelay: 50 * time.Millisecond})
 	if err != nil {
@@ -39,7 +45,7 @@ func startFarm(t *testing.T, n int) (*sshtest.Farm, []inventory.Host, map[string
 			Identities: []string{farm.ClientKey}, KnownHosts: []string{known}}
 		hosts = append(hosts, inventory.Host{Name: h.Name, Endpoint: ep})
 	}
-	d := sshx.New(sshx.Options{ConnectTimeout: 5 * time.Second, KeepaliveInterval: 100 * time.Millisecond})
+	d := sshx.New(sshx.Options{ConnectTimeout: 5 * time.Second, KeepaliveInterval: interval})
 	conns, problems := engine.Preflight(context.Background(), d, hosts, 4)
 	if len(problems) > 0 {
 		t.Fatalf("pre-flight: %+v", problems)

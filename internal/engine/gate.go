@@ -111,7 +111,7 @@ func (g *gateKeeper) ask(ctx context.Context, q Question) Answer {
 	}
 	g.em.emit(event.Event{Kind: event.GateAsk, Stage: q.Stage, Batch: q.Batch, Batches: q.Batches,
 		Host: q.Host, Hosts: q.Hosts, Text: string(q.Kind) + ": " + q.Text})
-	a, err := g.gate.Ask(ctx, q)
+	a, err := g.put(ctx, q)
 	e := event.Event{Kind: event.GateAnswer, Stage: q.Stage, Batch: q.Batch, Batches: q.Batches, Host: q.Host, Text: string(q.Kind)}
 	if err != nil {
 		a, e.Error = Quit, err.Error()
@@ -119,4 +119,16 @@ func (g *gateKeeper) ask(ctx context.Context, q Question) Answer {
 	e.Answer = a.String()
 	g.em.emit(e)
 	return a
+}
+
+// put asks the gate; a panic of the gate is a run-wide failure and
+// answers Quit.
+func (g *gateKeeper) put(ctx context.Context, q Question) (a Answer, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = panicError(v)
+			g.em.fail(err)
+		}
+	}()
+	return g.gate.Ask(ctx, q)
 }

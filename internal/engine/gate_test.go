@@ -3,11 +3,9 @@ package engine_test
 import (
 	"context"
 	"errors"
-	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/drover-sh/drover/internal/engine"
 	"github.com/drover-sh/drover/internal/engine/enginetest"
@@ -108,13 +106,14 @@ func TestRunWithoutGateFailsWhenThePlanAsks(t *testing.T) {
 }
 
 // countingGate records how many questions it was asked at the same time.
+// The first question stays open until every host has reached its confirm
+// step (reached is closed), so a second question asked beside it is seen.
 type countingGate struct {
 	inside, most atomic.Int32
 	first        atomic.Bool
+	reached      chan struct{}
 }
 
-// Ask counts how many questions are open at once. The first question stays
-// open a while, so that a second one asked beside it would be seen.
 func (g *countingGate) Ask(ctx context.Context, q engine.Question) (engine.Answer, error) {
 	n := g.inside.Add(1)
 	defer g.inside.Add(-1)
@@ -125,18 +124,24 @@ func (g *countingGate) Ask(ctx context.Context, q engine.Question) (engine.Answe
 		}
 	}
 	if g.first.CompareAndSwap(false, true) {
-		time.Sleep(100 * time.Millisecond) // every host reaches its confirm meanwhile
+		<-g.reached
 	}
-	runtime.Gosched()
 	return engine.Yes, nil
 }
 
 func TestQuestionsAreSerialised(t *testing.T) {
+	const hosts = 8
 	farm := enginetest.NewFarm(exitScript(nil))
 	confirm := plan.Step{Name: "ok?", Kind: plan.KindConfirm, Arg: "ok?"}
-	p := newPlan(8, stageSpec{Stage: plan.Stage{Name: "s", Parallel: 8}, steps: []plan.Step{confirm, confirm, confirm}})
-	gate := &countingGate{}
-	mustRun(t, context.Background(), p, farm, engine.Options{Gate: gate})
+	p := newPlan(hosts, stageSpec{Stage: plan.Stage{Name: "s", Parallel: hosts}, steps: []plan.Step{confirm, confirm, confirm}})
+	gate := &countingGate{reached: make(chan struct{})}
+	var started atomic.Int32
+	rec := &recorder{on: func(e event.Event) {
+		if e.Kind == event.StepStart && e.StepIndex == 1 && started.Add(1) == hosts {
+			close(gate.reached)
+		}
+	}}
+	mustRun(t, context.Background(), p, farm, engine.Options{Gate: gate, Sink: rec})
 	if got := gate.most.Load(); got != 1 {
 		t.Errorf("%d questions asked at once, want 1", got)
 	}

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
@@ -143,9 +142,9 @@ func (hr *hostRun) runLocal(ctx context.Context, st plan.Step, perHost bool) out
 	if run == nil {
 		run = ShellLocal
 	}
-	w := &lineWriter{emit: func(l string) { hr.output(commandOpts{step: st.Name}, l) }}
-	err = run(ctx, st.Arg, env, w)
-	w.flush()
+	c := hr.cutter(commandOpts{step: st.Name})
+	err = run(ctx, st.Arg, env, &lockedWriter{w: c})
+	c.flush()
 	if ctx.Err() != nil && err != nil {
 		return failed(context.Cause(ctx))
 	}
@@ -162,36 +161,4 @@ func ShellLocal(ctx context.Context, cmd string, env []string, out io.Writer) er
 	c.Cancel = func() error { return c.Process.Signal(syscall.SIGINT) }
 	c.WaitDelay = 5 * time.Second
 	return c.Run()
-}
-
-// lineWriter splits written bytes into lines. It is safe for concurrent
-// use, since a command's stdout and stderr may share it.
-type lineWriter struct {
-	mu   sync.Mutex
-	buf  []byte
-	emit func(string)
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf = append(w.buf, p...)
-	for {
-		i := bytes.IndexByte(w.buf, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		w.emit(strings.TrimRight(string(w.buf[:i]), "\r"))
-		w.buf = w.buf[i+1:]
-	}
-}
-
-// flush emits a last line without a newline.
-func (w *lineWriter) flush() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if len(w.buf) > 0 {
-		w.emit(string(w.buf))
-		w.buf = nil
-	}
 }

@@ -18,14 +18,15 @@ type hostRun struct {
 	undo bool  // running undo steps
 	idx  int   // 1-based index of the step running
 
-	watchFrom map[int]int64 // step index -> offset a watch step starts at
+	counted bool // the host's failure was counted against max_fail
+
+	watchFrom map[int]logSize // step index -> offset a watch step starts at
 }
 
-// startHost records that host starts the stage. The window calls it
-// before it starts the host's goroutine, so host.start events come in plan
-// order.
+// startHost reports that host starts the stage (admit marked it started).
+// The window calls it before it starts the host's goroutine, so host.start
+// events come in plan order.
 func (s *stageRun) startHost(host string) time.Time {
-	s.markStarted(host)
 	s.r.em.emit(event.Event{Kind: event.HostStart, Stage: s.st.Name, Host: host})
 	return s.r.now()
 }
@@ -37,7 +38,7 @@ func (s *stageRun) runHost(ctx context.Context, host string, start time.Time) {
 	res, note := hr.withTunnels(ctx, hr.pipeline)
 	note = s.r.em.clean(note)
 	dur := s.r.now().Sub(start)
-	if res == event.Failed {
+	if res == event.Failed && !hr.counted {
 		s.fail()
 	}
 	s.r.record(host, s.st.Name, res, note, dur)
@@ -84,23 +85,32 @@ func (hr *hostRun) step(ctx context.Context, idx int, st plan.Step) outcome {
 			}
 			continue
 		}
-		if !hr.offerRetry(ctx, st, o) {
+		if !hr.settle(ctx, st, o) {
 			return o
 		}
 		attempt = -1
 	}
 }
 
-// offerRetry asks a watching operator whether to retry a failed step.
-func (hr *hostRun) offerRetry(ctx context.Context, st plan.Step, o outcome) bool {
-	if !hr.s.r.opts.OfferRetry || hr.undo {
+// settle decides what becomes of a step that failed with its retries used
+// up: a watching operator may ask to retry it (true); otherwise the failure
+// is final and counted against max_fail before the step returns.
+func (hr *hostRun) settle(ctx context.Context, st plan.Step, o outcome) bool {
+	if hr.undo {
 		return false
 	}
-	release := hr.s.decide()
-	defer release()
+	if !hr.s.r.opts.OfferRetry {
+		hr.s.fail()
+		hr.counted = true
+		return false
+	}
+	settle := hr.s.decide()
 	a := hr.s.ask(ctx, Question{Kind: AskRetry, Stage: hr.s.st.Name, Host: hr.h.name,
 		Text: fmt.Sprintf("%q failed on %s", st.Name, hr.h.name), Tail: hr.tail.lines(), Err: failNote(o, st)})
-	return a == Retry && ctx.Err() == nil
+	retry := a == Retry && ctx.Err() == nil
+	settle(!retry)
+	hr.counted = !retry
+	return retry
 }
 
 // attempt runs a step once, between its step.start and step.end events.

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/drover-sh/drover/internal/expect"
 	"github.com/drover-sh/drover/internal/plan"
+	"github.com/drover-sh/drover/internal/transport"
 )
 
 // ptyTerm, ptyRows and ptyCols describe the terminal of PTY steps: a dumb
@@ -64,30 +66,38 @@ func expectRules(rules []plan.ExpectRule) []expect.Rule {
 // matched (true). The command is interrupted (^C, then closed) when the
 // conversation ends before it does, and when the connection is lost.
 func (hr *hostRun) converse(ctx context.Context, o ptyOpts) (bool, error) {
-	sess, err := hr.h.conn.NewSession(ctx)
+	var stdin io.WriteCloser
+	var stdout io.Reader
+	sess, err := hr.openSession(ctx, func(sess transport.Session) error {
+		var err error
+		if err = sess.RequestPTY(ptyTerm, ptyRows, ptyCols); err != nil {
+			return fmt.Errorf("request pty: %w", err)
+		}
+		if stdin, err = sess.StdinPipe(); err != nil {
+			return fmt.Errorf("stdin of session: %w", err)
+		}
+		if stdout, err = sess.StdoutPipe(); err != nil {
+			return fmt.Errorf("stdout of session: %w", err)
+		}
+		if err := sess.Start(o.cmd); err != nil {
+			return fmt.Errorf("start command: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return false, fmt.Errorf("open session: %w", err)
+		return false, err
 	}
 	defer sess.Close()
-	if err := sess.RequestPTY(ptyTerm, ptyRows, ptyCols); err != nil {
-		return false, fmt.Errorf("request pty: %w", err)
-	}
-	stdin, err := sess.StdinPipe()
-	if err != nil {
-		return false, fmt.Errorf("stdin of session: %w", err)
-	}
-	stdout, err := sess.StdoutPipe()
-	if err != nil {
-		return false, fmt.Errorf("stdout of session: %w", err)
-	}
-	if err := sess.Start(o.cmd); err != nil {
-		return false, fmt.Errorf("start command: %w", err)
-	}
+	// The output is cut into lines here, from the stream expect reads, so
+	// that a line longer than maxLine is cut as in a command without a PTY.
+	cut := hr.cutter(commandOpts{step: o.step})
+	cut.line = o.show(cut.line)
 	cctx, stop := hr.whileConnected(ctx)
 	defer stop()
-	res, err := expect.Run(cctx, stdout, stdin, expect.Options{Rules: o.rules, Until: o.until, FailOn: o.failOn,
-		Timeout: o.timeout, IdleTimeout: o.idle, Secret: hr.secret, Close: sess.Interrupt, CutLine: hr.s.r.opts.CutLine,
-		Output: func(line string) { o.show(hr, line) }})
+	res, err := expect.Run(cctx, io.TeeReader(stdout, cut), stdin, expect.Options{Rules: o.rules, Until: o.until, FailOn: o.failOn,
+		Timeout: o.timeout, IdleTimeout: o.idle, Secret: hr.secret, Close: sess.Interrupt,
+	})
+	cut.flush()
 	waitErr := sess.Wait()
 	switch {
 	case err == nil && res.Until:
@@ -100,16 +110,21 @@ func (hr *hostRun) converse(ctx context.Context, o ptyOpts) (bool, error) {
 	return false, err
 }
 
-// show emits an output line without drover's own sudo prompt in it; a line
-// that held only the prompt is dropped.
-func (o ptyOpts) show(hr *hostRun, line string) {
-	if o.hide != "" && strings.Contains(line, o.hide) {
-		line = strings.ReplaceAll(line, o.hide, "")
-		if strings.TrimSpace(line) == "" {
-			return
-		}
+// show wraps emit so that lines lose drover's own sudo prompt; a line that
+// held only the prompt is dropped.
+func (o ptyOpts) show(emit func(string)) func(string) {
+	if o.hide == "" {
+		return emit
 	}
-	hr.output(commandOpts{step: o.step}, line)
+	return func(line string) {
+		if strings.Contains(line, o.hide) {
+			line = strings.ReplaceAll(line, o.hide, "")
+			if strings.TrimSpace(line) == "" {
+				return
+			}
+		}
+		emit(line)
+	}
 }
 
 // errConnLost is the cause of a context cancelled by a lost connection.

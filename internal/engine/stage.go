@@ -137,61 +137,6 @@ func (s *stageRun) ask(ctx context.Context, q Question) Answer {
 	return a
 }
 
-// fail counts a failed host and aborts the run once the stage's failures
-// exceed max_fail.
-func (s *stageRun) fail() {
-	s.mu.Lock()
-	s.failed++
-	over := !s.st.MaxFail.Allowed(s.failed, len(s.hosts))
-	s.mu.Unlock()
-	if over {
-		s.r.abort(false)
-	}
-}
-
-// deciding counts a failed host while the operator decides whether to
-// retry it; release ends that. Until then the failure counts when the
-// window asks whether a new host may start.
-func (s *stageRun) decide() (release func()) {
-	s.mu.Lock()
-	s.deciding++
-	s.mu.Unlock()
-	return func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.deciding--
-		close(s.decided)
-		s.decided = make(chan struct{})
-	}
-}
-
-// waitDecisions holds a new host back while the failures awaiting a retry
-// decision, counted as failures, would exceed max_fail. It reports false
-// when ctx ends first.
-func (s *stageRun) waitDecisions(ctx context.Context) bool {
-	for {
-		s.mu.Lock()
-		blocked := s.deciding > 0 && !s.st.MaxFail.Allowed(s.failed+s.deciding, len(s.hosts))
-		decided := s.decided
-		s.mu.Unlock()
-		if !blocked {
-			return true
-		}
-		select {
-		case <-decided:
-		case <-ctx.Done():
-			return false
-		}
-	}
-}
-
-// markStarted remembers that host started the stage, for undo.
-func (s *stageRun) markStarted(host string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.started = append(s.started, host)
-}
-
 // startedHosts returns the hosts that started the stage, in plan order.
 func (s *stageRun) startedHosts() []string {
 	s.mu.Lock()

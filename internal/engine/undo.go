@@ -45,6 +45,7 @@ func (s *stageRun) undoHosts(ctx context.Context, hosts []string) {
 		}
 		wg.Go(func() {
 			defer func() { <-slots }()
+			defer s.recoverHost(h)
 			hr := &hostRun{s: s, h: s.r.state(h), tail: newTail(tailLines), undo: true}
 			res, note := hr.pipeline(ctx)
 			if res == event.OK {

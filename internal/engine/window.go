@@ -23,9 +23,14 @@ func (s *stageRun) runWindow(ctx context.Context, k, n int, hosts []string) {
 			<-slots
 			continue
 		}
+		if !s.admit(ctx, h) {
+			<-slots
+			return
+		}
 		start := s.startHost(h)
 		wg.Go(func() {
 			defer func() { <-slots }()
+			defer s.recoverHost(h)
 			s.runHost(ctx, h, start)
 		})
 	}
@@ -39,7 +44,7 @@ func (s *stageRun) takeSlot(ctx context.Context, slots chan struct{}) bool {
 	case <-ctx.Done():
 		return false
 	}
-	if !s.waitDecisions(ctx) || s.r.stopped(ctx) {
+	if !s.admit(ctx, "") {
 		<-slots
 		return false
 	}

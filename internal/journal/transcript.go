@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/drover-sh/drover/internal/event"
 )
@@ -14,6 +15,11 @@ import (
 // Transcripts writes one plain-text transcript per host into a directory
 // (--log-dir): every step, every output line and every result of that host.
 // It is an event.Sink, safe for concurrent use; Close flushes every file.
+//
+// A line longer than the 64 KiB an event carries comes as its event (the
+// start of the line, ending with a cut marker) followed by Spill calls with
+// the rest, written as lines starting "|+ ": every byte the host printed is
+// in the transcript.
 type Transcripts struct {
 	mu    sync.Mutex
 	dir   string
@@ -59,6 +65,24 @@ func (t *Transcripts) Emit(e event.Event) error {
 		t.err = fmt.Errorf("write transcript of %s: %w", e.Host, err)
 	}
 	return t.err
+}
+
+// Spill writes part, the continuation of host's last output line, to its
+// transcript (see engine.Options.Spill).
+func (t *Transcripts) Spill(host, step, part string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err != nil {
+		return
+	}
+	f, err := t.file(host)
+	if err != nil {
+		t.err = err
+		return
+	}
+	if _, err := fmt.Fprintf(f.w, "%s |+ %s\n", time.Now().Format("15:04:05.000"), part); err != nil {
+		t.err = fmt.Errorf("write transcript of %s: %w", host, err)
+	}
 }
 
 func (t *Transcripts) file(host string) (*transcript, error) {

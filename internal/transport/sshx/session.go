@@ -26,6 +26,11 @@ type session struct {
 	stdin    io.WriteCloser // the channel's stdin, when a pipe or a PTY needs it
 	userPipe bool           // StdinPipe was called
 
+	// The caller's ends of the pipes are moved by pumps (see pipes.go),
+	// so that Close ends a blocked read or write at once.
+	outs []*io.PipeWriter // feed StdoutPipe and StderrPipe
+	in   *io.PipeReader   // fed by StdinPipe
+
 	started bool
 	exited  chan struct{} // closed when ssh.Session.Wait returned
 	waitErr error
@@ -42,7 +47,7 @@ func newSession(c *conn, s *ssh.Session) *session {
 
 func (s *session) RequestPTY(term string, rows, cols int) error {
 	modes := ssh.TerminalModes{ssh.ECHO: 1, ssh.TTY_OP_ISPEED: 38400, ssh.TTY_OP_OSPEED: 38400}
-	if err := s.s.RequestPty(term, rows, cols, modes); err != nil {
+	if err := s.request(func() error { return s.s.RequestPty(term, rows, cols, modes) }); err != nil {
 		return fmt.Errorf("request pty: %w", err)
 	}
 	s.pty = true
@@ -50,6 +55,9 @@ func (s *session) RequestPTY(term string, rows, cols int) error {
 }
 
 func (s *session) StdinPipe() (io.WriteCloser, error) {
+	if s.userPipe {
+		return nil, errors.New("stdin pipe: already taken")
+	}
 	if s.stdin == nil {
 		w, err := s.s.StdinPipe()
 		if err != nil {
@@ -58,7 +66,10 @@ func (s *session) StdinPipe() (io.WriteCloser, error) {
 		s.stdin = w
 	}
 	s.userPipe = true
-	return s.stdin, nil
+	pr, pw := io.Pipe()
+	s.in = pr
+	go pumpIn(s.stdin, pr)
+	return pw, nil
 }
 
 func (s *session) StdoutPipe() (io.Reader, error) {
@@ -66,7 +77,7 @@ func (s *session) StdoutPipe() (io.Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stdout pipe: %w", err)
 	}
-	return r, nil
+	return s.pumpOut(r), nil
 }
 
 func (s *session) StderrPipe() (io.Reader, error) {
@@ -74,7 +85,7 @@ func (s *session) StderrPipe() (io.Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stderr pipe: %w", err)
 	}
-	return r, nil
+	return s.pumpOut(r), nil
 }
 
 // Start starts cmd. With a PTY and no stdin pipe taken by the caller, the
@@ -87,12 +98,27 @@ func (s *session) Start(cmd string) error {
 		}
 		s.stdin = w
 	}
-	if err := s.s.Start(cmd); err != nil {
+	if err := s.request(func() error { return s.s.Start(cmd) }); err != nil {
 		return fmt.Errorf("start command: %w", err)
 	}
 	s.started = true
 	go s.waitExit()
 	return nil
+}
+
+// request runs fn, a channel request that waits for the host's reply, and
+// returns early with errClosed when the session is closed meanwhile: a
+// frozen host, or one whose sshd hangs, never replies. An abandoned fn ends
+// with the channel, at the latest when the connection is closed.
+func (s *session) request(fn func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		return err
+	case <-s.closed:
+		return errClosed
+	}
 }
 
 // waitExit waits for the host to report the end of the command. It ends
@@ -215,9 +241,14 @@ func (s *session) typeCtrlC() error {
 	}
 }
 
-// Close closes the session channel; a blocked Wait returns.
+// Close closes the session channel; a blocked Wait returns, and so do
+// blocked reads and writes of the pipes: what the host did not send yet is
+// not waited for.
 func (s *session) Close() error {
-	s.closeOnce.Do(func() { close(s.closed) })
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.endPipes()
+	})
 	err := s.s.Close()
 	if err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("close session: %w", err)
