@@ -155,6 +155,9 @@ func (p *prepared) pickRun(req *runRequest) error {
 	if err != nil {
 		return usageErr(err)
 	}
+	if old.Runbook == "" {
+		return usageErr(fmt.Errorf("run %s: its journal has no readable run.start line, so its params are unknown and it cannot be resumed", id))
+	}
 	if old.Runbook != req.rb.Name() {
 		return usageErr(fmt.Errorf("run %s was runbook %q, not %q", id, old.Runbook, req.rb.Name()))
 	}

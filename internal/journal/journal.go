@@ -46,33 +46,20 @@ func Create(dir, id string) (*Journal, error) {
 	return &Journal{f: f, w: bufio.NewWriter(f), path: path}, nil
 }
 
-// Append reopens the journal of an existing run (for --resume).
+// Append reopens the journal of an existing run (for --resume). A last line
+// that a killed run left half written is cut away first (see heal), so the
+// events appended now and every whole event before them stay readable.
 func Append(dir, id string) (*Journal, error) {
 	path := filepath.Join(dir, id+".jsonl")
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
-	j := &Journal{f: f, w: bufio.NewWriter(f), path: path}
-	if !endsWithNewline(f) {
-		// A run killed mid-write left half a line: end it, so the next
-		// event starts a line of its own.
-		j.w.WriteByte('\n')
+	if err := heal(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("repair journal %s: %w", path, err)
 	}
-	return j, nil
-}
-
-// endsWithNewline reports whether f is empty or ends with a newline.
-func endsWithNewline(f *os.File) bool {
-	info, err := f.Stat()
-	if err != nil || info.Size() == 0 {
-		return true
-	}
-	b := make([]byte, 1)
-	if _, err := f.ReadAt(b, info.Size()-1); err != nil {
-		return true
-	}
-	return b[0] == '\n'
+	return &Journal{f: f, w: bufio.NewWriter(f), path: path}, nil
 }
 
 // Path is the journal's file.
