@@ -101,6 +101,9 @@ func ParseTarget(s string) (Target, error) {
 // after the only colon outside brackets; a host with several such colons is
 // an IPv6 address and has no port.
 func splitTarget(s string) (user, host, port string, err error) {
+	if i := strings.IndexFunc(s, isControl); i >= 0 {
+		return "", "", "", fmt.Errorf("control character %q at byte %d", s[i], i+1)
+	}
 	host = s
 	if i := strings.IndexByte(host, '@'); i >= 0 {
 		user, host = host[:i], host[i+1:]
@@ -153,6 +156,10 @@ func checkPort(port string) error {
 	}
 	return nil
 }
+
+// isControl reports an ASCII control character: no host, user or port
+// holds one, and one would garble every message that names the target.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 func isDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
