@@ -78,11 +78,10 @@ func (j *Journal) Emit(e event.Event) error {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	b, err := json.Marshal(e)
+	b, err := encode(e)
 	if err != nil {
 		return j.fail(fmt.Errorf("encode journal event: %w", err))
 	}
-	b = append(b, '\n')
 	if _, err := j.w.Write(b); err != nil {
 		return j.fail(fmt.Errorf("write journal %s: %w", j.path, err))
 	}
@@ -95,6 +94,29 @@ func (j *Journal) Emit(e event.Event) error {
 		}
 	}
 	return nil
+}
+
+// maxField bounds each free-text field of an event (an output line, an
+// error) in a journal line that would be longer than maxLine: the field is
+// cut with a marker, so every line the journal writes is one it reads back.
+const maxField = 256 << 10
+
+// encode writes e as one JSON line, cutting its text fields when the line
+// would be too long to read back.
+func encode(e event.Event) ([]byte, error) {
+	b, err := json.Marshal(e)
+	if err == nil && len(b) >= maxLine {
+		e.Line, e.Text, e.Error, e.Answer = cutField(e.Line), cutField(e.Text), cutField(e.Error), cutField(e.Answer)
+		b, err = json.Marshal(e)
+	}
+	return append(b, '\n'), err
+}
+
+func cutField(s string) string {
+	if len(s) <= maxField {
+		return s
+	}
+	return s[:maxField] + fmt.Sprintf(" [%d bytes cut]", len(s)-maxField)
 }
 
 // syncs reports whether an event of kind k marks a boundary worth a sync.

@@ -168,7 +168,7 @@ func TestAppendKeepsWholeLastEvent(t *testing.T) {
 // with a note instead of failing with "token too long".
 func TestReadLongLine(t *testing.T) {
 	dir := t.TempDir()
-	long := `{"kind":"output","host":"a","text":"` + strings.Repeat("x", 17<<20) + `"}` + "\n"
+	long := `{"kind":"output","host":"a","text":"` + strings.Repeat("x", maxLine+1) + `"}` + "\n"
 	write(t, dir, "r", `{"kind":"run.start","runbook":"x"}`+"\n"+long+`{"kind":"run.end","result":"ok"}`+"\n")
 	for _, read := range []func() (*Run, error){
 		func() (*Run, error) { return Read(dir, "r") },
@@ -216,5 +216,27 @@ func emitAll(t *testing.T, dir, id string, events ...event.Event) {
 	}
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLongEventIsCut: an event too long for a journal line is written with
+// its text cut, so it reads back instead of being skipped.
+func TestLongEventIsCut(t *testing.T) {
+	dir := t.TempDir()
+	j, err := Create(dir, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Emit(event.Event{Kind: event.RunStart, Runbook: "x"})
+	j.Emit(event.Event{Kind: event.HostEnd, Host: "a", Stage: "s", Result: event.Failed, Error: strings.Repeat("\x00", maxLine)})
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	run, err := Read(dir, "r")
+	if err != nil || run.Skipped != 0 || run.Counts[event.Failed] != 1 {
+		t.Fatalf("Read = %+v, %v; want the long host.end read back", run, err)
+	}
+	if e := run.Events[1].Error; len(e) > maxField+64 || !strings.HasSuffix(e, " bytes cut]") {
+		t.Errorf("error kept %d bytes, want it cut to %d with a marker", len(e), maxField)
 	}
 }

@@ -6,11 +6,11 @@ import (
 	"io"
 )
 
-// maxLine is the longest journal line read back. Events are far shorter
-// (host output is cut into bounded lines before it becomes an event); a
-// longer line is skipped with a note, so that one oversized line never makes
-// a run unreadable and reading never holds more than this much of one line.
-const maxLine = 4 << 20
+// maxLine is the longest journal line read back. The journal writes no
+// longer line (see encode); a longer one, from an older drover or a damaged
+// file, is skipped with a note, so that it never makes a run unreadable and
+// reading never holds more than this much of one line.
+const maxLine = 16 << 20
 
 // lineReader reads a journal line by line. Unlike bufio.Scanner it has no
 // "token too long" failure: a line over maxLine is consumed and reported by
