@@ -228,7 +228,7 @@ func TestLongEventIsCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	j.Emit(event.Event{Kind: event.RunStart, Runbook: "x"})
-	j.Emit(event.Event{Kind: event.HostEnd, Host: "a", Stage: "s", Result: event.Failed, Error: strings.Repeat("\x00", maxLine)})
+	j.Emit(event.Event{Kind: event.HostEnd, Host: "a", Stage: "s", Result: event.Failed, Error: strings.Repeat("x", maxLine)})
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
