@@ -88,7 +88,8 @@ func FuzzInventory(f *testing.F) {
 		"[groups]\nweb = [\"web[01:04]\"]\napp = [\"@web\", \"db1\"]\n[hosts.\"web02\"]\nport = 2222\nvars = { dc = \"ams\" }\n",
 		"[groups]\na = [\"@b\"]\nb = [\"@a\"]\n",
 		"[groups]\ng0 = [\"h\"]\ng1 = [\"@g0\", \"@g0\"]\ng2 = [\"@g1\", \"@g1\"]\ng3 = [\"@g2\", \"@g2\"]\n",
-		"[groups]\ng = [\"h[0000000000000000000001:0000000000000000065536]\"]\n",
+		"[groups]\ng = [\"h[0000000000000000000001:0000000000000000000300]\"]\n",
+		"[groups]\ng = [\"h["+strings.Repeat("0", 2000)+"1:65536]\", \"a[1:65536]\", \"b[1:65536]\", \"c[1:9]\"]\n",
 		"[defaults]\nuser = \"deploy\"\njump = \"bastion,u@b2:2222\"\n[hosts.\"db[1:2]\"]\nhostname = \"10.0.0.1\"\n")
 	local := inventory.Local{User: "me", Home: "/nonexistent"}
 	f.Fuzz(func(t *testing.T, src []byte) {
