@@ -71,9 +71,8 @@ func read(dir, id string, keep [][]byte) (*Run, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read journal %s: %w", id, err)
 		}
-		where := fmt.Sprintf("%s.jsonl:%d", id, lr.line)
 		if size > maxLine {
-			run.note("%s: skipped a line of %d bytes (the limit is %d)", where, size, maxLine)
+			run.note("%s.jsonl:%d: skipped a line of %d bytes (the limit is %d)", id, lr.line, size, maxLine)
 			continue
 		}
 		if keep != nil && !containsAny(b, keep) {
@@ -81,7 +80,7 @@ func read(dir, id string, keep [][]byte) (*Run, error) {
 		}
 		var e event.Event
 		if err := json.Unmarshal(b, &e); err != nil {
-			run.note("%s: skipped a damaged line: %v", where, err)
+			run.note("%s.jsonl:%d: skipped a damaged line: %v", id, lr.line, err)
 			continue
 		}
 		run.add(e)
