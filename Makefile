@@ -8,7 +8,13 @@ COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 RACE    ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 LDFLAGS := -X github.com/drover-sh/drover/internal/cli.version=$(VERSION) -X github.com/drover-sh/drover/internal/cli.commit=$(COMMIT)
 
-.PHONY: help build test e2e chaos bench lint demo release
+.PHONY: help build test fuzz e2e chaos bench lint demo release
+
+# Every fuzz target, as package:Func; make fuzz runs each for FUZZTIME.
+FUZZTIME ?= 3s
+FUZZ := ./internal/runbook:FuzzRunbook ./internal/runbook:FuzzInventory \
+	./internal/inventory:FuzzExpand ./internal/inventory:FuzzSplitList ./internal/inventory:FuzzParseTarget \
+	./internal/cli:FuzzParseSets ./internal/cli:FuzzParseExpect
 
 help: ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-z]+:.*## /{printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -20,6 +26,13 @@ test: ## unit, engine and CLI tests, with the race detector where cgo is availab
 	$(GO) vet ./...
 	$(GO) test $(RACE) -count=1 ./...
 	GOMAXPROCS=1 $(GO) test $(RACE) -count=1 ./internal/engine/... && GOMAXPROCS=2 $(GO) test $(RACE) -count=1 ./internal/engine/...
+	$(MAKE) fuzz
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 3s)
+	@set -e; for t in $(FUZZ); do \
+		echo "fuzz $${t##*:} for $(FUZZTIME)"; \
+		$(GO) test -run='^$$' -fuzz="^$${t##*:}\$$" -fuzztime=$(FUZZTIME) $${t%%:*}; \
+	done
 
 e2e: build ## end-to-end tests on a farm of real OpenSSH servers (root, openssh-server)
 	$(GO) test -count=1 -tags e2e -timeout 30m $(E2EFLAGS) ./e2e/...

@@ -152,6 +152,10 @@ func writeHostJSON(w io.Writer, results []ui.HostOutput) error {
 	return nil
 }
 
+// secretName is what secret:NAME may name: its variable
+// $DROVER_SECRET_NAME must be one a shell can set.
+var secretName = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+
 // parseExpectFlags reads --expect 'REGEX=>REPLY' values. A reply of
 // secret:NAME declares the secret NAME, read from $DROVER_SECRET_NAME or a
 // prompt.
@@ -169,8 +173,8 @@ func parseExpectFlags(flags []string) ([]plan.ExpectRule, map[string]plan.Secret
 		}
 		rule := plan.ExpectRule{Match: rx, Send: reply, Max: 1}
 		if name, ok := strings.CutPrefix(reply, "secret:"); ok {
-			if name == "" {
-				return nil, nil, fmt.Errorf("--expect %q: secret: needs a name", f)
+			if !secretName.MatchString(name) {
+				return nil, nil, fmt.Errorf("--expect %q: secret:NAME wants a name of letters, digits, '_', '-' and '.'", f)
 			}
 			rule.Send, rule.SendSecret = "", name
 			env := "DROVER_SECRET_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(name))

@@ -71,10 +71,24 @@ func runLogList(_ context.Context, opts logOptions, env *env) error {
 }
 
 func runListResult(r *journal.Run) string {
+	res := string(r.Result)
 	if !r.Complete {
-		return "incomplete"
+		res = "incomplete"
 	}
-	return string(r.Result)
+	if r.Skipped > 0 {
+		res += " (damaged)"
+	}
+	return res
+}
+
+// warnSkipped says which journal lines of run could not be read.
+func warnSkipped(env *env, run *journal.Run) {
+	for _, n := range run.Notes {
+		fmt.Fprintf(env.stderr, "drover: warning: %s\n", n)
+	}
+	if more := run.Skipped - len(run.Notes); more > 0 {
+		fmt.Fprintf(env.stderr, "drover: warning: %d more lines of %s skipped\n", more, run.ID)
+	}
 }
 
 func runLogShow(_ context.Context, opts logOptions, id string, env *env) error {
@@ -93,6 +107,7 @@ func runLogShow(_ context.Context, opts logOptions, id string, env *env) error {
 	if err != nil {
 		return usageErr(err)
 	}
+	warnSkipped(env, run)
 	if opts.html != "" {
 		return writeReport(env, run.ID, opts.html)
 	}

@@ -60,6 +60,7 @@ func execute(ctx context.Context, env *env, req runRequest) (*runResult, error) 
 	if err != nil {
 		return nil, err
 	}
+	defer prep.runLock.Release()
 	defer prep.closeConns()
 	if req.dryRun {
 		return prep.dryRun(env)
@@ -94,6 +95,7 @@ type prepared struct {
 	problems []engine.HostProblem
 	style    *ui.Style
 	stateDir string
+	runLock  *journal.RunLock // held for the whole run, resumed or new
 	locks    *farmLock
 	user     string
 	warn     io.Writer // where warnings go: stderr
@@ -101,7 +103,7 @@ type prepared struct {
 
 // prepare does everything that may refuse the run before a host is changed:
 // resolve, plan, secrets, gates, connections and host keys.
-func prepare(ctx context.Context, env *env, req *runRequest) (*prepared, error) {
+func prepare(ctx context.Context, env *env, req *runRequest) (_ *prepared, err error) {
 	hosts, inv, err := req.target.resolve(env, req.rb.Target())
 	if err != nil {
 		return nil, err
@@ -110,6 +112,11 @@ func prepare(ctx context.Context, env *env, req *runRequest) (*prepared, error) 
 	if err := p.pickRun(req); err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			p.runLock.Release()
+		}
+	}()
 	pl, err := req.rb.Plan(runbook.Options{Sets: req.sets, Hosts: hosts, RunID: p.runID, HostPos: hostPositions(inv, hosts)})
 	if err != nil {
 		return nil, usageErr(err)
@@ -136,12 +143,12 @@ func prepare(ctx context.Context, env *env, req *runRequest) (*prepared, error) 
 	return p, p.connect(ctx, env, req)
 }
 
-// pickRun chooses the run id, and for --resume the params and the stages
-// already done.
+// pickRun chooses the run id and takes its local lock; for --resume it
+// also takes the params and the stages already done.
 func (p *prepared) pickRun(req *runRequest) error {
 	if req.resume == "" {
 		p.runID = newRunID()
-		return nil
+		return p.lockRun()
 	}
 	id := req.resume
 	if id == "last" {
@@ -151,14 +158,46 @@ func (p *prepared) pickRun(req *runRequest) error {
 		}
 		id = last
 	}
+	p.runID = id
+	if err := p.lockRun(); err != nil {
+		return err
+	}
+	if err := p.resumeFrom(req); err != nil {
+		p.runLock.Release()
+		return err
+	}
+	return nil
+}
+
+// lockRun takes the local lock of p.runID: a run, resumed or not, is driven
+// by one drover at a time.
+func (p *prepared) lockRun() error {
+	l, err := journal.LockRun(p.stateDir, p.runID)
+	var locked *journal.RunLockedError
+	if errors.As(err, &locked) {
+		return withCode(exitLocked, withHint(err, "wait for it to end; drover log %s shows how far it got", p.runID))
+	}
+	if err != nil {
+		return err
+	}
+	p.runLock = l
+	return nil
+}
+
+// resumeFrom reads the journal of the run to resume, p.runID.
+func (p *prepared) resumeFrom(req *runRequest) error {
+	id := p.runID
 	old, err := journal.Read(p.stateDir, id)
 	if err != nil {
 		return usageErr(err)
 	}
+	if old.Runbook == "" {
+		return usageErr(fmt.Errorf("run %s: its journal has no readable run.start line, so its params are unknown and it cannot be resumed", id))
+	}
 	if old.Runbook != req.rb.Name() {
 		return usageErr(fmt.Errorf("run %s was runbook %q, not %q", id, old.Runbook, req.rb.Name()))
 	}
-	p.runID, p.done, p.resuming = id, old.DoneStages(), true
+	p.done, p.resuming = old.DoneStages(), true
 	// The original run's params, so "{{ today }}" still names its release;
 	// a --set given now overrides one of them.
 	sets := maps.Clone(old.Params)

@@ -7,10 +7,6 @@ import (
 	"strings"
 )
 
-// maxExpansion bounds how many names one pattern may expand to, so that a
-// typo such as web[1:100000000] fails instead of eating the machine.
-const maxExpansion = 65536
-
 // Target is one host as written in a target list or a group: an optional
 // login user, the host name (ranges already expanded) and an optional port.
 type Target struct {
@@ -105,6 +101,9 @@ func ParseTarget(s string) (Target, error) {
 // after the only colon outside brackets; a host with several such colons is
 // an IPv6 address and has no port.
 func splitTarget(s string) (user, host, port string, err error) {
+	if i := strings.IndexFunc(s, isControl); i >= 0 {
+		return "", "", "", fmt.Errorf("control character %q at byte %d", s[i], i+1)
+	}
 	host = s
 	if i := strings.IndexByte(host, '@'); i >= 0 {
 		user, host = host[:i], host[i+1:]
@@ -158,132 +157,9 @@ func checkPort(port string) error {
 	return nil
 }
 
-// expandHost expands every bracketed range of host, left to right.
-func expandHost(host string) ([]string, error) {
-	out := []string{""}
-	for rest := host; rest != ""; {
-		open := strings.IndexByte(rest, '[')
-		if close := strings.IndexByte(rest, ']'); close >= 0 && (open < 0 || close < open) {
-			return nil, errors.New("']' without '['")
-		}
-		if open < 0 {
-			out = appendAll(out, []string{rest})
-			break
-		}
-		end := strings.IndexByte(rest[open:], ']')
-		if end < 0 {
-			return nil, errors.New("'[' without ']'")
-		}
-		body := rest[open+1 : open+end]
-		if strings.IndexByte(body, '[') >= 0 {
-			return nil, errors.New("nested '['")
-		}
-		items, err := expandRange(body)
-		if err != nil {
-			return nil, fmt.Errorf("range [%s]: %w", body, err)
-		}
-		if len(out)*len(items) > maxExpansion {
-			return nil, fmt.Errorf("expands to more than %d names", maxExpansion)
-		}
-		out = appendAll(appendAll(out, []string{rest[:open]}), items)
-		rest = rest[open+end+1:]
-	}
-	return out, nil
-}
-
-// appendAll returns every prefix followed by every suffix.
-func appendAll(prefixes, suffixes []string) []string {
-	out := make([]string, 0, len(prefixes)*len(suffixes))
-	for _, p := range prefixes {
-		for _, s := range suffixes {
-			out = append(out, p+s)
-		}
-	}
-	return out
-}
-
-// expandRange expands the inside of one pair of brackets: comma separated
-// items, each a single value or "lo:hi" (or "lo-hi").
-func expandRange(body string) ([]string, error) {
-	if strings.TrimSpace(body) == "" {
-		return nil, errors.New("empty range")
-	}
-	var out []string
-	for item := range strings.SplitSeq(body, ",") {
-		lo, hi, ok := strings.Cut(item, ":")
-		if !ok {
-			lo, hi, ok = strings.Cut(item, "-")
-		}
-		if !ok {
-			hi = lo
-		}
-		vals, err := expandSpan(lo, hi)
-		if err != nil {
-			return nil, err
-		}
-		if len(out)+len(vals) > maxExpansion {
-			return nil, fmt.Errorf("expands to more than %d names", maxExpansion)
-		}
-		out = append(out, vals...)
-	}
-	return out, nil
-}
-
-// expandSpan expands lo..hi, both numbers or both single letters.
-func expandSpan(lo, hi string) ([]string, error) {
-	switch {
-	case lo == "" || hi == "":
-		return nil, errors.New("missing start or end")
-	case isDigits(lo) && isDigits(hi):
-		return numberSpan(lo, hi)
-	case isLetter(lo) && isLetter(hi):
-		return letterSpan(lo[0], hi[0])
-	default:
-		return nil, fmt.Errorf("%q to %q: want two numbers or two single letters", lo, hi)
-	}
-}
-
-func numberSpan(lo, hi string) ([]string, error) {
-	a, errA := strconv.Atoi(lo)
-	b, errB := strconv.Atoi(hi)
-	if errA != nil || errB != nil {
-		return nil, fmt.Errorf("%q to %q: number too large", lo, hi)
-	}
-	if a > b {
-		return nil, fmt.Errorf("start %s is after end %s", lo, hi)
-	}
-	if b-a >= maxExpansion {
-		return nil, fmt.Errorf("expands to more than %d names", maxExpansion)
-	}
-	width := max(padWidth(lo), padWidth(hi))
-	out := make([]string, 0, b-a+1)
-	for n := a; n <= b; n++ {
-		out = append(out, fmt.Sprintf("%0*d", width, n))
-	}
-	return out, nil
-}
-
-// padWidth is the width a zero-padded number asks for, 0 when not padded.
-func padWidth(s string) int {
-	if len(s) > 1 && s[0] == '0' {
-		return len(s)
-	}
-	return 0
-}
-
-func letterSpan(a, b byte) ([]string, error) {
-	if (a >= 'a') != (b >= 'a') {
-		return nil, fmt.Errorf("%q to %q: mixes upper and lower case", a, b)
-	}
-	if a > b {
-		return nil, fmt.Errorf("start %c is after end %c", a, b)
-	}
-	var out []string
-	for c := a; c <= b; c++ {
-		out = append(out, string(c))
-	}
-	return out, nil
-}
+// isControl reports an ASCII control character: no host, user or port
+// holds one, and one would garble every message that names the target.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 func isDigits(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -77,6 +77,20 @@ func TestExpandMalformed(t *testing.T) {
 	}
 }
 
+// TestControlCharacters: a control character in a target is refused,
+// quoted in the message so that it cannot garble the terminal.
+func TestControlCharacters(t *testing.T) {
+	for _, s := range []string{"web\n1", "de\x00ploy@web", "web:22\x1b[2K"} {
+		_, errE := Expand(s)
+		_, errP := ParseTarget(s)
+		for _, err := range []error{errE, errP} {
+			if err == nil || !strings.Contains(err.Error(), "control character") || strings.ContainsAny(err.Error(), "\n\x00\x1b") {
+				t.Errorf("%q: error %q, want a quoted control character error", s, err)
+			}
+		}
+	}
+}
+
 func TestParseTarget(t *testing.T) {
 	tests := []struct {
 		name string

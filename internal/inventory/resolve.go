@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -58,17 +59,18 @@ func (inv *Inventory) Select(sel Selector, defaultGroup string) ([]Target, error
 		}
 		groups = []string{defaultGroup}
 	}
-	var set targetSet
+	w := &groupWalk{inv: inv, done: map[string]bool{}}
 	for _, g := range groups {
-		if err := inv.addGroup(&set, strings.TrimPrefix(g, "@"), nil); err != nil {
+		if err := w.addGroup(strings.TrimPrefix(g, "@")); err != nil {
 			return nil, err
 		}
 	}
 	for _, p := range hostPatterns {
-		if err := inv.addMember(&set, p, nil); err != nil {
+		if err := w.addMember(p); err != nil {
 			return nil, err
 		}
 	}
+	set := &w.set
 	picked, err := filter(set.targets, sel)
 	if err != nil {
 		return nil, err
@@ -96,7 +98,8 @@ func (inv *Inventory) groupsHint() string {
 	return ""
 }
 
-// targetSet collects targets once each, by host name, first mention first.
+// targetSet collects targets once each, by host name, first mention first,
+// at most maxHosts of them.
 type targetSet struct {
 	targets []Target
 	seen    map[string]bool
@@ -115,49 +118,83 @@ func (s *targetSet) addPattern(p string) error {
 		if s.seen == nil {
 			s.seen = map[string]bool{}
 		}
-		if !s.seen[t.Host] {
-			s.seen[t.Host] = true
-			s.targets = append(s.targets, t)
+		if s.seen[t.Host] {
+			continue
 		}
+		if len(s.targets) == maxHosts {
+			return fmt.Errorf("%w: more than %d hosts", errTooManyHosts, maxHosts)
+		}
+		s.seen[t.Host] = true
+		s.targets = append(s.targets, t)
 	}
 	return nil
 }
 
-// addGroup adds a group's members, following "@group" members; stack holds
-// the groups being expanded, to report cycles.
-func (inv *Inventory) addGroup(set *targetSet, name string, stack []string) error {
-	if i := slices.Index(stack, name); i >= 0 {
-		return fmt.Errorf("group cycle: @%s", strings.Join(append(stack[i:], name), " -> @"))
+var errTooManyHosts = errors.New("the targets are too many")
+
+// groupWalk adds groups and patterns to a selection, following "@group"
+// members depth first.
+//
+// Each group is walked at most once per selection: once its members are in
+// the set, a second mention adds nothing new (the set keeps each host's
+// first mention), so it is skipped. Selecting therefore costs one visit per
+// group and one expansion per member written in a visited group: O(G + M·E)
+// for G groups, M members and E the names one pattern may expand to
+// (maxExpansion), however the groups include each other. Without this, a
+// chain of groups that each name the one below twice took 2^depth visits.
+type groupWalk struct {
+	inv   *Inventory
+	set   targetSet
+	done  map[string]bool // groups whose members are all in set
+	stack []string        // groups being walked, to report cycles
+}
+
+func (w *groupWalk) addGroup(name string) error {
+	if w.done[name] {
+		return nil
 	}
-	members, ok := inv.groupMembers(name)
+	if i := slices.Index(w.stack, name); i >= 0 {
+		return fmt.Errorf("group cycle: @%s", strings.Join(append(slices.Clone(w.stack[i:]), name), " -> @"))
+	}
+	members, ok := w.inv.groupMembers(name)
 	if !ok {
 		err := fmt.Errorf("%w %q", ErrUnknownGroup, name)
-		if inv != nil && inv.File != "" {
-			err = fmt.Errorf("%w in %s", err, inv.File)
+		if w.inv != nil && w.inv.File != "" {
+			err = fmt.Errorf("%w in %s", err, w.inv.File)
 		}
-		return withHint(err, unknownGroupHint(name, inv.GroupNames()))
+		return withHint(err, unknownGroupHint(name, w.inv.GroupNames()))
 	}
-	stack = append(stack, name)
+	w.stack = append(w.stack, name)
 	for _, m := range members {
-		if err := inv.addMember(set, m, stack); err != nil {
+		if err := w.addMember(m); err != nil {
 			return err
 		}
 	}
+	w.stack = w.stack[:len(w.stack)-1]
+	w.done[name] = true
 	return nil
 }
 
 // addMember adds one group member or -H item: "@group" or a host pattern.
-func (inv *Inventory) addMember(set *targetSet, m string, stack []string) error {
+func (w *groupWalk) addMember(m string) error {
 	if sub, ok := strings.CutPrefix(m, "@"); ok {
-		return inv.addGroup(set, sub, stack)
+		return w.addGroup(sub)
 	}
-	if err := set.addPattern(m); err != nil {
-		if len(stack) > 0 {
-			return fmt.Errorf("group %s: %w", stack[len(stack)-1], err)
-		}
+	err := w.set.addPattern(m)
+	if err == nil || len(w.stack) == 0 {
 		return err
 	}
-	return nil
+	g := w.stack[len(w.stack)-1]
+	if errors.Is(err, errTooManyHosts) && w.inv != nil {
+		pos := w.inv.GroupPos[g]
+		if pos.File == "" {
+			pos.File = w.inv.File
+		}
+		if pos := pos.String(); pos != "" {
+			return fmt.Errorf("%s: group %s: %w", pos, g, err)
+		}
+	}
+	return fmt.Errorf("group %s: %w", g, err)
 }
 
 // groupMembers returns a group's members; "all" is every inventory host

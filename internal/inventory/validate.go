@@ -33,6 +33,9 @@ func Validate(inv *Inventory) []error {
 	var v validator
 	v.inv = inv
 	v.defaults()
+	// Past maxHosts names the patterns are not expanded one by one: the
+	// size error is enough, and checking stays bounded.
+	v.expand = v.size()
 	for _, g := range inv.groupNames() {
 		v.group(g)
 	}
@@ -49,8 +52,39 @@ func Validate(inv *Inventory) []error {
 }
 
 type validator struct {
-	inv  *Inventory
-	errs []*PosError
+	inv    *Inventory
+	errs   []*PosError
+	expand bool // expand every pattern to check its names
+}
+
+// size reports an inventory whose patterns, summed, name more than maxHosts
+// hosts, counting without expanding. It reports false then.
+func (v *validator) size() bool {
+	total := 0
+	count := func(pos Position, where, pattern string) bool {
+		n, err := countPattern(pattern)
+		if err != nil {
+			return true // reported by the pattern's own check
+		}
+		if total += n; total > maxHosts {
+			v.add(pos, "%s: the inventory names more than %d hosts", where, maxHosts)
+			return false
+		}
+		return true
+	}
+	for _, g := range v.inv.groupNames() {
+		for _, m := range v.inv.Groups[g] {
+			if !strings.HasPrefix(m, "@") && !count(v.inv.GroupPos[g], "group "+g, m) {
+				return false
+			}
+		}
+	}
+	for _, key := range v.inv.hostKeys() {
+		if !count(v.inv.Hosts[key].Pos, fmt.Sprintf("hosts.%q", key), key) {
+			return false
+		}
+	}
+	return true
 }
 
 func (v *validator) add(pos Position, format string, args ...any) {
@@ -104,6 +138,12 @@ func (v *validator) member(pos Position, group, m string) {
 		}
 		return
 	}
+	if !v.expand {
+		if _, err := countPattern(m); err != nil {
+			v.add(pos, "group %s: %v", group, err)
+		}
+		return
+	}
 	names, err := Expand(m)
 	if err != nil {
 		v.add(pos, "group %s: %v", group, err)
@@ -118,10 +158,16 @@ func (v *validator) member(pos Position, group, m string) {
 }
 
 // cycles reports every group that includes itself, once per cycle.
+//
+// A group from which no cycle can be reached is remembered and never
+// searched again, so each search visits every group and member at most
+// once: O(G·(G+M)) for G groups and M members in all, where following every
+// path took time exponential in the depth of layered groups.
 func (v *validator) cycles() {
 	reported := map[string]bool{}
+	acyclic := map[string]bool{}
 	for _, g := range v.inv.groupNames() {
-		cycle := v.findCycle(g, nil)
+		cycle := v.findCycle(g, nil, acyclic)
 		if cycle == nil {
 			continue
 		}
@@ -135,19 +181,24 @@ func (v *validator) cycles() {
 }
 
 // findCycle returns the first cycle reachable from g, starting and ending
-// with the same group, or nil.
-func (v *validator) findCycle(g string, stack []string) []string {
+// with the same group, or nil. acyclic holds the groups known to reach no
+// cycle; findCycle adds to it.
+func (v *validator) findCycle(g string, stack []string, acyclic map[string]bool) []string {
+	if acyclic[g] {
+		return nil
+	}
 	if i := slices.Index(stack, g); i >= 0 {
 		return append(slices.Clone(stack[i:]), g)
 	}
 	stack = append(stack, g)
 	for _, m := range v.inv.Groups[g] {
 		if sub, ok := strings.CutPrefix(m, "@"); ok {
-			if c := v.findCycle(sub, stack); c != nil {
+			if c := v.findCycle(sub, stack, acyclic); c != nil {
 				return c
 			}
 		}
 	}
+	acyclic[g] = true
 	return nil
 }
 
@@ -164,6 +215,12 @@ func (v *validator) hosts() {
 		e := v.inv.Hosts[key]
 		where := fmt.Sprintf("hosts.%q", key)
 		v.settings(e.Pos, where, e.Settings)
+		if !v.expand {
+			if _, err := countPattern(key); err != nil {
+				v.add(e.Pos, "%s: %v", where, err)
+			}
+			continue
+		}
 		names, err := Expand(key)
 		if err != nil {
 			v.add(e.Pos, "%s: %v", where, err)

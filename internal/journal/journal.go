@@ -46,33 +46,20 @@ func Create(dir, id string) (*Journal, error) {
 	return &Journal{f: f, w: bufio.NewWriter(f), path: path}, nil
 }
 
-// Append reopens the journal of an existing run (for --resume).
+// Append reopens the journal of an existing run (for --resume). A last line
+// that a killed run left half written is cut away first (see heal), so the
+// events appended now and every whole event before them stay readable.
 func Append(dir, id string) (*Journal, error) {
 	path := filepath.Join(dir, id+".jsonl")
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
-	j := &Journal{f: f, w: bufio.NewWriter(f), path: path}
-	if !endsWithNewline(f) {
-		// A run killed mid-write left half a line: end it, so the next
-		// event starts a line of its own.
-		j.w.WriteByte('\n')
+	if err := heal(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("repair journal %s: %w", path, err)
 	}
-	return j, nil
-}
-
-// endsWithNewline reports whether f is empty or ends with a newline.
-func endsWithNewline(f *os.File) bool {
-	info, err := f.Stat()
-	if err != nil || info.Size() == 0 {
-		return true
-	}
-	b := make([]byte, 1)
-	if _, err := f.ReadAt(b, info.Size()-1); err != nil {
-		return true
-	}
-	return b[0] == '\n'
+	return &Journal{f: f, w: bufio.NewWriter(f), path: path}, nil
 }
 
 // Path is the journal's file.
@@ -91,11 +78,10 @@ func (j *Journal) Emit(e event.Event) error {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	b, err := json.Marshal(e)
+	b, err := encode(e)
 	if err != nil {
 		return j.fail(fmt.Errorf("encode journal event: %w", err))
 	}
-	b = append(b, '\n')
 	if _, err := j.w.Write(b); err != nil {
 		return j.fail(fmt.Errorf("write journal %s: %w", j.path, err))
 	}
@@ -108,6 +94,29 @@ func (j *Journal) Emit(e event.Event) error {
 		}
 	}
 	return nil
+}
+
+// maxField bounds each free-text field of an event (an output line, an
+// error) in a journal line that would be longer than maxLine: the field is
+// cut with a marker, so every line the journal writes is one it reads back.
+const maxField = 256 << 10
+
+// encode writes e as one JSON line, cutting its text fields when the line
+// would be too long to read back.
+func encode(e event.Event) ([]byte, error) {
+	b, err := json.Marshal(e)
+	if err == nil && len(b) >= maxLine {
+		e.Line, e.Text, e.Error, e.Answer = cutField(e.Line), cutField(e.Text), cutField(e.Error), cutField(e.Answer)
+		b, err = json.Marshal(e)
+	}
+	return append(b, '\n'), err
+}
+
+func cutField(s string) string {
+	if len(s) <= maxField {
+		return s
+	}
+	return s[:maxField] + fmt.Sprintf(" [%d bytes cut]", len(s)-maxField)
 }
 
 // syncs reports whether an event of kind k marks a boundary worth a sync.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,28 +95,148 @@ func TestWriteFailureIsSticky(t *testing.T) {
 	}
 }
 
-// TestDamagedLastLine: a run killed mid-write reads as incomplete, and a
-// damaged line in the middle is still an error.
-func TestDamagedLastLine(t *testing.T) {
+// TestDamagedLines: a run killed mid-write reads as incomplete; a damaged
+// line anywhere is skipped with a note, and no run is left out of List.
+func TestDamagedLines(t *testing.T) {
 	dir := t.TempDir()
 	good := `{"time":"2026-11-22T10:00:00Z","kind":"run.start","runbook":"cutover"}` + "\n"
-	os.WriteFile(filepath.Join(dir, "cut.jsonl"), []byte(good+`{"time":"2026-11-22T10:00:01Z","ki`), 0o600)
-	os.WriteFile(filepath.Join(dir, "bad.jsonl"), []byte(good+"{oops\n"+good), 0o600)
+	write(t, dir, "cut", good+`{"time":"2026-11-22T10:00:01Z","ki`)
+	write(t, dir, "bad", good+"{oops\n"+`{"kind":"host.end","host":"a","stage":"s","result":"ok"}`+"\n")
+	write(t, dir, "20261122-090000-aaaaaa", `{"kind":"run.start" oops}`+"\n")
 	run, err := Read(dir, "cut")
-	if err != nil || run.Runbook != "cutover" || run.Complete {
-		t.Errorf("Read(cut) = %+v, %v; want an incomplete cutover run", run, err)
+	if err != nil || run.Runbook != "cutover" || run.Complete || run.Skipped != 1 {
+		t.Errorf("Read(cut) = %+v, %v; want an incomplete cutover run with one skipped line", run, err)
 	}
-	if _, err := Read(dir, "bad"); err == nil {
-		t.Error("Read(bad) accepted a damaged line in the middle")
+	run, err = Read(dir, "bad")
+	if err != nil || run.Counts[event.OK] != 1 || len(run.Notes) != 1 {
+		t.Fatalf("Read(bad) = %+v, %v; want the line after the damaged one read", run, err)
 	}
-	os.WriteFile(filepath.Join(dir, "broken.jsonl"), []byte(`{"kind":"run.start" oops}`+"\n"+good), 0o600)
+	if want := "bad.jsonl:2: skipped a damaged line"; !strings.HasPrefix(run.Notes[0], want) {
+		t.Errorf("note = %q, want it to start with %q", run.Notes[0], want)
+	}
 	runs, err := List(dir)
 	var ids []string
 	for _, r := range runs {
 		ids = append(ids, r.ID)
 	}
 	slices.Sort(ids)
-	if err != nil || !slices.Equal(ids, []string{"bad", "cut"}) {
-		t.Errorf("List = %v, %v; want bad and cut (the broken run left out, the others listed)", ids, err)
+	if err != nil || !slices.Equal(ids, []string{"20261122-090000-aaaaaa", "bad", "cut"}) {
+		t.Errorf("List = %v, %v; want every run, the damaged ones too", ids, err)
+	}
+	for _, r := range runs {
+		if r.ID == "20261122-090000-aaaaaa" && !r.Start.Equal(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)) {
+			t.Errorf("a run without a readable start is dated %v, want the time in its id", r.Start)
+		}
+	}
+}
+
+// TestAppendAfterTornLine: resuming a run that was killed mid-write cuts the
+// half line away, so the whole run reads back with the new events.
+func TestAppendAfterTornLine(t *testing.T) {
+	dir := t.TempDir()
+	start := `{"time":"2026-11-22T10:00:00Z","kind":"run.start","runbook":"cutover","params":{"release":"r2"}}` + "\n"
+	write(t, dir, "r", start+`{"time":"2026-11-22T10:00:01Z","kind":"host.end","host":"a","sta`)
+	emitAll(t, dir, "r", event.Event{Kind: event.HostEnd, Host: "a", Stage: "pull", Result: event.OK},
+		event.Event{Kind: event.RunEnd, Result: event.OK})
+	run, err := Read(dir, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !run.Complete || run.Skipped != 0 || run.Params["release"] != "r2" || run.Counts[event.OK] != 1 {
+		t.Errorf("run = %+v; want complete, nothing skipped, params and the host kept", run)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "r.jsonl"))
+	if n := strings.Count(string(b), "\n"); n != 3 {
+		t.Errorf("journal has %d lines, want 3 (the half line removed):\n%s", n, b)
+	}
+}
+
+// TestAppendKeepsWholeLastEvent: a last event that lost only its newline is
+// kept, not cut.
+func TestAppendKeepsWholeLastEvent(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "r", `{"kind":"run.start","runbook":"x"}`+"\n"+`{"kind":"host.end","host":"a","stage":"s","result":"ok"}`)
+	emitAll(t, dir, "r", event.Event{Kind: event.RunEnd, Result: event.OK})
+	run, err := Read(dir, "r")
+	if err != nil || !run.Complete || run.Counts[event.OK] != 1 || run.Skipped != 0 {
+		t.Errorf("Read = %+v, %v; want the last host.end kept and the run complete", run, err)
+	}
+}
+
+// TestReadLongLine: a line longer than any event (a host that printed tens
+// of megabytes without a newline, written by an older drover) is skipped
+// with a note instead of failing with "token too long".
+func TestReadLongLine(t *testing.T) {
+	dir := t.TempDir()
+	long := `{"kind":"output","host":"a","text":"` + strings.Repeat("x", maxLine+1) + `"}` + "\n"
+	write(t, dir, "r", `{"kind":"run.start","runbook":"x"}`+"\n"+long+`{"kind":"run.end","result":"ok"}`+"\n")
+	for _, read := range []func() (*Run, error){
+		func() (*Run, error) { return Read(dir, "r") },
+		func() (*Run, error) { rs, err := List(dir); return rs[0], err },
+	} {
+		run, err := read()
+		if err != nil || !run.Complete || run.Runbook != "x" {
+			t.Fatalf("run = %+v, %v; want the lines around the long one read", run, err)
+		}
+	}
+	run, _ := Read(dir, "r")
+	if len(run.Notes) != 1 || !strings.Contains(run.Notes[0], "r.jsonl:2: skipped a line of") {
+		t.Errorf("notes = %q, want one about line 2", run.Notes)
+	}
+}
+
+// TestLastIsNewestEvenIfDamaged: --resume last must pick the newest run
+// even when its journal has a damaged line, never an older run.
+func TestLastIsNewestEvenIfDamaged(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "old", `{"time":"2026-11-20T10:00:00Z","kind":"run.start","runbook":"x"}`+"\n"+`{"kind":"run.end","result":"ok"}`+"\n")
+	write(t, dir, "new", `{"time":"2026-11-22T10:00:00Z","kind":"run.start","runbook":"x"}`+"\n{\"kind\":\"host.end\",\"ho\n"+`{"kind":"host.end","host":"a"}`+"\n")
+	if last, err := Last(dir); err != nil || last != "new" {
+		t.Errorf("Last = %q, %v; want new", last, err)
+	}
+}
+
+func write(t *testing.T, dir, id, content string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, id+".jsonl"), []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func emitAll(t *testing.T, dir, id string, events ...event.Event) {
+	t.Helper()
+	j, err := Append(dir, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		if err := j.Emit(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLongEventIsCut: an event too long for a journal line is written with
+// its text cut, so it reads back instead of being skipped.
+func TestLongEventIsCut(t *testing.T) {
+	dir := t.TempDir()
+	j, err := Create(dir, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Emit(event.Event{Kind: event.RunStart, Runbook: "x"})
+	j.Emit(event.Event{Kind: event.HostEnd, Host: "a", Stage: "s", Result: event.Failed, Error: strings.Repeat("x", maxLine)})
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	run, err := Read(dir, "r")
+	if err != nil || run.Skipped != 0 || run.Counts[event.Failed] != 1 {
+		t.Fatalf("Read = %+v, %v; want the long host.end read back", run, err)
+	}
+	if e := run.Events[1].Error; len(e) > maxField+64 || !strings.HasSuffix(e, " bytes cut]") {
+		t.Errorf("error kept %d bytes, want it cut to %d with a marker", len(e), maxField)
 	}
 }

@@ -1,11 +1,11 @@
 package journal
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -33,6 +33,11 @@ type Run struct {
 	Counts   map[event.Result]int // hosts by their final result
 	Events   []event.Event
 	Complete bool // a run.end event was written
+
+	// Notes say which lines were skipped (damaged or too long), at most
+	// maxNotes of them; Skipped counts them all.
+	Notes   []string
+	Skipped int
 }
 
 // Read loads run id from dir, every event.
@@ -42,9 +47,13 @@ func Read(dir, id string) (*Run, error) { return read(dir, id, nil) }
 // host's result. Other lines are not decoded.
 var summaryKinds = [][]byte{[]byte(`"kind":"run.`), []byte(`"kind":"host.end"`), []byte(`"kind":"host.connect"`)}
 
-// read loads run id; with keep set, only lines holding one of keep are decoded.
+// read loads run id; with keep set, only lines holding one of keep are
+// decoded. A line that does not decode (cut short by a crash, or damaged)
+// or is too long is skipped with a note in Run.Notes: a damaged line never
+// hides the rest of the run.
 func read(dir, id string, keep [][]byte) (*Run, error) {
-	f, err := os.Open(filepath.Join(dir, id+".jsonl"))
+	path := filepath.Join(dir, id+".jsonl")
+	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("no run %q in %s", id, dir)
 	}
@@ -53,30 +62,59 @@ func read(dir, id string, keep [][]byte) (*Run, error) {
 	}
 	defer f.Close()
 	run := &Run{ID: id, Counts: map[event.Result]int{}}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-	var damaged error // a line that did not decode; fine only as the last line
-	for line := 1; sc.Scan(); line++ {
-		if damaged != nil {
-			return nil, damaged
+	lr := newLineReader(f)
+	for {
+		b, size, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			break
 		}
-		if keep != nil && !containsAny(sc.Bytes(), keep) {
+		if err != nil {
+			return nil, fmt.Errorf("read journal %s: %w", id, err)
+		}
+		if size > maxLine {
+			run.note("%s.jsonl:%d: skipped a line of %d bytes (the limit is %d)", id, lr.line, size, maxLine)
+			continue
+		}
+		if keep != nil && !containsAny(b, keep) {
 			continue
 		}
 		var e event.Event
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			// A run killed mid-write leaves half a last line: the run
-			// reads as incomplete, not as unreadable.
-			damaged = fmt.Errorf("%s.jsonl:%d: %w", id, line, err)
+		if err := json.Unmarshal(b, &e); err != nil {
+			run.note("%s.jsonl:%d: skipped a damaged line: %v", id, lr.line, err)
 			continue
 		}
 		run.add(e)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read journal %s: %w", id, err)
-	}
 	run.count()
+	run.startFallback(path)
 	return run, nil
+}
+
+// maxNotes bounds Run.Notes; the rest are only counted in Skipped.
+const maxNotes = 10
+
+func (r *Run) note(format string, args ...any) {
+	r.Skipped++
+	if len(r.Notes) < maxNotes {
+		r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+	}
+}
+
+// startFallback dates a run whose run.start line was lost: by the time in
+// its id, else by its file, so that it still sorts among the others.
+func (r *Run) startFallback(path string) {
+	if !r.Start.IsZero() {
+		return
+	}
+	if len(r.ID) >= len(idTime) {
+		if t, err := time.Parse(idTime, r.ID[:len(idTime)]); err == nil {
+			r.Start = t
+			return
+		}
+	}
+	if info, err := os.Stat(path); err == nil {
+		r.Start = info.ModTime()
+	}
 }
 
 func containsAny(b []byte, subs [][]byte) bool {
@@ -138,7 +176,10 @@ func List(dir string) ([]*Run, error) {
 		id := strings.TrimSuffix(filepath.Base(p), ".jsonl")
 		r, err := read(dir, id, summaryKinds)
 		if err != nil {
-			continue // one damaged journal does not hide the others
+			// Unreadable as a file (permissions): still listed, so that
+			// no run is hidden from `drover log` or from --resume last.
+			r = &Run{ID: id, Counts: map[event.Result]int{}, Notes: []string{err.Error()}, Skipped: 1}
+			r.startFallback(p)
 		}
 		r.Events = nil
 		runs = append(runs, r)
@@ -164,8 +205,11 @@ func Last(dir string) (string, error) {
 	return runs[0].ID, nil
 }
 
+// idTime is the layout of the time at the start of a run id.
+const idTime = "20060102-150405"
+
 // NewID returns a run id: the UTC time and a short random suffix, so ids sort
 // by time and two runs started in the same second differ.
 func NewID(now time.Time, random string) string {
-	return now.UTC().Format("20060102-150405") + "-" + random
+	return now.UTC().Format(idTime) + "-" + random
 }
