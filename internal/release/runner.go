@@ -31,8 +31,7 @@ type Runner interface {
 // Every script has a deadline: a host-side read can block for ever (a FIFO
 // where a file should be, a hung NFS mount) while sshd keeps answering
 // keepalives. When the deadline passes or ctx ends, Run interrupts and
-// closes the session and returns at once, whatever the host does; the
-// session's readers end when the host or the connection closes the channel.
+// closes the session and returns within a second, whatever the host does.
 type ConnRunner struct {
 	Conn transport.Conn
 	// Timeout bounds each script from opening its session to its end;
@@ -84,9 +83,19 @@ func (c ConnRunner) Run(ctx context.Context, script string) ([]byte, error) {
 		return r.stdout, scriptError(ctx, r.err, r.stderr)
 	case <-ctx.Done():
 		sess.Interrupt()
+		// The closed session normally ends the readers at once; a host that
+		// does not answer keeps them until its connection is declared lost,
+		// and Run does not wait for that.
+		select {
+		case <-done:
+		case <-time.After(closeGrace):
+		}
 		return nil, fmt.Errorf("run script: %w", context.Cause(ctx))
 	}
 }
+
+// closeGrace is how long Run waits for an interrupted session's readers.
+const closeGrace = time.Second
 
 // collect reads a started session's output to its end and waits for it.
 func collect(sess transport.Session, outR, errR io.Reader) ranScript {
