@@ -5,7 +5,9 @@ package e2e
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,12 +94,14 @@ name = "pull"
   to     = "/srv/app/releases/{{ .release }}"
 `
 
-// TestUploadKilledOnRealHost kills drover (SIGKILL) while it uploads a
-// release: the host keeps no visible half tree, and the next upload of the
+// TestUploadKilledOnRealHost kills an upload on the host with SIGKILL
+// (its shell and tar, as a crash or an OOM kill would: no trap runs), then
+// drover: the host keeps no visible half tree, and the next upload of the
 // same release cleans up and succeeds.
 func TestUploadKilledOnRealHost(t *testing.T) {
 	needDrover(t, "run")
 	hostSetup(t, "web04", "mkdir -p releases")
+	rel := "r9k" + farmNet // unique among the farms of this machine: the processes are found by it
 	rb := writeIn(t, t.TempDir(), "republish.toml", republish)
 	src := filepath.Join(t.TempDir(), "src")
 	writeIn(t, src, "a/small", "x")
@@ -106,32 +110,51 @@ func TestUploadKilledOnRealHost(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), droverTimeout)
 	defer cancel()
-	c := droverCommand(ctx, "run", rb, "-H", "web04", "--yes", "--set", "source="+src, "--set", "release=r9")
+	c := droverCommand(ctx, "run", rb, "-H", "web04", "--yes", "--set", "source="+src, "--set", "release="+rel)
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 30*time.Second, "the upload to start writing", func() bool {
-		m, _ := filepath.Glob(filepath.Join(rels, "*r9.drover-tmp.*", "a"))
+		m, _ := filepath.Glob(filepath.Join(rels, "*"+rel+".drover-tmp.*", "a"))
 		return len(m) > 0
 	})
+	killUpload(t, rel, c.Process.Pid)
 	c.Process.Kill()
 	c.Wait()
-	time.Sleep(time.Second) // sshd hangs up the session's processes
 	for _, e := range readDir(t, rels) {
 		if !strings.HasPrefix(e, ".") {
 			t.Errorf("a killed upload left %q in plain sight under releases/", e)
 		}
 	}
 	out, _, _ := droverCmd(t, "releases", "-H", "web04")
-	if strings.Contains(out, "r9") {
+	if strings.Contains(out, rel) {
 		t.Errorf("releases lists the killed upload: %q", out)
 	}
-	if _, _, code := droverCmd(t, "run", rb, "-H", "web04", "--yes", "--set", "source="+src, "--set", "release=r9"); code != 0 {
+	if _, _, code := droverCmd(t, "run", rb, "-H", "web04", "--yes", "--set", "source="+src, "--set", "release="+rel); code != 0 {
 		t.Fatalf("upload again: exit %d", code)
 	}
-	if got := readDir(t, rels); strings.Join(got, " ") != "r9" {
-		t.Errorf("releases/ holds %q after the next upload, want r9 only", got)
+	if got := readDir(t, rels); strings.Join(got, " ") != rel {
+		t.Errorf("releases/ holds %q after the next upload, want %s only", got, rel)
 	}
+}
+
+// killUpload sends SIGKILL to the host-side processes of the upload of
+// release rel (its shell and tar, whose command lines name it), found by
+// pid; drover itself (pid self) is left to the caller.
+func killUpload(t *testing.T, rel string, self int) {
+	t.Helper()
+	out, _ := exec.Command("pgrep", "-f", "releases/[.]?"+rel).Output()
+	var pids []string
+	for _, f := range strings.Fields(string(out)) {
+		if f != strconv.Itoa(self) {
+			pids = append(pids, f)
+		}
+	}
+	if len(pids) == 0 {
+		t.Fatalf("no host-side process of the upload of %s found", rel)
+	}
+	exec.Command("kill", append([]string{"-KILL"}, pids...)...).Run()
+	t.Logf("killed the upload's processes %v", pids)
 }
 
 // TestUploadOverLiveReleaseOnRealHost re-uploads the release current
