@@ -93,7 +93,7 @@ mv -f "$t" "$d"`, shell.Quote(to), mode)
 // next to to, then renames it into place (moving an old tree aside first).
 //
 // It refuses to replace the live release: a tree that {root}/current
-// points to, where to is {root}/releases/ID. Releases are never modified
+// points to, where to is {root}/releases/ID (or {root}/current itself). Releases are never modified
 // once published (DESIGN §6); no portable rename swaps two directories, so
 // replacing it would leave current pointing at nothing for a moment and a
 // running service between two trees. An operator who re-uploads the live
@@ -104,11 +104,12 @@ mv -f "$t" "$d"`, shell.Quote(to), mode)
 func dirScript(to string) string {
 	return fmt.Sprintf(uploadPrelude+`trap 'rm -rf "$t" "$o"' EXIT
 live() {
-	c="$(dirname "$p")/current"
-	[ -L "$c" ] && [ -d "$c" ] && [ -d "$d" ] || return 0
-	[ "$(cd "$c" && pwd -P)" = "$(cd "$d" && pwd -P)" ] || return 0
-	printf 'drover: %%s is the live release (%%s points to it): publish under a new release id, or switch away first\n' "$d" "$c" >&2
-	exit 1
+	for c in "$(dirname "$p")/current" "$p/current"; do
+		[ -L "$c" ] && [ -d "$c" ] && [ -d "$d" ] || continue
+		[ "$(cd "$c" && pwd -P)" = "$(cd "$d" && pwd -P)" ] || continue
+		printf 'drover: %%s is the live release (%%s points to it): publish under a new release id, or switch away first\n' "$d" "$c" >&2
+		exit 1
+	done
 }
 live
 mkdir "$t"

@@ -194,6 +194,12 @@ func TestUploadLiveReleaseRefused(t *testing.T) {
 	if !said {
 		t.Errorf("no output says why: %+v", rec.all())
 	}
+	if r, _ := runOnFirst(t, t.Context(), hosts, conns, publish(src, "app/current")); r != event.Failed {
+		t.Errorf("upload over the current link = %s, want failed", r)
+	}
+	if target, err := os.Readlink(filepath.Join(app, "current")); err != nil || target != "releases/r1" {
+		t.Errorf("current -> %q, %v; want releases/r1", target, err)
+	}
 	if r, _ := runOnFirst(t, t.Context(), hosts, conns, publish(src, "app/releases/r2")); r != event.OK {
 		t.Errorf("upload of a new release = %s, want ok", r)
 	}
