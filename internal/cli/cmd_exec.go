@@ -139,7 +139,7 @@ type hostJSON struct {
 }
 
 func writeHostJSON(w io.Writer, results []ui.HostOutput) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(ui.SafeJSON(w))
 	for _, r := range results {
 		h := hostJSON{Host: r.Host, Output: r.Output, Error: r.Err}
 		if r.Err == "" {

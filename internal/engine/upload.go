@@ -60,29 +60,61 @@ func (hr *hostRun) uploadFile(ctx context.Context, st plan.Step, info fs.FileInf
 	return okOutcome
 }
 
+// Temporary names. An upload writes under a hidden name next to its
+// target, .NAME.drover-tmp.PID (and moves an old tree aside as
+// .NAME.drover-old.PID), so a run killed midway leaves nothing that looks
+// like a release: release listings skip hidden names, and package release
+// refuses them (and the visible NAME.drover-tmp.PID older versions left)
+// as ids. The next upload of the same target removes what a killed one
+// left, under either name; uploads of one target are serialised by the
+// farm lock, so no other upload's temporary tree is removed.
+const uploadPrelude = `set -e
+d=%s
+p=$(dirname "$d")
+b=$(basename "$d")
+t="$p/.$b.drover-tmp.$$"
+o="$p/.$b.drover-old.$$"
+mkdir -p "$p"
+for x in "$p/.$b.drover-tmp."* "$p/.$b.drover-old."* "$p/$b.drover-tmp."* "$p/$b.drover-old."*; do
+	if [ -e "$x" ] || [ -L "$x" ]; then rm -rf "$x"; fi
+done
+`
+
 // fileScript writes stdin to a temporary file next to to, sets its mode
 // and renames it over to.
 func fileScript(to string, mode fs.FileMode) string {
-	return fmt.Sprintf(`set -e
-f=%s
-t="$f.drover-tmp.$$"
-trap 'rm -f "$t"' EXIT
-mkdir -p "$(dirname "$f")"
+	return fmt.Sprintf(uploadPrelude+`trap 'rm -f "$t"' EXIT
 cat > "$t"
 chmod %o "$t"
-mv -f "$t" "$f"`, shell.Quote(to), mode)
+mv -f "$t" "$d"`, shell.Quote(to), mode)
 }
 
 // dirScript unpacks a tar stream from stdin into a temporary directory
 // next to to, then renames it into place (moving an old tree aside first).
+//
+// It refuses to replace the live release: a tree that {root}/current
+// points to, where to is {root}/releases/ID (or {root}/current itself). Releases are never modified
+// once published (DESIGN §6); no portable rename swaps two directories, so
+// replacing it would leave current pointing at nothing for a moment and a
+// running service between two trees. An operator who re-uploads the live
+// release means to change what runs now, which is a new release id and a
+// switch; so the upload fails, says so, and the live tree stays whole. It
+// checks before the transfer (fail fast) and again right before the
+// rename (current may have moved meanwhile).
 func dirScript(to string) string {
-	return fmt.Sprintf(`set -e
-d=%s
-t="$d.drover-tmp.$$"
-o="$d.drover-old.$$"
-trap 'rm -rf "$t" "$o"' EXIT
-mkdir -p "$(dirname "$d")" "$t"
+	return fmt.Sprintf(uploadPrelude+`trap 'rm -rf "$t" "$o"' EXIT
+live() {
+	for c in "$(dirname "$p")/current" "$p/current"; do
+		[ -L "$c" ] && [ -d "$c" ] && [ -d "$d" ] || continue
+		[ "$(cd "$c" && pwd -P)" = "$(cd "$d" && pwd -P)" ] || continue
+		printf 'drover: %%s is the live release (%%s points to it): publish under a new release id, or switch away first\n' "$d" "$c" >&2
+		exit 1
+	done
+}
+live
+mkdir "$t"
 tar -x -p -f - -C "$t"
+live
 if [ -e "$d" ] || [ -L "$d" ]; then mv -T "$d" "$o"; fi
 mv -T "$t" "$d"`, shell.Quote(to))
 }

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/drover-sh/drover/internal/ui/safetext"
 )
 
 // Kind says what a history line records.
@@ -13,6 +15,10 @@ const (
 	KindSwitch Kind = "switch" // current moved From -> To
 	KindBad    Kind = "bad"    // Release was rolled back from
 	KindUnlock Kind = "unlock" // a lock was removed by force; Owner was its owner line
+	// KindUndone says the switch From -> To recorded just before by the
+	// same run did not happen (current could not be moved). Reading the
+	// history drops that switch, its bad line and the undone line itself.
+	KindUndone Kind = "undone"
 )
 
 // Entry is one line of {root}/.drover/history.
@@ -32,13 +38,36 @@ const timeLayout = "2006-01-02T15:04:05Z"
 
 // parseHistory reads history lines, oldest first. Lines it cannot parse are
 // skipped: the file is an audit trail and one damaged line must not hide
-// the rest.
+// the rest. Text fields a host wrote are sanitized for the terminal.
 func parseHistory(text string) []Entry {
 	var entries []Entry
 	for line := range strings.Lines(text) {
-		if e, ok := parseEntry(strings.TrimRight(line, "\r\n")); ok {
+		e, ok := parseEntry(safetext.Line(strings.TrimRight(line, "\r\n")))
+		switch {
+		case !ok:
+		case e.Kind == KindUndone:
+			entries = dropUndone(entries, e)
+		default:
 			entries = append(entries, e)
 		}
+	}
+	return entries
+}
+
+// dropUndone removes the switch that u says did not happen (the newest
+// switch From -> To of u's run) and the bad line written with it.
+func dropUndone(entries []Entry, u Entry) []Entry {
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		if e.Kind != KindSwitch || e.RunID != u.RunID || e.From != u.From || e.To != u.To {
+			continue
+		}
+		end := i + 1
+		if end < len(entries) && entries[end].Kind == KindBad && entries[end].RunID == u.RunID &&
+			entries[end].Release == u.From {
+			end++
+		}
+		return slices.Delete(entries, i, end)
 	}
 	return entries
 }
@@ -54,7 +83,7 @@ func parseEntry(line string) (Entry, bool) {
 	}
 	e := Entry{Time: t, RunID: field(f[1]), User: field(f[2]), Kind: Kind(f[3])}
 	switch {
-	case e.Kind == KindSwitch && len(f) == 6 && CheckID(f[5]) == nil:
+	case (e.Kind == KindSwitch || e.Kind == KindUndone) && len(f) == 6 && CheckID(f[5]) == nil:
 		e.From, e.To = field(f[4]), f[5]
 	case e.Kind == KindBad && len(f) == 5 && CheckID(f[4]) == nil:
 		e.Release = f[4]

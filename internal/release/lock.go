@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/drover-sh/drover/internal/transport"
+	"github.com/drover-sh/drover/internal/ui/safetext"
 )
 
 // Owner says who holds a lock, written to {root}/.drover/lock/owner.
@@ -116,7 +117,7 @@ if [ -d "$lock" ]; then
 	tab=$(printf '\t')
 	[ -f "$lock/owner" ] && IFS="$tab" read -r t id rest < "$lock/owner"
 	[ "$id" = "$run" ] && exit 0
-	cat "$lock/owner" 2>/dev/null
+	[ -f "$lock/owner" ] && cat "$lock/owner" 2>/dev/null
 	exit 75
 fi
 printf '%s\n' "$err" >&2
@@ -141,7 +142,7 @@ func Lock(ctx context.Context, r Runner, root string, owner Owner) error {
 // lockResult turns a lock script's result into *LockedError or a wrapped error.
 func lockResult(root, doing string, out []byte, err error) error {
 	if transport.ExitCode(err) == codeLocked {
-		return &LockedError{Root: root, Owner: strings.TrimRight(string(out), "\n")}
+		return &LockedError{Root: root, Owner: safetext.Line(strings.TrimRight(string(out), "\n"))}
 	}
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", doing, root, err)
@@ -158,7 +159,7 @@ if [ "$id" = "$run" ]; then
 	rm -rf "$lock" || exit 1
 	exit 0
 fi
-cat "$lock/owner" 2>/dev/null
+[ -f "$lock/owner" ] && cat "$lock/owner" 2>/dev/null
 exit 75
 `
 
@@ -177,7 +178,12 @@ const forceUnlockScript = `lock="$root/.drover/lock"
 o=
 [ -f "$lock/owner" ] && IFS= read -r o < "$lock/owner"
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ) || exit 1
-printf '%s\t-\t%s\tunlock\t%s\n' "$now" "$who" "${o:--}" >> "$root/.drover/history" || exit 1
+hist="$root/.drover/history"
+if [ -e "$hist" ] && [ ! -f "$hist" ]; then
+	printf '%s is not a regular file\n' "$hist" >&2
+	exit 1
+fi
+printf '%s\t-\t%s\tunlock\t%s\n' "$now" "$who" "${o:--}" >> "$hist" || exit 1
 rm -rf "$lock" || exit 1
 printf '%s\n' "$o"
 `
@@ -193,5 +199,5 @@ func ForceUnlock(ctx context.Context, r Runner, root, who string) (owner string,
 	if err != nil {
 		return "", fmt.Errorf("force unlock %s: %w", root, err)
 	}
-	return strings.TrimRight(string(out), "\n"), nil
+	return safetext.Line(strings.TrimRight(string(out), "\n")), nil
 }

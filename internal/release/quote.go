@@ -20,8 +20,10 @@ const maxIDLen = 255
 
 // CheckID reports whether id is a usable release id: one path element of
 // letters, digits and . _ - + : @ , =, not starting with a dot (hidden
-// names are the temporary names of uploads and prunes), and not the word
-// Previous, which names a host's previous release.
+// names are the temporary names of uploads and prunes), not holding
+// ".drover-tmp" or ".drover-old" (the temporary names older uploads left
+// in plain sight), and not the word Previous, which names a host's
+// previous release.
 func CheckID(id string) error {
 	switch {
 	case id == "":
@@ -32,6 +34,10 @@ func CheckID(id string) error {
 		return fmt.Errorf("%w: longer than %d bytes", ErrBadID, maxIDLen)
 	case id[0] == '.':
 		return fmt.Errorf("%w %q: starts with a dot", ErrBadID, id)
+	case strings.Contains(id, ".drover-tmp") || strings.Contains(id, ".drover-old"):
+		// Uploads once used these names next to the release; one killed
+		// midway left a half tree that must never count as a release.
+		return fmt.Errorf("%w %q: the name of an unfinished upload", ErrBadID, id)
 	}
 	for _, c := range id {
 		if !idChar(c) {

@@ -3,7 +3,12 @@
 // the current symlink atomically, pruning old releases and holding the farm
 // lock. Each operation is one small POSIX sh script, run through a Runner
 // (over a transport.Conn in production, a local sh in tests); hosts need only
-// sh and the coreutils ln, mv, readlink, mkdir, rm, cat and date.
+// sh and the coreutils ln, mv, readlink, mkdir, rm, cat, tail, test and date.
+//
+// Every script has a deadline (ConnRunner.Timeout) and reads only regular
+// files, so a FIFO or a hung mount on a host cannot hang a run. Text a host
+// wrote (lock owners, history fields, stderr in errors) is handed on
+// sanitized for the terminal (package ui/safetext).
 //
 // It does not upload releases, restart services, talk SSH or decide policy
 // such as when to prune or whether hosts must agree: callers do.
@@ -27,6 +32,12 @@
 //	TIME  RUNID  USER  switch  FROM  TO      current moved from FROM to TO
 //	TIME  RUNID  USER  bad     RELEASE       RELEASE was rolled back from
 //	TIME  -      USER  unlock  OWNERLINE     USER removed a lock held by OWNERLINE
+//	TIME  RUNID  USER  undone  FROM  TO      the switch FROM -> TO recorded just
+//	                                         before did not happen (current could
+//	                                         not be moved); reading drops both
+//
+// A switch is recorded before current moves, so a host whose session broke
+// mid-switch still has the record an undo needs.
 //
 // # Previous
 //
@@ -50,6 +61,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/drover-sh/drover/internal/ui/safetext"
 )
 
 // State is what a host's release tree says about itself.
@@ -68,7 +81,16 @@ func (s State) Has(id string) bool {
 }
 
 // readScript prints one tagged line per fact, then the history verbatim.
+// It reads only regular files (test -f first): cat of a FIFO left where
+// the owner file or the history should be would block for ever. A history
+// that exists and is no regular file is an error, not an empty history,
+// or "previous" would silently go wrong.
 const readScript = `[ -d "$root" ] || exit 0
+hist="$root/.drover/history"
+if [ -e "$hist" ] && [ ! -f "$hist" ]; then
+	printf '%s is not a regular file\n' "$hist" >&2
+	exit 1
+fi
 printf 'current\t%s\n' "$(readlink "$root/current" 2>/dev/null)"
 for d in "$root"/releases/*/; do
 	[ -d "$d" ] || continue
@@ -76,10 +98,12 @@ for d in "$root"/releases/*/; do
 	printf 'release\t%s\n' "${d##*/}"
 done
 if [ -d "$root/.drover/lock" ]; then
-	printf 'lock\t%s\n' "$(cat "$root/.drover/lock/owner" 2>/dev/null)"
+	o=
+	[ -f "$root/.drover/lock/owner" ] && o=$(cat "$root/.drover/lock/owner" 2>/dev/null)
+	printf 'lock\t%s\n' "$o"
 fi
 echo history
-cat "$root/.drover/history" 2>/dev/null
+[ -f "$hist" ] && cat "$hist" 2>/dev/null
 exit 0
 `
 
@@ -109,7 +133,7 @@ func parseState(out string) State {
 				st.Available = append(st.Available, val)
 			}
 		case "lock":
-			st.Lock = parseLockInfo(val)
+			st.Lock = parseLockInfo(safetext.Line(val))
 		}
 	}
 	slices.Sort(st.Available)

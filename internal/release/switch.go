@@ -24,9 +24,17 @@ var ErrMissing = errors.New("release is missing")
 const codeMissing = 3
 
 // switchScript checks everything it can before the first change, then
-// renames a fresh symlink over current (rename(2) is atomic, so a reader sees
-// the old or the new release, never nothing), then appends to the history.
-// It prints the release current pointed to before.
+// records the switch in the history, then renames a fresh symlink over
+// current (rename(2) is atomic, so a reader sees the old or the new
+// release, never nothing). It prints the release current pointed to before.
+//
+// The record comes first: if it cannot be written (a full disk) nothing has
+// changed, and once current has moved the history already says so, so an
+// undo finds where this run took the host from even when the session
+// breaks right after the rename. The switch line and its bad line go out
+// in one write; a torn last line left by an earlier failed write is fenced
+// with a line break first, so it cannot swallow this record. If current
+// then cannot be moved, an undone line withdraws the record.
 const switchScript = `rel="$root/releases/$id"
 if [ ! -d "$rel" ]; then
 	printf 'no such release: %s\n' "$rel" >&2
@@ -39,18 +47,37 @@ if [ "$from" = "$id" ]; then
 	printf '%s\n' "$from"
 	exit 0
 fi
-hist="$root/.drover/history"
-mkdir -p "$root/.drover" && : >> "$hist" || exit 1
-tmp="$root/current.tmp.$$"
-ln -sfn "releases/$id" "$tmp" || exit 1
-if ! mv -T "$tmp" "$root/current"; then
-	rm -f "$tmp"
+if [ -d "$root/current" ] && [ ! -L "$root/current" ]; then
+	printf '%s is a directory, not a link: left as it is\n' "$root/current" >&2
 	exit 1
 fi
-now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-printf '%s\t%s\t%s\tswitch\t%s\t%s\n' "$now" "$run" "$user" "${from:--}" "$id" >> "$hist" || exit 1
+hist="$root/.drover/history"
+mkdir -p "$root/.drover" || exit 1
+if [ -e "$hist" ] && [ ! -f "$hist" ]; then
+	printf '%s is not a regular file\n' "$hist" >&2
+	exit 1
+fi
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ) || exit 1
+tab=$(printf '\t')
+rec="$now$tab$run$tab$user${tab}switch$tab${from:--}$tab$id"
 if [ "$rollback" = 1 ] && [ -n "$from" ]; then
-	printf '%s\t%s\t%s\tbad\t%s\n' "$now" "$run" "$user" "$from" >> "$hist" || exit 1
+	rec="$rec
+$now$tab$run$tab$user${tab}bad$tab$from"
+fi
+if [ -s "$hist" ] && [ -n "$(tail -c 1 "$hist")" ]; then
+	rec="
+$rec"
+fi
+printf '%s\n' "$rec" >> "$hist" || exit 1
+undone() {
+	printf '%s\t%s\t%s\tundone\t%s\t%s\n' "$now" "$run" "$user" "${from:--}" "$id" >> "$hist"
+	exit 1
+}
+tmp="$root/current.tmp.$$"
+ln -sfn "releases/$id" "$tmp" || undone
+if ! mv -T "$tmp" "$root/current"; then
+	rm -f "$tmp"
+	undone
 fi
 printf '%s\n' "$from"
 `

@@ -51,7 +51,11 @@ func newBoardState(st *Style, verbose bool, runbook string, hosts []string) *boa
 }
 
 // apply records e and returns the line it adds above the board, if any.
+// Every text of e is sanitized first: hosts' bytes never reach the screen
+// raw.
 func (s *boardState) apply(e event.Event) string {
+	raw := e.Line
+	e = sanitizeEvent(e)
 	if s.start.IsZero() && !e.Time.IsZero() {
 		s.start = e.Time
 	}
@@ -76,7 +80,7 @@ func (s *boardState) apply(e event.Event) string {
 	case event.StepStart:
 		s.startStep(e)
 	case event.StepOutput:
-		return s.output(e)
+		return s.output(e, raw)
 	case event.StepEnd:
 		if e.Undo {
 			return s.endUndoStep(e)
@@ -125,10 +129,14 @@ func (s *boardState) startStep(e event.Event) {
 	f.step, f.stepIndex, f.last = e.Step, e.StepIndex, ""
 }
 
-func (s *boardState) output(e event.Event) string {
-	line := cleanLine(e.Line)
-	if f := s.flights[e.Host]; f != nil && strings.TrimSpace(line) != "" {
-		f.last = line
+// output is a line above the board (with Verbose) and, in the host's
+// flight line, what it last printed.
+func (s *boardState) output(e event.Event, raw string) string {
+	line := expandTabs(e.Line)
+	if f := s.flights[e.Host]; f != nil {
+		if last := lastState(raw); strings.TrimSpace(last) != "" {
+			f.last = last
+		}
 	}
 	if !s.verbose {
 		return ""
@@ -161,7 +169,7 @@ func (s *boardState) endUndoStep(e event.Event) string {
 	if e.Result != event.OK {
 		line += "  " + resultStyle(s.st, e.Result).Render(string(e.Result))
 		if e.Error != "" {
-			line += s.st.Dim.Render(": ") + cleanLine(e.Error)
+			line += s.st.Dim.Render(": ") + expandTabs(e.Error)
 		}
 	}
 	return line
@@ -198,7 +206,7 @@ func (s *boardState) endLine(host string, r event.Result, d time.Duration, why s
 		b.WriteString("  " + resultStyle(s.st, r).Render(string(r)))
 	}
 	if why != "" {
-		b.WriteString(s.st.Dim.Render(": ") + cleanLine(why))
+		b.WriteString(s.st.Dim.Render(": ") + expandTabs(why))
 	}
 	return b.String()
 }
@@ -317,23 +325,13 @@ func (s *boardState) flightLine(f *flight, now time.Time, spin string) string {
 	return line
 }
 
-// cleanLine makes a host's output safe to print inside the board: no
-// escape sequences, no carriage returns, tabs as spaces.
-func cleanLine(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) < 0 {
-		return s
+// lastState is what a terminal would end up showing of a progress line
+// redrawn with carriage returns (its part after the last one), sanitized,
+// for the one-line tail of a host in flight. Lines above the board show
+// every byte instead.
+func lastState(raw string) string {
+	if i := strings.LastIndexByte(strings.TrimRight(raw, "\r"), '\r'); i >= 0 {
+		raw = raw[i+1:]
 	}
-	s = ansi.Strip(s)
-	if i := strings.LastIndexByte(strings.TrimRight(s, "\r"), '\r'); i >= 0 {
-		s = s[i+1:] // a progress line redrawn with \r: its last state
-	}
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\t':
-			return ' '
-		case r < ' ' || r == 0x7f:
-			return -1
-		}
-		return r
-	}, s)
+	return expandTabs(Sanitize(strings.TrimRight(raw, "\r")))
 }

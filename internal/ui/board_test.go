@@ -43,7 +43,7 @@ func TestBoardStateFrame(t *testing.T) {
 			name:   "one in flight",
 			width:  200,
 			rows:   10,
-			want:   []string{"cutover │ stage cutover │ batch 2/3 │ 1 ok · 0 failed · 1 running · 2 waiting · 0 skipped │ 1.0s", "  ⠙ web02  #2  restart             900ms  started pid 42"},
+			want:   []string{"cutover │ stage cutover │ batch 2/3 │ 1 ok · 0 failed · 1 running · 2 waiting · 0 skipped │ 1.0s", "  ⠙ web02  #2  restart             900ms  started \\x1b[1mpid\\x1b[0m 42"},
 			scroll: "✓ web01  cutover  300ms",
 		},
 		{
@@ -65,7 +65,7 @@ func TestBoardStateFrame(t *testing.T) {
 				at(500, event.Event{Kind: event.HostEnd, Stage: "cutover", Host: "web03", Result: event.Aborted, Text: "not started: the run stopped"}),
 			},
 			want: []string{"cutover │ stage cutover │ batch 2/3 │ 1 ok · 0 failed · 1 running · 1 waiting · 0 skipped · 1 stopped │ 1.0s",
-				"  ⠙ web02  #2  restart             900ms  started pid 42"},
+				"  ⠙ web02  #2  restart             900ms  started \\x1b[1mpid\\x1b[0m 42"},
 			scroll: "! web03  cutover  aborted: not started: the run stopped",
 		},
 		{
@@ -96,7 +96,7 @@ func TestBoardStateFrame(t *testing.T) {
 				at(500, event.Event{Kind: event.HostStart, Host: "web04"}),
 			},
 			want: []string{"cutover │ stage cutover │ batch 2/3 │ 1 ok · 0 failed · 3 running · 0 waiting · 0 skipped │ 1.0s",
-				"  ⠙ web02  #2  restart             900ms  started pid 42", "  … and 2 more running"},
+				"  ⠙ web02  #2  restart             900ms  started \\x1b[1mpid\\x1b[0m 42", "  … and 2 more running"},
 		},
 	}
 	for _, tt := range tests {
@@ -117,19 +117,19 @@ func TestBoardStateFrame(t *testing.T) {
 	}
 }
 
-func TestCleanLine(t *testing.T) {
+func TestLastState(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"plain", "listening on :8080", "listening on :8080"},
-		{"colour codes", "\x1b[32mok\x1b[0m done", "ok done"},
+		{"colour codes show as text", "\x1b[32mok\x1b[0m done", `\x1b[32mok\x1b[0m done`},
 		{"progress redrawn with CR", "10%\r50%\r100%", "100%"},
 		{"trailing CR", "done\r", "done"},
-		{"tab and bell", "a\tb\x07", "a b"},
-		{"clear screen", "\x1b[2Jboom", "boom"},
+		{"tab and bell", "a\tb\x07", `a    b\x07`},
+		{"clear screen", "\x1b[2Jboom", `\x1b[2Jboom`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := cleanLine(tt.in); got != tt.want {
-				t.Errorf("cleanLine(%q) = %q, want %q", tt.in, got, tt.want)
+			if got := lastState(tt.in); got != tt.want {
+				t.Errorf("lastState(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}

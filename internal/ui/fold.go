@@ -52,7 +52,8 @@ func fold(results []HostOutput) []group {
 
 // Fold writes results folded by identical output, each block headed by a
 // compressed host list, the exit status and a bar of how many hosts share
-// it; hosts that did not finish are listed last with their reason.
+// it; hosts that did not finish are listed last with their reason. What
+// the hosts printed is sanitized: escape sequences show as text.
 func Fold(w io.Writer, st *Style, results []HostOutput) {
 	groups := fold(results)
 	total := len(results)
@@ -61,7 +62,7 @@ func Fold(w io.Writer, st *Style, results []HostOutput) {
 			continue
 		}
 		fmt.Fprintln(w, blockHeader(st, g, total))
-		out := strings.TrimRight(g.output, "\n")
+		out := SanitizeText(strings.TrimRight(g.output, "\r\n"))
 		if out != "" {
 			fmt.Fprintln(w, out)
 		}
@@ -78,7 +79,7 @@ func Fold(w io.Writer, st *Style, results []HostOutput) {
 	rule := st.rule()
 	fmt.Fprintln(w, st.Fail.Render(fmt.Sprintf("%s did not finish (%d) %s", rule, len(broken), rule)))
 	for _, g := range broken {
-		fmt.Fprintf(w, "%s  %s\n", st.Host.Render(g.hosts[0]), g.err)
+		fmt.Fprintf(w, "%s  %s\n", st.Host.Render(Sanitize(g.hosts[0])), Sanitize(g.err))
 	}
 }
 
@@ -90,7 +91,7 @@ func blockHeader(st *Style, g group, total int) string {
 	}
 	count := fmt.Sprintf("%d/%d hosts", n, total)
 	return fmt.Sprintf("%s %s  %s  %s  %s",
-		st.Border.Render(st.rule()), st.Host.Render(inventory.Compress(g.hosts)),
+		st.Border.Render(st.rule()), st.Host.Render(Sanitize(inventory.Compress(g.hosts))),
 		status, st.Dim.Render(count), st.Bar.Render(bar(n, total, 20, st.ASCII)))
 }
 

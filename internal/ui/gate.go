@@ -30,6 +30,7 @@ func NewGate(w io.Writer, st *Style, ask AskFunc) *Gate { return &Gate{w: w, st:
 // Ask implements engine.Gate: it shows what is at stake and the answers,
 // and asks again until it gets one it knows.
 func (g *Gate) Ask(ctx context.Context, q engine.Question) (engine.Answer, error) {
+	q = sanitizeQuestion(q) // the tail and the error are what a host printed
 	fmt.Fprintln(g.w, g.describe(q))
 	for {
 		line, err := g.ask(ctx, g.prompt(q))
@@ -63,8 +64,12 @@ func (g *Gate) describe(q engine.Question) string {
 	return b.String()
 }
 
-// QuestionTitle says in one line what a question is about.
+// QuestionTitle says in one line what a question is about, safe to print.
 func QuestionTitle(q engine.Question) string {
+	return Sanitize(questionTitle(q))
+}
+
+func questionTitle(q engine.Question) string {
 	switch q.Kind {
 	case engine.AskStage:
 		return fmt.Sprintf("start stage %s on %s?", q.Stage, hostCount(len(q.Hosts)))

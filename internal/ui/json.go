@@ -18,7 +18,9 @@ type JSON struct {
 var _ event.Sink = (*JSON)(nil)
 
 // NewJSON returns a JSON-lines sink writing to w.
-func NewJSON(w io.Writer) *JSON { return &JSON{enc: json.NewEncoder(w)} }
+// JSON escaping keeps C0 controls off the terminal; SafeJSON adds DEL, C1
+// controls and bidirectional characters, so the values stay exact.
+func NewJSON(w io.Writer) *JSON { return &JSON{enc: json.NewEncoder(SafeJSON(w))} }
 
 // Emit implements event.Sink.
 func (j *JSON) Emit(e event.Event) error {

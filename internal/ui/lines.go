@@ -11,8 +11,8 @@ import (
 )
 
 // Lines renders events as stable, greppable lines, one per step result, with
-// host-prefixed output lines when Verbose. It is an event.Sink, safe for
-// concurrent use.
+// host-prefixed output lines when Verbose; what hosts printed is sanitized.
+// It is an event.Sink, safe for concurrent use.
 type Lines struct {
 	mu      sync.Mutex
 	w       io.Writer
@@ -38,7 +38,7 @@ func NewLines(w io.Writer, st *Style, verbose bool, hosts []string) *Lines {
 func (l *Lines) Emit(e event.Event) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	line := l.render(e)
+	line := l.render(sanitizeEvent(e))
 	if line == "" {
 		return nil
 	}

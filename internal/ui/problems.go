@@ -35,7 +35,7 @@ func Problems(w io.Writer, st *Style, rows []ProblemRow) {
 			return s
 		})
 	for _, r := range rows {
-		t.Row(r.Host, r.Problem, r.Detail)
+		t.Row(cell(r.Host), cell(r.Problem), cell(r.Detail))
 	}
 	fmt.Fprintln(w, st.Fail.Render(fmt.Sprintf("pre-flight: %d host(s) not usable", len(rows))))
 	fmt.Fprintln(w, fit(st, t))

@@ -48,7 +48,7 @@ func Releases(w io.Writer, st *Style, rows []ReleaseRow) {
 		})
 	drift := 0
 	for _, r := range rows {
-		t.Row(releaseCells(r, withBefore)...)
+		t.Row(cells(releaseCells(r, withBefore))...)
 		if r.Drift {
 			drift++
 		}
@@ -59,7 +59,7 @@ func Releases(w io.Writer, st *Style, rows []ReleaseRow) {
 	}
 	for _, r := range rows {
 		if r.Lock != "" {
-			fmt.Fprintf(w, "%s locked: %s\n", r.Host, r.Lock)
+			fmt.Fprintf(w, "%s locked: %s\n", Sanitize(r.Host), Sanitize(r.Lock))
 		}
 	}
 }

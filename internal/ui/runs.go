@@ -42,7 +42,7 @@ func Runs(w io.Writer, st *Style, rows []RunRow) {
 		if !r.End.IsZero() {
 			took = Duration(r.End.Sub(r.Start))
 		}
-		t.Row(r.ID, r.Runbook, r.User, r.Start.Local().Format("2006-01-02 15:04"), took, r.Result, hostCounts(r))
+		t.Row(cells([]string{r.ID, r.Runbook, r.User, r.Start.Local().Format("2006-01-02 15:04"), took, r.Result, hostCounts(r)})...)
 	}
 	fmt.Fprintln(w, fit(st, t))
 }
@@ -70,7 +70,7 @@ func Timeline(w io.Writer, st *Style, events []event.Event, verbose bool) {
 	t0 := events[0].Time
 	lines := NewLines(io.Discard, st, verbose, runHosts(events))
 	for _, e := range events {
-		text := timelineLine(lines, e)
+		text := timelineLine(lines, sanitizeEvent(e))
 		if text == "" {
 			continue
 		}

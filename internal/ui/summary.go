@@ -50,7 +50,7 @@ func Summary(w io.Writer, st *Style, rows []SummaryRow) {
 		if r.Duration > 0 {
 			took = Duration(r.Duration)
 		}
-		t.Row(r.Host, dash(r.Stage), markOf(r.Result)+" "+string(r.Result), took, r.Note)
+		t.Row(cell(r.Host), dash(cell(r.Stage)), markOf(r.Result)+" "+cell(string(r.Result)), took, cell(r.Note))
 	}
 	fmt.Fprintln(w, fit(st, t))
 	fmt.Fprintln(w, Counts(st, rows))
