@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -33,6 +35,7 @@ type targetOptions struct {
 	User       string
 	Identity   string
 	KnownHosts string
+	SSHConfig  string
 	Timeout    time.Duration
 }
 
@@ -49,6 +52,7 @@ func (o *targetOptions) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.User, "user", "u", "", "remote login name")
 	fs.StringVar(&o.Identity, "identity", "", "private key file")
 	fs.StringVar(&o.KnownHosts, "known-hosts", "", "known_hosts file")
+	fs.StringVarP(&o.SSHConfig, "ssh-config", "F", "", "ssh_config file to read instead of ~/.ssh/config and /etc/ssh/ssh_config (like ssh -F)")
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "connect and handshake timeout per host")
 }
 
@@ -93,7 +97,7 @@ func (o *targetOptions) resolve(env *env, defaultGroup string) ([]inventory.Host
 		return nil, nil, usageErr(withHint(errors.New("no inventory: ./inventory.toml does not exist"),
 			"name an inventory with -i FILE or $DROVER_INVENTORY"))
 	}
-	local, err := localMachine(env)
+	local, err := localMachine(env, o.SSHConfig)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -109,20 +113,32 @@ func (o *targetOptions) resolve(env *env, defaultGroup string) ([]inventory.Host
 	return hosts, inv, nil
 }
 
-// checkIdentities makes sure every named key file can be read and holds a
-// private key, so a typo stops the command before any host is contacted.
-// A key protected by a passphrase passes: the agent may hold it.
+// checkIdentities makes sure every key file a flag or the inventory names
+// can be read and holds a private key, so a typo stops the command before
+// any host is contacted. A key protected by a passphrase passes: the agent
+// may hold it. Key and certificate files from ssh_config that do not exist
+// are dropped, as ssh skips them.
 func checkIdentities(hosts []inventory.Host) error {
 	seen := map[string]bool{}
-	for _, h := range hosts {
+	for i := range hosts {
+		h := &hosts[i]
+		configured := strings.HasPrefix(h.Origin[inventory.SettingIdentity], "ssh_config")
+		if configured {
+			h.Endpoint.Identities = existingKeys(h.Endpoint.Identities)
+		}
+		h.Endpoint.Certificates = existingKeys(h.Endpoint.Certificates)
+		for j := range h.Endpoint.Jump {
+			hop := &h.Endpoint.Jump[j]
+			hop.Identities, hop.Certificates = existingKeys(hop.Identities), existingKeys(hop.Certificates)
+		}
 		for _, id := range h.Endpoint.Identities {
-			if seen[id] {
+			if seen[id] || configured {
 				continue
 			}
 			seen[id] = true
 			if err := checkIdentity(id); err != nil {
 				return withHint(fmt.Errorf("identity file for %s: %w", h.Name, err),
-					"check --identity, the inventory's identity or IdentityFile in ~/.ssh/config")
+					"check --identity or the inventory's identity")
 			}
 		}
 	}
@@ -142,21 +158,61 @@ func checkIdentity(path string) error {
 	return nil
 }
 
+// existingKeys keeps the files that exist, or whose public half does.
+func existingKeys(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if fileExists(p) || fileExists(p+".pub") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
 // localMachine describes the control machine for inventory resolution.
-func localMachine(env *env) (inventory.Local, error) {
+// sshConfig is the -F file; "" reads ~/.ssh/config, then
+// /etc/ssh/ssh_config, as ssh does.
+func localMachine(env *env, sshConfig string) (inventory.Local, error) {
 	home := env.getenv("HOME")
 	name := env.getenv("USER")
+	uid := strconv.Itoa(os.Getuid())
 	if u, err := user.Current(); err == nil {
-		name = u.Username
+		name, uid = u.Username, u.Uid
 		if home == "" {
 			home = u.HomeDir
 		}
 	}
-	cfg, err := inventory.LoadSSHConfig(filepath.Join(home, ".ssh", "config"))
+	hostname, _ := os.Hostname()
+	var cfg *inventory.SSHConfig
+	var err error
+	if sshConfig != "" {
+		cfg, err = inventory.LoadSSHConfigFile(sshConfig)
+	} else {
+		cfg, err = inventory.LoadSSHConfig(filepath.Join(home, ".ssh", "config"), systemSSHConfig(env))
+	}
 	if err != nil {
 		return inventory.Local{}, usageErr(err)
 	}
-	return inventory.Local{User: name, Home: home, SSHConfig: cfg}, nil
+	return inventory.Local{User: name, Home: home, UID: uid, Hostname: hostname, SSHConfig: cfg, LookupEnv: env.lookupEnv}, nil
+}
+
+// systemSSHConfig is the system-wide ssh_config: /etc/ssh/ssh_config, or
+// $DROVER_SYSTEM_SSH_CONFIG when set ("none" for none), so tests do not
+// depend on the machine's file.
+func systemSSHConfig(env *env) string {
+	switch p, ok := env.lookupEnv("DROVER_SYSTEM_SSH_CONFIG"); {
+	case !ok:
+		return inventory.SystemSSHConfig
+	case p == "none":
+		return ""
+	default:
+		return p
+	}
 }
 
 // dialer builds the SSH dialer for these flags. The password, when asked

@@ -117,15 +117,15 @@ func TestResolvePrecedence(t *testing.T) {
 		{"identity: flag", "web1", flags, full, defs, fullSSHConfig, SettingIdentity, "/flag_key", OriginFlag},
 		{"identity: inventory host, ~ expanded", "web1", Flags{}, full, defs, fullSSHConfig, SettingIdentity, h("host_key"), OriginHost},
 		{"identity: inventory defaults", "web1", Flags{}, Settings{}, defs, fullSSHConfig, SettingIdentity, "/def_key", OriginDefaults},
-		{"identity: every ssh_config IdentityFile", "web1", Flags{}, Settings{}, Settings{}, fullSSHConfig, SettingIdentity, h(".ssh/web_key") + " " + h(".ssh/other_key"), "ssh_config cfg:6"},
-		{"identity: default files that exist", "web1", Flags{}, Settings{}, Settings{}, "", SettingIdentity, h(".ssh/id_ed25519") + " " + h(".ssh/id_ecdsa"), OriginDefault},
+		{"identity: every ssh_config IdentityFile", "web1", Flags{}, Settings{}, Settings{}, fullSSHConfig, SettingIdentity, h(".ssh/web_key") + " " + h(".ssh/other_key"), "ssh_config cfg:6, cfg:7"},
+		{"identity: default files that exist", "web1", Flags{}, Settings{}, Settings{}, "", SettingIdentity, h(".ssh/id_ecdsa") + " " + h(".ssh/id_ed25519"), OriginDefault},
 		{"identity: ssh_config tokens", "web1", Flags{}, Settings{}, Settings{}, "Host *\n  IdentityFile %d/keys/%r@%h\n", SettingIdentity, h("keys/me@web1"), "ssh_config cfg:2"},
 
 		{"known_hosts: flag", "web1", flags, full, defs, fullSSHConfig, SettingKnownHosts, "/flag_kh", OriginFlag},
 		{"known_hosts: inventory host", "web1", Flags{}, full, defs, fullSSHConfig, SettingKnownHosts, h("host_kh"), OriginHost},
 		{"known_hosts: inventory defaults", "web1", Flags{}, Settings{}, defs, fullSSHConfig, SettingKnownHosts, "/def_kh", OriginDefaults},
 		{"known_hosts: ssh_config list", "web1", Flags{}, Settings{}, Settings{}, fullSSHConfig, SettingKnownHosts, h(".ssh/kh_web") + " /etc/kh_shared", "ssh_config cfg:8"},
-		{"known_hosts: default", "web1", Flags{}, Settings{}, Settings{}, "", SettingKnownHosts, h(".ssh/known_hosts"), OriginDefault},
+		{"known_hosts: default", "web1", Flags{}, Settings{}, Settings{}, "", SettingKnownHosts, h(".ssh/known_hosts") + " " + h(".ssh/known_hosts2"), OriginDefault},
 
 		{"jump: inventory host", "web1", flags, full, defs, fullSSHConfig, SettingJump, "me@hostjump:22", OriginHost},
 		{"jump: inventory defaults", "web1", Flags{}, Settings{}, defs, fullSSHConfig, SettingJump, "me@defjump:22", OriginDefaults},
@@ -155,13 +155,13 @@ func TestResolveHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Host{
-		{Name: "webserv01", Endpoint: transport.Endpoint{Name: "webserv01", Host: "webserv01", Port: 22, User: "deploy", KnownHosts: []string{"~/.ssh/known_hosts"}}},
-		{Name: "webserv03", Endpoint: transport.Endpoint{Name: "webserv03", Host: "webserv03", Port: 2222, User: "deploy", KnownHosts: []string{"~/.ssh/known_hosts"}}, Vars: map[string]string{"dc": "ams"}},
+		{Name: "webserv01", Endpoint: transport.Endpoint{Name: "webserv01", Host: "webserv01", Port: 22, User: "deploy", KnownHosts: []string{"~/.ssh/known_hosts", "~/.ssh/known_hosts2"}}},
+		{Name: "webserv03", Endpoint: transport.Endpoint{Name: "webserv03", Host: "webserv03", Port: 2222, User: "deploy", KnownHosts: []string{"~/.ssh/known_hosts", "~/.ssh/known_hosts2"}}, Vars: map[string]string{"dc": "ams"}},
 	}
 	for i, h := range hosts {
 		w := want[i]
 		if h.Name != w.Name || h.Endpoint.Addr() != w.Endpoint.Addr() || h.Endpoint.User != w.Endpoint.User ||
-			!slices.Equal(h.Endpoint.KnownHosts, w.Endpoint.KnownHosts) || h.Vars["dc"] != w.Vars["dc"] || len(h.Origin) != 6 {
+			!slices.Equal(h.Endpoint.KnownHosts, w.Endpoint.KnownHosts) || h.Vars["dc"] != w.Vars["dc"] || len(h.Origin) != 17 {
 			t.Errorf("host %d = %+v, want %+v", i, h, w)
 		}
 	}
@@ -190,9 +190,9 @@ func TestResolveRangeEntry(t *testing.T) {
 }
 
 func TestResolveBadSSHConfigPort(t *testing.T) {
-	local := Local{User: "me", SSHConfig: sshConfig(t, "Host web1\n  Port ssh\n")}
+	local := Local{User: "me", SSHConfig: sshConfig(t, "Host web1\n  Port 70000\n")}
 	_, err := (*Inventory)(nil).Resolve(Selector{Hosts: []string{"web1"}}, Flags{}, local, "")
-	if err == nil || !strings.Contains(err.Error(), `port from ssh_config cfg:2: bad port "ssh"`) {
+	if err == nil || !strings.Contains(err.Error(), `ssh_config cfg line 2: bad port "70000"`) {
 		t.Errorf("error = %v, want the bad ssh_config port with its line", err)
 	}
 }
@@ -207,7 +207,7 @@ func TestResolveRelativePaths(t *testing.T) {
 	}{
 		{"inventory paths are relative to the inventory file", Flags{}, Settings{Identity: "keys/deploy", KnownHosts: "kh"}, "/etc/drover/keys/deploy", "/etc/drover/kh"},
 		{"flag paths are left as given", Flags{Identity: "keys/me", KnownHosts: "kh"}, Settings{}, "keys/me", "kh"},
-		{"tilde without a home is left as written", Flags{}, Settings{Identity: "~/k"}, "~/k", "~/.ssh/known_hosts"},
+		{"tilde without a home is left as written", Flags{}, Settings{Identity: "~/k"}, "~/k", "~/.ssh/known_hosts ~/.ssh/known_hosts2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
