@@ -135,6 +135,9 @@ func (b *endpointBuilder) connection() error {
 		b.ep.ProxyCommand = cmd
 	}
 	b.origin[SettingProxyCommand] = cmpOr(o["proxycommand"].origin, OriginDefault)
+	if b.ep.ProxyCommand == "" && o["proxycommand"].origin == o["proxyjump"].origin {
+		b.origin[SettingProxyCommand] = OriginDefault // set to none by a jump
+	}
 	b.ep.ConnectTimeout = time.Duration(atoiOr(o["connecttimeout"].val, 0)) * time.Second
 	b.ep.ServerAliveInterval = time.Duration(atoiOr(o["serveraliveinterval"].val, 0)) * time.Second
 	b.ep.ServerAliveCountMax = atoiOr(o["serveralivecountmax"].val, 0)

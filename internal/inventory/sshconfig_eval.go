@@ -55,7 +55,7 @@ func (c *SSHConfig) lookup(q sshQuery, local Local) (*sshEval, error) {
 		}
 	}
 	if q.jump.val != "" {
-		e.o.scalar["proxyjump"] = q.jump
+		e.o.setJump(q.jump.val, q.jump.origin, true)
 	}
 	if c == nil {
 		return e, nil

@@ -15,7 +15,7 @@ import (
 // and UserKnownHostsFile and GlobalKnownHostsFile take the list of the
 // first line that applies.
 type sshOptions struct {
-	scalar map[string]choice   // by lower-case keyword; "proxyjump" and "proxycommand" share a slot
+	scalar map[string]choice   // by lower-case keyword
 	lists  map[string][]choice // identityfile, certificatefile, userknownhostsfile, globalknownhostsfile
 }
 
@@ -62,9 +62,7 @@ func (o *sshOptions) apply(l configLine, active bool, origin string, local Local
 	case key == "userknownhostsfile" || key == "globalknownhostsfile":
 		return o.fileList(l, active, origin)
 	case key == "proxycommand":
-		if active && o.scalar["proxyjump"].val == "" {
-			o.set(key, strings.TrimLeft(l.rest, whitespace+"="), origin, true)
-		}
+		o.set(key, strings.TrimLeft(l.rest, whitespace+"="), origin, active)
 	case key == "proxyjump":
 		return o.proxyJump(l, active, origin)
 	}
@@ -204,8 +202,7 @@ func (o *sshOptions) fileList(l configLine, active bool, origin string) error {
 }
 
 // proxyJump checks a ProxyJump list ([user@]host[:port] or ssh:// URIs,
-// comma separated, or "none") and records it when neither ProxyJump nor
-// ProxyCommand is set yet.
+// comma separated, or "none") and records it.
 func (o *sshOptions) proxyJump(l configLine, active bool, origin string) error {
 	spec := strings.TrimLeft(l.rest, whitespace+"=")
 	if i := strings.IndexByte(spec, '#'); i >= 0 {
@@ -219,9 +216,21 @@ func (o *sshOptions) proxyJump(l configLine, active bool, origin string) error {
 			}
 		}
 	}
-	_, cmd := o.scalar["proxycommand"]
-	if active && !cmd {
-		o.set("proxyjump", spec, origin, true)
-	}
+	o.setJump(spec, origin, active)
 	return nil
+}
+
+// setJump records a ProxyJump as readconf.c's parse_jump does: only while
+// neither ProxyJump nor ProxyCommand is set; a jump host also sets
+// ProxyCommand to none, "none" leaves ProxyCommand open.
+func (o *sshOptions) setJump(spec, origin string, active bool) {
+	_, jump := o.scalar["proxyjump"]
+	_, cmd := o.scalar["proxycommand"]
+	if !active || jump || cmd {
+		return
+	}
+	o.scalar["proxyjump"] = choice{spec, origin}
+	if !strings.EqualFold(spec, "none") {
+		o.scalar["proxycommand"] = choice{"none", origin}
+	}
 }
