@@ -15,17 +15,10 @@ import (
 // the criteria before it hold. A criterion may be written key=value.
 func (e *sshEval) matchLine(args []string) (bool, error) {
 	result, attributes := true, 0
-	for i := 0; i < len(args); i++ {
+	for i := 0; i < len(args) && !strings.HasPrefix(args[i], "#"); i++ {
 		attr := args[i]
-		if strings.HasPrefix(attr, "#") {
-			break
-		}
 		negate := strings.HasPrefix(attr, "!")
-		name := strings.TrimPrefix(attr, "!")
-		arg, hasArg := "", false
-		if k, v, ok := strings.Cut(name, "="); ok {
-			name, arg, hasArg = k, v, true
-		}
+		name, arg, hasArg := strings.Cut(strings.TrimPrefix(attr, "!"), "=")
 		name = strings.ToLower(name)
 		if name == "all" {
 			if attributes > 1 || (i+1 < len(args) && !strings.HasPrefix(args[i+1], "#")) {
@@ -35,12 +28,8 @@ func (e *sshEval) matchLine(args []string) (bool, error) {
 		}
 		attributes++
 		if name == "canonical" || name == "final" {
-			if name == "final" && !negate {
-				e.wantFinal = true
-			}
-			if e.final == negate {
-				result = false
-			}
+			e.wantFinal = e.wantFinal || (name == "final" && !negate)
+			result = result && e.final != negate
 			continue
 		}
 		if !hasArg && i+1 < len(args) {
@@ -57,9 +46,7 @@ func (e *sshEval) matchLine(args []string) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if ok == negate {
-			result = false
-		}
+		result = result && ok != negate
 	}
 	if attributes == 0 {
 		return false, errors.New("one or more attributes required for Match")
