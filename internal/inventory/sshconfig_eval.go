@@ -64,12 +64,11 @@ func (c *SSHConfig) lookup(q sshQuery, local Local) (*sshEval, error) {
 		return nil, err
 	}
 	if canon := e.o.scalar["canonicalizehostname"].val; e.wantFinal || (canon != "" && canon != "no") {
-		e.final = true
 		host, err := e.expandedHostName()
 		if err != nil {
 			return nil, err
 		}
-		e.host = host
+		e.final, e.host = true, host
 		e.o.scalar["hostname"] = choice{host, e.o.scalar["hostname"].origin}
 		if err := e.pass(); err != nil {
 			return nil, err
@@ -211,6 +210,9 @@ func (e *sshEval) matchHost() (string, error) {
 // expandedHostName is the host to connect to: HostName with %h, lower case
 // unless it is an address (ssh.c main).
 func (e *sshEval) expandedHostName() (string, error) {
+	if e.final {
+		return e.host, nil // expanded before the final pass, as ssh does
+	}
 	host := e.hostArg
 	if hn := e.o.scalar["hostname"]; hn.val != "" {
 		var err error

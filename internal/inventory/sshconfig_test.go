@@ -158,6 +158,7 @@ func TestSSHConfigEvaluation(t *testing.T) {
 		{"key=value criteria", "Match host=w\n Port 7\n", sshQuery{host: "w"}, "port", "7", ""},
 		{"Match final applies in the final pass", "Match final\n Port 8\n", sshQuery{host: "w"}, "port", "8", ""},
 		{"Match all", "Match all\n Port 9\n", sshQuery{host: "w"}, "port", "9", ""},
+		{"final pass keeps the expanded name", "HostName 100%%.Example\nMatch final host 100%.example\n Port 15\n", sshQuery{host: "w"}, "port", "15", ""},
 		{"all with another criterion", "Match all host w\n Port 9\n", sshQuery{host: "w"}, "", "", "cannot be combined"},
 		{"criterion without argument", "Match host\n Port 9\n", sshQuery{host: "w"}, "", "", "missing Match criteria for host"},
 		{"unsupported criterion", "Match version OpenSSH*\n", sshQuery{host: "w"}, "", "", "unsupported Match attribute version"},
