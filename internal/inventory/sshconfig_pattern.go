@@ -85,8 +85,9 @@ func matchHostLine(host string, patterns []string) bool {
 	return active
 }
 
-// isAddr says whether host is a literal IPv4 or IPv6 address, which ssh
-// does not lower-case.
+// isAddr is ssh.c's is_addr: a name with '%' or ':', made of digits and
+// dots only, or a numeric address counts as an address, which ssh does not
+// lower-case.
 func isAddr(host string) bool {
-	return net.ParseIP(host) != nil
+	return strings.ContainsAny(host, "%:") || strings.Trim(host, "0123456789.") == "" || net.ParseIP(host) != nil
 }
