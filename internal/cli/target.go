@@ -9,7 +9,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -116,14 +115,15 @@ func (o *targetOptions) resolve(env *env, defaultGroup string) ([]inventory.Host
 // checkIdentities makes sure every key file a flag or the inventory names
 // can be read and holds a private key, so a typo stops the command before
 // any host is contacted. A key protected by a passphrase passes: the agent
-// may hold it. Key and certificate files from ssh_config that do not exist
-// are dropped, as ssh skips them.
+// may hold it. Other key files (ssh_config's, the defaults) and
+// certificates that do not exist are dropped, as ssh skips them.
 func checkIdentities(hosts []inventory.Host) error {
 	seen := map[string]bool{}
 	for i := range hosts {
 		h := &hosts[i]
-		configured := strings.HasPrefix(h.Origin[inventory.SettingIdentity], "ssh_config")
-		if configured {
+		origin := h.Origin[inventory.SettingIdentity]
+		named := origin == inventory.OriginFlag || origin == inventory.OriginHost || origin == inventory.OriginDefaults
+		if !named {
 			h.Endpoint.Identities = existingKeys(h.Endpoint.Identities)
 		}
 		h.Endpoint.Certificates = existingKeys(h.Endpoint.Certificates)
@@ -132,7 +132,7 @@ func checkIdentities(hosts []inventory.Host) error {
 			hop.Identities, hop.Certificates = existingKeys(hop.Identities), existingKeys(hop.Certificates)
 		}
 		for _, id := range h.Endpoint.Identities {
-			if seen[id] || configured {
+			if seen[id] || !named {
 				continue
 			}
 			seen[id] = true
@@ -176,7 +176,7 @@ func fileExists(p string) bool {
 
 // localMachine describes the control machine for inventory resolution.
 // sshConfig is the -F file; "" reads ~/.ssh/config, then
-// /etc/ssh/ssh_config, as ssh does.
+// /etc/ssh/ssh_config, and "none" nothing, as for ssh.
 func localMachine(env *env, sshConfig string) (inventory.Local, error) {
 	home := env.getenv("HOME")
 	name := env.getenv("USER")
@@ -190,10 +190,12 @@ func localMachine(env *env, sshConfig string) (inventory.Local, error) {
 	hostname, _ := os.Hostname()
 	var cfg *inventory.SSHConfig
 	var err error
-	if sshConfig != "" {
-		cfg, err = inventory.LoadSSHConfigFile(sshConfig)
-	} else {
+	switch sshConfig {
+	case "none": // as ssh -F none: no file at all
+	case "":
 		cfg, err = inventory.LoadSSHConfig(filepath.Join(home, ".ssh", "config"), systemSSHConfig(env))
+	default:
+		cfg, err = inventory.LoadSSHConfigFile(sshConfig)
 	}
 	if err != nil {
 		return inventory.Local{}, usageErr(err)

@@ -194,11 +194,12 @@ func (r *resolver) query(s source) (sshQuery, error) {
 	return q, nil
 }
 
-// defaultIdentities returns the default key files that exist.
+// defaultIdentities returns the default key files that exist (or whose
+// public half does: the agent may hold the key).
 func (r *resolver) defaultIdentities() files {
 	var found []string
 	for _, p := range defaultIdentities {
-		if p = r.path(p); r.local.Home != "" && fileExists(p) {
+		if p = r.path(p); r.local.Home != "" && (fileExists(p) || fileExists(p+".pub")) {
 			found = append(found, p)
 		}
 	}
