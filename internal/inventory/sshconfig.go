@@ -20,11 +20,16 @@ const SystemSSHConfig = "/etc/ssh/ssh_config"
 // Include may depend on the host) and keeps what it parsed. A nil *SSHConfig
 // has no settings. It is safe for concurrent use.
 //
-// What ssh does and drover does not: no DNS canonicalisation
-// (CanonicalizeHostname only triggers the final pass, as it does when
-// canonicalisation finds nothing); "Match version" is an error; "Match
-// command" sees no command and "Match sessiontype" sees "exec", since one
-// connection carries many commands.
+// It follows OpenSSH 9.2 (checked against its ssh -G) and takes the
+// additions of later releases where they do not conflict: "Match
+// localnetwork" and "tagged", key=value Match criteria, tokens and ${VAR}
+// in Include, %j, single quotes in Match. What ssh does and drover does
+// not: no DNS canonicalisation (CanonicalizeHostname only triggers the
+// final pass, as it does when canonicalisation finds nothing); "Match
+// version" is an error; "Match command" sees no command and "Match
+// sessiontype" sees "exec", since one connection carries many commands;
+// tokens in User (OpenSSH 10) are not expanded; Debian's BatchMode default
+// of ServerAliveInterval 300 is not applied (drover's keepalive stays).
 type SSHConfig struct {
 	files []configSource
 

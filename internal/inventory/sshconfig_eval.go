@@ -198,7 +198,7 @@ func (e *sshEval) includePattern(f fileCtx, arg string) (string, error) {
 }
 
 // matchHost is the host Match sees: in the final pass the host name as
-// resolved, before it HostName (with %h) so far, else the argument.
+// resolved, in the first the HostName so far (with %h), else the argument.
 func (e *sshEval) matchHost() (string, error) {
 	hn := e.o.scalar["hostname"].val
 	if e.final || hn == "" {
