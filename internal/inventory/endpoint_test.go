@@ -222,3 +222,38 @@ func TestResolveRelativePaths(t *testing.T) {
 		})
 	}
 }
+
+func TestResolveLayersAsSSHCommandLine(t *testing.T) {
+	const cfg = `
+Match user deploy
+  IdentitiesOnly yes
+Match host 10.0.0.9
+  HostKeyAlias web-alias
+Host web1
+  ProxyCommand nc %h %p
+  User ignored
+`
+	tests := []struct {
+		name  string
+		inv   *Inventory
+		flags Flags
+		check func(Host) bool
+	}{
+		{"an inventory user is ssh -l for Match user", &Inventory{Defaults: Settings{User: "deploy"}}, Flags{},
+			func(h Host) bool { return h.Endpoint.IdentitiesOnly && h.Endpoint.User == "deploy" }},
+		{"a flag user too", nil, Flags{User: "deploy"},
+			func(h Host) bool { return h.Endpoint.IdentitiesOnly && h.Origin[SettingUser] == OriginFlag }},
+		{"an inventory hostname is what Match host sees", &Inventory{Hosts: map[string]HostEntry{"web1": {Settings: Settings{HostName: "10.0.0.9"}}}}, Flags{},
+			func(h Host) bool { return h.Endpoint.HostKeyAlias == "web-alias" && h.Endpoint.ProxyCommand == "nc 10.0.0.9 22" }},
+		{"an inventory jump is ssh -J: ssh_config's ProxyCommand does not apply", &Inventory{Defaults: Settings{Jump: "gw"}}, Flags{},
+			func(h Host) bool { return h.Endpoint.ProxyCommand == "" && len(h.Endpoint.Jump) == 1 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := resolveOne(t, tt.inv, "web1", tt.flags, Local{User: "me", SSHConfig: sshConfig(t, cfg)})
+			if !tt.check(h) {
+				t.Errorf("endpoint %+v, origins %v", h.Endpoint, h.Origin)
+			}
+		})
+	}
+}
