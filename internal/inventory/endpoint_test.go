@@ -244,7 +244,9 @@ Host web1
 		{"a flag user too", nil, Flags{User: "deploy"},
 			func(h Host) bool { return h.Endpoint.IdentitiesOnly && h.Origin[SettingUser] == OriginFlag }},
 		{"an inventory hostname is what Match host sees", &Inventory{Hosts: map[string]HostEntry{"web1": {Settings: Settings{HostName: "10.0.0.9"}}}}, Flags{},
-			func(h Host) bool { return h.Endpoint.HostKeyAlias == "web-alias" && h.Endpoint.ProxyCommand == "nc 10.0.0.9 22" }},
+			func(h Host) bool {
+				return h.Endpoint.HostKeyAlias == "web-alias" && h.Endpoint.ProxyCommand == "nc 10.0.0.9 22"
+			}},
 		{"an inventory jump is ssh -J: ssh_config's ProxyCommand does not apply", &Inventory{Defaults: Settings{Jump: "gw"}}, Flags{},
 			func(h Host) bool { return h.Endpoint.ProxyCommand == "" && len(h.Endpoint.Jump) == 1 }},
 	}
