@@ -85,6 +85,7 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("HOME", filepath.Join(work, "home"))
 	env.Setenv("XDG_STATE_HOME", filepath.Join(work, "state"))
 	env.Setenv("NO_COLOR", "1")
+	env.Setenv("DROVER_SYSTEM_SSH_CONFIG", "none")
 	env.Setenv("DROVER_SUDO_PASSWORD", "")
 	env.Setenv(statusFileEnv, filepath.Join(work, ".exitcode"))
 	if err := os.MkdirAll(filepath.Join(work, "home"), 0o755); err != nil {

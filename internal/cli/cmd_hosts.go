@@ -14,6 +14,7 @@ import (
 
 type hostsOptions struct {
 	target targetOptions
+	all    bool
 }
 
 func newHostsCmd(env *env) *cobra.Command {
@@ -22,12 +23,18 @@ func newHostsCmd(env *env) *cobra.Command {
 		Use:   "hosts [target flags]",
 		Short: "print the resolved hosts and their SSH settings",
 		Long: `Print every targeted host with its SSH settings and where each setting came
-from (flag, inventory host, inventory defaults, ssh_config FILE:LINE, default),
-like ssh -G. Nothing is contacted.
+from (flag, target, inventory host, inventory defaults, ssh_config FILE:LINE,
+default), like ssh -G, and the path to it: direct, a jump chain or a proxy
+command. Settings left at their default are shown with --all. Nothing is
+contacted.
+
+ssh_config is read as ssh reads it: ~/.ssh/config, then /etc/ssh/ssh_config,
+or only the file given with -F.
 
 Examples:
   drover hosts -g web
   drover hosts -H 'web[01:03]' -u deploy
+  drover hosts -H db1 -F ./ssh_config --all
 
 ` + exitCodesHelp,
 		Args: cobra.NoArgs,
@@ -36,6 +43,7 @@ Examples:
 		},
 	}
 	opts.target.register(cmd.Flags())
+	cmd.Flags().BoolVar(&opts.all, "all", false, "also show the settings left at their default")
 	return cmd
 }
 
@@ -48,34 +56,35 @@ func runHosts(_ context.Context, opts hostsOptions, env *env) error {
 		if i > 0 {
 			fmt.Fprintln(env.stdout)
 		}
-		printHost(env.stdout, h)
+		printHost(env.stdout, h, opts.all)
 	}
 	return nil
 }
 
-func printHost(w io.Writer, h inventory.Host) {
-	ep := h.Endpoint
+// alwaysShown are the rows printed even at their default.
+var alwaysShown = []string{
+	inventory.SettingHost, inventory.SettingUser, inventory.SettingPort, inventory.SettingIdentity,
+	inventory.SettingKnownHosts, inventory.SettingJump, inventory.SettingPath,
+}
+
+func printHost(w io.Writer, h inventory.Host, all bool) {
 	fmt.Fprintln(w, h.Name)
-	row := func(key, val, setting string) {
+	for _, r := range h.Rows() {
+		if !all && r.Origin == inventory.OriginDefault && !slices.Contains(alwaysShown, r.Key) {
+			continue
+		}
+		key, val, origin := r.Key, r.Value, ""
+		if key == inventory.SettingHost {
+			key = "hostname" // as ssh -G calls it
+		}
 		if val == "" {
 			val = "-"
 		}
-		origin := h.Origin[setting]
-		if origin != "" {
-			origin = "(" + origin + ")"
+		if r.Origin != "" {
+			origin = "(" + r.Origin + ")"
 		}
-		fmt.Fprintf(w, "  %-12s %-40s %s\n", key, val, origin)
+		fmt.Fprintf(w, "  %-24s %-40s %s\n", key, val, origin)
 	}
-	row("hostname", ep.Host, inventory.SettingHost)
-	row("user", ep.User, inventory.SettingUser)
-	row("port", fmt.Sprint(ep.Port), inventory.SettingPort)
-	row("identity", strings.Join(ep.Identities, ", "), inventory.SettingIdentity)
-	row("known_hosts", strings.Join(ep.KnownHosts, ", "), inventory.SettingKnownHosts)
-	var jumps []string
-	for _, j := range ep.Jump {
-		jumps = append(jumps, fmt.Sprintf("%s@%s", j.User, j.Addr()))
-	}
-	row("jump", strings.Join(jumps, ","), inventory.SettingJump)
 	if len(h.Vars) > 0 {
 		keys := make([]string, 0, len(h.Vars))
 		for k := range h.Vars {
@@ -86,6 +95,6 @@ func printHost(w io.Writer, h inventory.Host) {
 		for _, k := range keys {
 			vars = append(vars, k+"="+h.Vars[k])
 		}
-		fmt.Fprintf(w, "  %-12s %s\n", "vars", strings.Join(vars, " "))
+		fmt.Fprintf(w, "  %-24s %s\n", "vars", strings.Join(vars, " "))
 	}
 }

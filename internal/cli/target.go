@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -33,6 +34,7 @@ type targetOptions struct {
 	User       string
 	Identity   string
 	KnownHosts string
+	SSHConfig  string
 	Timeout    time.Duration
 }
 
@@ -49,6 +51,7 @@ func (o *targetOptions) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.User, "user", "u", "", "remote login name")
 	fs.StringVar(&o.Identity, "identity", "", "private key file")
 	fs.StringVar(&o.KnownHosts, "known-hosts", "", "known_hosts file")
+	fs.StringVarP(&o.SSHConfig, "ssh-config", "F", "", "ssh_config file to read instead of ~/.ssh/config and /etc/ssh/ssh_config (like ssh -F)")
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "connect and handshake timeout per host")
 }
 
@@ -93,7 +96,7 @@ func (o *targetOptions) resolve(env *env, defaultGroup string) ([]inventory.Host
 		return nil, nil, usageErr(withHint(errors.New("no inventory: ./inventory.toml does not exist"),
 			"name an inventory with -i FILE or $DROVER_INVENTORY"))
 	}
-	local, err := localMachine(env)
+	local, err := localMachine(env, o.SSHConfig)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -109,22 +112,35 @@ func (o *targetOptions) resolve(env *env, defaultGroup string) ([]inventory.Host
 	return hosts, inv, nil
 }
 
-// checkIdentities makes sure every named key file can be read and holds a
-// private key, and every CertificateFile that exists holds a user
-// certificate, so a typo stops the command before any host is contacted.
-// A key protected by a passphrase passes: the agent may hold it, or the
-// terminal may be asked (see dialer).
+// checkIdentities makes sure every key file a flag or the inventory names
+// can be read and holds a private key, and every CertificateFile that
+// exists holds a user certificate, so a typo stops the command before any
+// host is contacted. A key protected by a passphrase passes: the agent may
+// hold it, or the terminal may be asked (see dialer). Other key files
+// (ssh_config's, the defaults) and certificates that do not exist are
+// dropped, as ssh skips them.
 func checkIdentities(hosts []inventory.Host) error {
 	seen := map[string]bool{}
-	for _, h := range hosts {
+	for i := range hosts {
+		h := &hosts[i]
+		origin := h.Origin[inventory.SettingIdentity]
+		named := origin == inventory.OriginFlag || origin == inventory.OriginHost || origin == inventory.OriginDefaults
+		if !named {
+			h.Endpoint.Identities = existingKeys(h.Endpoint.Identities)
+		}
+		h.Endpoint.Certificates = existingKeys(h.Endpoint.Certificates)
+		for j := range h.Endpoint.Jump {
+			hop := &h.Endpoint.Jump[j]
+			hop.Identities, hop.Certificates = existingKeys(hop.Identities), existingKeys(hop.Certificates)
+		}
 		for _, id := range h.Endpoint.Identities {
-			if seen[id] {
+			if seen[id] || !named {
 				continue
 			}
 			seen[id] = true
 			if err := checkIdentity(id); err != nil {
 				return withHint(fmt.Errorf("identity file for %s: %w", h.Name, err),
-					"check --identity, the inventory's identity or IdentityFile in ~/.ssh/config")
+					"check --identity or the inventory's identity")
 			}
 		}
 		for _, c := range h.Endpoint.Certificates {
@@ -167,21 +183,63 @@ func checkIdentity(path string) error {
 	return nil
 }
 
+// existingKeys keeps the files that exist, or whose public half does.
+func existingKeys(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if fileExists(p) || fileExists(p+".pub") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
 // localMachine describes the control machine for inventory resolution.
-func localMachine(env *env) (inventory.Local, error) {
+// sshConfig is the -F file; "" reads ~/.ssh/config, then
+// /etc/ssh/ssh_config, and "none" nothing, as for ssh.
+func localMachine(env *env, sshConfig string) (inventory.Local, error) {
 	home := env.getenv("HOME")
 	name := env.getenv("USER")
+	uid := strconv.Itoa(os.Getuid())
 	if u, err := user.Current(); err == nil {
-		name = u.Username
+		name, uid = u.Username, u.Uid
 		if home == "" {
 			home = u.HomeDir
 		}
 	}
-	cfg, err := inventory.LoadSSHConfig(filepath.Join(home, ".ssh", "config"))
+	hostname, _ := os.Hostname()
+	var cfg *inventory.SSHConfig
+	var err error
+	switch sshConfig {
+	case "none": // as ssh -F none: no file at all
+	case "":
+		cfg, err = inventory.LoadSSHConfig(filepath.Join(home, ".ssh", "config"), systemSSHConfig(env))
+	default:
+		cfg, err = inventory.LoadSSHConfigFile(sshConfig)
+	}
 	if err != nil {
 		return inventory.Local{}, usageErr(err)
 	}
-	return inventory.Local{User: name, Home: home, SSHConfig: cfg}, nil
+	return inventory.Local{User: name, Home: home, UID: uid, Hostname: hostname, SSHConfig: cfg, LookupEnv: env.lookupEnv}, nil
+}
+
+// systemSSHConfig is the system-wide ssh_config: /etc/ssh/ssh_config, or
+// $DROVER_SYSTEM_SSH_CONFIG when set ("none" for none), so tests do not
+// depend on the machine's file.
+func systemSSHConfig(env *env) string {
+	switch p, ok := env.lookupEnv("DROVER_SYSTEM_SSH_CONFIG"); {
+	case !ok:
+		return inventory.SystemSSHConfig
+	case p == "none":
+		return ""
+	default:
+		return p
+	}
 }
 
 // dialer builds the SSH dialer for these flags, for hosts. The password

@@ -1,23 +1,48 @@
 package inventory
 
 import (
-	"slices"
 	"testing"
 )
 
 func TestHostRows(t *testing.T) {
-	local := Local{User: "me", SSHConfig: sshConfig(t, "Host gw\n  User ops\n")}
+	local := Local{User: "me", SSHConfig: sshConfig(t, "Host gw\n  User ops\nHost web1\n  ConnectTimeout 1m\n  HashKnownHosts yes\n")}
 	inv := &Inventory{Defaults: Settings{Jump: "gw,root@gw2:2022", Identity: "/k"}}
 	h := resolveOne(t, inv, "web1", Flags{User: "deploy"}, local)
-	want := []SettingRow{
-		{SettingHost, "web1", OriginDefault},
-		{SettingUser, "deploy", OriginFlag},
-		{SettingPort, "22", OriginDefault},
-		{SettingIdentity, "/k", OriginDefaults},
-		{SettingKnownHosts, "~/.ssh/known_hosts", OriginDefault},
-		{SettingJump, "ops@gw:22,root@gw2:2022", OriginDefaults},
+	want := map[string]SettingRow{
+		SettingHost:                {SettingHost, "web1", OriginDefault},
+		SettingUser:                {SettingUser, "deploy", OriginFlag},
+		SettingPort:                {SettingPort, "22", OriginDefault},
+		SettingIdentity:            {SettingIdentity, "/k", OriginDefaults},
+		SettingKnownHosts:          {SettingKnownHosts, "~/.ssh/known_hosts, ~/.ssh/known_hosts2", OriginDefault},
+		SettingHashKnownHosts:      {SettingHashKnownHosts, "yes", "ssh_config cfg:5"},
+		SettingJump:                {SettingJump, "ops@gw:22,root@gw2:2022", OriginDefaults},
+		SettingPath:                {SettingPath, "ops@gw:22 > root@gw2:2022 > deploy@web1:22", OriginDefaults},
+		SettingProxyCommand:        {SettingProxyCommand, "", OriginDefault},
+		SettingConnectTimeout:      {SettingConnectTimeout, "1m0s", "ssh_config cfg:4"},
+		SettingServerAliveCountMax: {SettingServerAliveCountMax, "", OriginDefault},
 	}
-	if got := h.Rows(); !slices.Equal(got, want) {
-		t.Errorf("Rows =\n%q\nwant\n%q", got, want)
+	rows := h.Rows()
+	if len(rows) != 18 {
+		t.Errorf("got %d rows, want 18", len(rows))
+	}
+	for _, r := range rows {
+		if w, ok := want[r.Key]; ok && r != w {
+			t.Errorf("row %s = %q, want %q", r.Key, r, w)
+		}
+	}
+}
+
+func TestPathString(t *testing.T) {
+	local := Local{User: "me", SSHConfig: sshConfig(t, "Host p\n  ProxyCommand socat - TCP:%h:%p\nHost viap\n  ProxyJump p\n")}
+	tests := []struct{ target, want string }{
+		{"web1", "direct"},
+		{"p", "proxy command socat - TCP:p:22"},
+		{"viap", "proxy command socat - TCP:p:22 > me@p:22 > me@viap:22"},
+	}
+	for _, tt := range tests {
+		h := resolveOne(t, nil, tt.target, Flags{}, local)
+		if got := PathString(h.Endpoint); got != tt.want {
+			t.Errorf("path of %s = %q, want %q", tt.target, got, tt.want)
+		}
 	}
 }

@@ -117,15 +117,15 @@ func TestResolvePrecedence(t *testing.T) {
 		{"identity: flag", "web1", flags, full, defs, fullSSHConfig, SettingIdentity, "/flag_key", OriginFlag},
 		{"identity: inventory host, ~ expanded", "web1", Flags{}, full, defs, fullSSHConfig, SettingIdentity, h("host_key"), OriginHost},
 		{"identity: inventory defaults", "web1", Flags{}, Settings{}, defs, fullSSHConfig, SettingIdentity, "/def_key", OriginDefaults},
-		{"identity: every ssh_config IdentityFile", "web1", Flags{}, Settings{}, Settings{}, fullSSHConfig, SettingIdentity, h(".ssh/web_key") + " " + h(".ssh/other_key"), "ssh_config cfg:6"},
-		{"identity: default files that exist", "web1", Flags{}, Settings{}, Settings{}, "", SettingIdentity, h(".ssh/id_ed25519") + " " + h(".ssh/id_ecdsa"), OriginDefault},
+		{"identity: every ssh_config IdentityFile", "web1", Flags{}, Settings{}, Settings{}, fullSSHConfig, SettingIdentity, h(".ssh/web_key") + " " + h(".ssh/other_key"), "ssh_config cfg:6, cfg:7"},
+		{"identity: default files that exist", "web1", Flags{}, Settings{}, Settings{}, "", SettingIdentity, h(".ssh/id_ecdsa") + " " + h(".ssh/id_ed25519"), OriginDefault},
 		{"identity: ssh_config tokens", "web1", Flags{}, Settings{}, Settings{}, "Host *\n  IdentityFile %d/keys/%r@%h\n", SettingIdentity, h("keys/me@web1"), "ssh_config cfg:2"},
 
 		{"known_hosts: flag", "web1", flags, full, defs, fullSSHConfig, SettingKnownHosts, "/flag_kh", OriginFlag},
 		{"known_hosts: inventory host", "web1", Flags{}, full, defs, fullSSHConfig, SettingKnownHosts, h("host_kh"), OriginHost},
 		{"known_hosts: inventory defaults", "web1", Flags{}, Settings{}, defs, fullSSHConfig, SettingKnownHosts, "/def_kh", OriginDefaults},
 		{"known_hosts: ssh_config list", "web1", Flags{}, Settings{}, Settings{}, fullSSHConfig, SettingKnownHosts, h(".ssh/kh_web") + " /etc/kh_shared", "ssh_config cfg:8"},
-		{"known_hosts: default", "web1", Flags{}, Settings{}, Settings{}, "", SettingKnownHosts, h(".ssh/known_hosts"), OriginDefault},
+		{"known_hosts: default", "web1", Flags{}, Settings{}, Settings{}, "", SettingKnownHosts, h(".ssh/known_hosts") + " " + h(".ssh/known_hosts2"), OriginDefault},
 
 		{"jump: inventory host", "web1", flags, full, defs, fullSSHConfig, SettingJump, "me@hostjump:22", OriginHost},
 		{"jump: inventory defaults", "web1", Flags{}, Settings{}, defs, fullSSHConfig, SettingJump, "me@defjump:22", OriginDefaults},
@@ -155,13 +155,13 @@ func TestResolveHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Host{
-		{Name: "webserv01", Endpoint: transport.Endpoint{Name: "webserv01", Host: "webserv01", Port: 22, User: "deploy", KnownHosts: []string{"~/.ssh/known_hosts"}}},
-		{Name: "webserv03", Endpoint: transport.Endpoint{Name: "webserv03", Host: "webserv03", Port: 2222, User: "deploy", KnownHosts: []string{"~/.ssh/known_hosts"}}, Vars: map[string]string{"dc": "ams"}},
+		{Name: "webserv01", Endpoint: transport.Endpoint{Name: "webserv01", Host: "webserv01", Port: 22, User: "deploy", KnownHosts: []string{"~/.ssh/known_hosts", "~/.ssh/known_hosts2"}}},
+		{Name: "webserv03", Endpoint: transport.Endpoint{Name: "webserv03", Host: "webserv03", Port: 2222, User: "deploy", KnownHosts: []string{"~/.ssh/known_hosts", "~/.ssh/known_hosts2"}}, Vars: map[string]string{"dc": "ams"}},
 	}
 	for i, h := range hosts {
 		w := want[i]
 		if h.Name != w.Name || h.Endpoint.Addr() != w.Endpoint.Addr() || h.Endpoint.User != w.Endpoint.User ||
-			!slices.Equal(h.Endpoint.KnownHosts, w.Endpoint.KnownHosts) || h.Vars["dc"] != w.Vars["dc"] || len(h.Origin) != 6 {
+			!slices.Equal(h.Endpoint.KnownHosts, w.Endpoint.KnownHosts) || h.Vars["dc"] != w.Vars["dc"] || len(h.Origin) != 17 {
 			t.Errorf("host %d = %+v, want %+v", i, h, w)
 		}
 	}
@@ -190,9 +190,9 @@ func TestResolveRangeEntry(t *testing.T) {
 }
 
 func TestResolveBadSSHConfigPort(t *testing.T) {
-	local := Local{User: "me", SSHConfig: sshConfig(t, "Host web1\n  Port ssh\n")}
+	local := Local{User: "me", SSHConfig: sshConfig(t, "Host web1\n  Port 70000\n")}
 	_, err := (*Inventory)(nil).Resolve(Selector{Hosts: []string{"web1"}}, Flags{}, local, "")
-	if err == nil || !strings.Contains(err.Error(), `port from ssh_config cfg:2: bad port "ssh"`) {
+	if err == nil || !strings.Contains(err.Error(), `ssh_config cfg line 2: bad port "70000"`) {
 		t.Errorf("error = %v, want the bad ssh_config port with its line", err)
 	}
 }
@@ -207,7 +207,7 @@ func TestResolveRelativePaths(t *testing.T) {
 	}{
 		{"inventory paths are relative to the inventory file", Flags{}, Settings{Identity: "keys/deploy", KnownHosts: "kh"}, "/etc/drover/keys/deploy", "/etc/drover/kh"},
 		{"flag paths are left as given", Flags{Identity: "keys/me", KnownHosts: "kh"}, Settings{}, "keys/me", "kh"},
-		{"tilde without a home is left as written", Flags{}, Settings{Identity: "~/k"}, "~/k", "~/.ssh/known_hosts"},
+		{"tilde without a home is left as written", Flags{}, Settings{Identity: "~/k"}, "~/k", "~/.ssh/known_hosts ~/.ssh/known_hosts2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,6 +218,43 @@ func TestResolveRelativePaths(t *testing.T) {
 			}
 			if got := setting(h, SettingKnownHosts); got != tt.wantKnown {
 				t.Errorf("known_hosts = %q, want %q", got, tt.wantKnown)
+			}
+		})
+	}
+}
+
+func TestResolveLayersAsSSHCommandLine(t *testing.T) {
+	const cfg = `
+Match user deploy
+  IdentitiesOnly yes
+Match host 10.0.0.9
+  HostKeyAlias web-alias
+Host web1
+  ProxyCommand nc %h %p
+  User ignored
+`
+	tests := []struct {
+		name  string
+		inv   *Inventory
+		flags Flags
+		check func(Host) bool
+	}{
+		{"an inventory user is ssh -l for Match user", &Inventory{Defaults: Settings{User: "deploy"}}, Flags{},
+			func(h Host) bool { return h.Endpoint.IdentitiesOnly && h.Endpoint.User == "deploy" }},
+		{"a flag user too", nil, Flags{User: "deploy"},
+			func(h Host) bool { return h.Endpoint.IdentitiesOnly && h.Origin[SettingUser] == OriginFlag }},
+		{"an inventory hostname is what Match host sees", &Inventory{Hosts: map[string]HostEntry{"web1": {Settings: Settings{HostName: "10.0.0.9"}}}}, Flags{},
+			func(h Host) bool {
+				return h.Endpoint.HostKeyAlias == "web-alias" && h.Endpoint.ProxyCommand == "nc 10.0.0.9 22"
+			}},
+		{"an inventory jump is ssh -J: ssh_config's ProxyCommand does not apply", &Inventory{Defaults: Settings{Jump: "gw"}}, Flags{},
+			func(h Host) bool { return h.Endpoint.ProxyCommand == "" && len(h.Endpoint.Jump) == 1 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := resolveOne(t, tt.inv, "web1", tt.flags, Local{User: "me", SSHConfig: sshConfig(t, cfg)})
+			if !tt.check(h) {
+				t.Errorf("endpoint %+v, origins %v", h.Endpoint, h.Origin)
 			}
 		})
 	}

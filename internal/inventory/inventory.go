@@ -4,10 +4,12 @@
 //
 // It holds the inventory model, range expansion and compression, validation
 // with file positions, target selection (-g, -H, --limit, --exclude) and the
-// merge of command-line flags, inventory settings, ssh_config and built-in
-// defaults. It does not read inventory.toml (package runbook decodes it and
-// fills the model), does not read the process environment (callers pass the
-// local user and home directory in Local) and never connects to a host.
+// merge of command-line flags, inventory settings, ssh_config (evaluated as
+// ssh evaluates it, Match exec commands included) and built-in defaults. It
+// does not read inventory.toml (package runbook decodes it and fills the
+// model), does not read the process environment (callers pass the local
+// user, home directory and an environment lookup in Local) and never
+// connects to a host.
 package inventory
 
 import (

@@ -26,6 +26,8 @@ Host loop2
   ProxyJump loop1
 Host viaconfig
   ProxyJump bastion,inner
+Host proxied
+  ProxyCommand nc %h %p
 `
 	tests := []struct {
 		name    string
@@ -72,13 +74,30 @@ Host viaconfig
 			},
 		},
 		{
-			name:   "ProxyJump chain of the target in ssh_config",
+			// ssh reaches inner with "ssh -J bastion inner": the -J
+			// wins over inner's own ProxyJump.
+			name:   "ProxyJump chain of the target in ssh_config, later hops behind the earlier ones",
 			inv:    nil,
 			target: "viaconfig",
 			want: []transport.Endpoint{
 				{Name: "bastion", Host: "192.0.2.1", User: "jumper", Port: 2201, Identities: []string{"/keys/bastion"}, KnownHosts: []string{"/kh/target"}},
-				{Name: "outer", Host: "192.0.2.9", User: "me", Port: 22, Identities: []string{"/keys/target"}, KnownHosts: []string{"/kh/target"}},
 				{Name: "inner", Host: "inner", User: "me", Port: 22, Identities: []string{"/keys/target"}, KnownHosts: []string{"/kh/inner"}},
+			},
+		},
+		{
+			name:   "a jump host's ProxyCommand",
+			inv:    &Inventory{Defaults: Settings{Jump: "proxied"}},
+			target: "web1",
+			want: []transport.Endpoint{
+				{Name: "proxied", Host: "proxied", User: "me", Port: 22, Identities: []string{"/keys/target"}, KnownHosts: []string{"/kh/target"}, ProxyCommand: "nc proxied 22"},
+			},
+		},
+		{
+			name:   "bracketed address with a port",
+			inv:    &Inventory{Defaults: Settings{Jump: "ops@[::1]:2200"}},
+			target: "web1",
+			want: []transport.Endpoint{
+				{Name: "::1", Host: "::1", User: "ops", Port: 2200, Identities: []string{"/keys/target"}, KnownHosts: []string{"/kh/target"}},
 			},
 		},
 		{
@@ -102,7 +121,7 @@ Host viaconfig
 			name:    "bad hop",
 			inv:     &Inventory{Defaults: Settings{Jump: "gw:notaport"}},
 			target:  "web1",
-			wantErr: `host web1: jump "gw:notaport" from inventory defaults: target "gw:notaport": bad port`,
+			wantErr: `host web1: jump "gw:notaport" from inventory defaults: jump host "gw:notaport": bad port "notaport"`,
 		},
 	}
 	for _, tt := range tests {
@@ -129,16 +148,21 @@ Host viaconfig
 
 func endpointEqual(a, b transport.Endpoint) bool {
 	return a.Name == b.Name && a.Host == b.Host && a.User == b.User && a.Port == b.Port &&
-		slices.Equal(a.Identities, b.Identities) && slices.Equal(a.KnownHosts, b.KnownHosts) &&
+		slices.Equal(a.Identities, b.Identities) && slices.Equal(a.KnownHosts, b.KnownHosts) && a.ProxyCommand == b.ProxyCommand &&
 		slices.EqualFunc(a.Jump, b.Jump, endpointEqual)
 }
 
 func TestLoadSSHConfigMissing(t *testing.T) {
-	c, err := LoadSSHConfig(t.TempDir() + "/nope")
+	dir := t.TempDir()
+	c, err := LoadSSHConfig(dir+"/nope", dir+"/nope2")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := c.value("web1", "User"); v != "" {
-		t.Errorf("missing file gave User %q", v)
+	h := resolveOne(t, nil, "web1", Flags{}, Local{User: "me", SSHConfig: c})
+	if h.Endpoint.User != "me" || h.Origin[SettingUser] != OriginDefault {
+		t.Errorf("missing files gave user %q from %q", h.Endpoint.User, h.Origin[SettingUser])
+	}
+	if _, err := LoadSSHConfigFile(dir + "/nope"); err == nil {
+		t.Error("a missing -F file is not an error")
 	}
 }

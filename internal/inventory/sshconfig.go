@@ -1,133 +1,157 @@
 package inventory
 
 import (
-	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"strings"
-
-	"github.com/kevinburke/ssh_config"
+	"sync"
+	"syscall"
 )
 
-// SSHConfig is a parsed OpenSSH client configuration (~/.ssh/config). Only
-// the settings drover honours are read from it: HostName, User, Port,
-// IdentityFile, ProxyJump and UserKnownHostsFile. A nil *SSHConfig has no
-// settings. It is safe for concurrent use once loaded.
+// SystemSSHConfig is OpenSSH's system-wide client configuration, read after
+// the user's own.
+const SystemSSHConfig = "/etc/ssh/ssh_config"
+
+// SSHConfig is the OpenSSH client configuration drover reads, evaluated for
+// each host the way ssh evaluates it (readconf.c): Host and Match blocks,
+// Include, the first obtained value wins, tokens, a final pass for "Match
+// final" and canonicalisation. It reads files when a host is resolved (an
+// Include may depend on the host) and keeps what it parsed. A nil *SSHConfig
+// has no settings. It is safe for concurrent use.
+//
+// It follows OpenSSH 9.2 (checked against its ssh -G) and takes the
+// additions of later releases where they do not conflict: "Match
+// localnetwork" and "tagged", key=value Match criteria, tokens and ${VAR}
+// in Include, %j, single quotes in Match. What ssh does and drover does
+// not: no DNS canonicalisation (CanonicalizeHostname only triggers the
+// final pass, as it does when canonicalisation finds nothing); "Match
+// version" is an error; "Match command" sees no command and "Match
+// sessiontype" sees "exec", since one connection carries many commands;
+// tokens in User (OpenSSH 10) are not expanded; Debian's BatchMode default
+// of ServerAliveInterval 300 is not applied (drover's keepalive stays).
 type SSHConfig struct {
-	file string
-	cfg  *ssh_config.Config
+	files []configSource
+
+	mu     sync.Mutex
+	parsed map[string]parsedFile
 }
 
-// LoadSSHConfig reads and parses the ssh_config file at path. A missing
-// file is an empty configuration, not an error.
-func LoadSSHConfig(path string) (*SSHConfig, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return &SSHConfig{file: path}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read ssh_config: %w", err)
-	}
-	return ParseSSHConfig(path, data)
+// configSource is one top-level file: the user's (relative Include paths
+// are under ~/.ssh, its permissions are checked) or the system's.
+type configSource struct {
+	path     string
+	user     bool
+	required bool // -F: a file that cannot be read is an error
 }
 
-// ParseSSHConfig parses ssh_config text; file names it in origins and errors.
+type parsedFile struct {
+	lines []configLine
+	found bool
+	err   error
+}
+
+// LoadSSHConfig reads the user's configuration (a missing file is empty),
+// then the system one, as ssh does without -F. systemFile "" skips it.
+func LoadSSHConfig(userFile, systemFile string) (*SSHConfig, error) {
+	c := &SSHConfig{files: []configSource{{path: userFile, user: true}}}
+	if systemFile != "" {
+		c.files = append(c.files, configSource{path: systemFile})
+	}
+	return c, c.check()
+}
+
+// LoadSSHConfigFile reads only file, as `ssh -F FILE` does: no system file,
+// and a file that cannot be read is an error.
+func LoadSSHConfigFile(file string) (*SSHConfig, error) {
+	c := &SSHConfig{files: []configSource{{path: file, user: true, required: true}}}
+	return c, c.check()
+}
+
+// ParseSSHConfig is a configuration of the single user file named file with
+// the given text (for tests and examples).
 func ParseSSHConfig(file string, data []byte) (*SSHConfig, error) {
-	cfg, err := ssh_config.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("parse ssh_config %s: %w", file, err)
-	}
-	return &SSHConfig{file: file, cfg: cfg}, nil
+	c := &SSHConfig{files: []configSource{{path: file, user: true}}}
+	c.parsed = map[string]parsedFile{file: {lines: parseConfigText(data), found: true}}
+	return c, nil
 }
 
-// File is the path the configuration was read from.
-func (c *SSHConfig) File() string {
+// Files are the top-level files, in the order they are read.
+func (c *SSHConfig) Files() []string {
 	if c == nil {
-		return ""
+		return nil
 	}
-	return c.file
+	out := make([]string, len(c.files))
+	for i, f := range c.files {
+		out[i] = f.path
+	}
+	return out
 }
 
-// value returns the first value of key for alias, as ssh does (the first
-// obtained value wins), and its origin "ssh_config FILE:LINE". It returns
-// "" when the key is not set for alias.
-func (c *SSHConfig) value(alias, key string) (val, origin string) {
-	if c == nil || c.cfg == nil {
-		return "", ""
-	}
-	for _, h := range c.cfg.Hosts {
-		if !h.Matches(alias) {
-			continue
+// check reads the top-level files once, so an unreadable -F file or bad
+// permissions stop the command before any host is resolved.
+func (c *SSHConfig) check() error {
+	for _, f := range c.files {
+		p := c.read(f.path, f.user && !f.required)
+		if p.err != nil {
+			return p.err
 		}
-		for _, node := range h.Nodes {
-			if val, origin := c.nodeValue(node, alias, key); val != "" {
-				return val, origin
-			}
+		if f.required && !p.found {
+			return fmt.Errorf("read ssh_config %s: %w", f.path, fs.ErrNotExist)
 		}
 	}
-	return "", ""
+	return nil
 }
 
-// nodeValue reads key from one line of the file. Values from included files
-// carry the including file as their origin, without a line.
-func (c *SSHConfig) nodeValue(node ssh_config.Node, alias, key string) (val, origin string) {
-	switch n := node.(type) {
-	case *ssh_config.KV:
-		if strings.EqualFold(n.Key, key) && n.Value != "" {
-			return n.Value, fmt.Sprintf("ssh_config %s:%d", c.file, n.Pos().Line)
-		}
-	case *ssh_config.Include:
-		if v := n.Get(alias, key); v != "" {
-			return v, "ssh_config " + c.file
-		}
+// read returns the parsed lines of path, reading it the first time. A file
+// that does not exist is not found, without an error. With checkPerm the
+// file must belong to this process's user or root and not be writable by
+// others, as ssh demands of the user's files.
+func (c *SSHConfig) read(path string, checkPerm bool) parsedFile {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.parsed[path]; ok {
+		return p
 	}
-	return "", ""
+	p := readConfigFile(path, checkPerm)
+	if c.parsed == nil {
+		c.parsed = map[string]parsedFile{}
+	}
+	c.parsed[path] = p
+	return p
 }
 
-// values returns every value of key for alias, in file order (for
-// IdentityFile, which may be given many times), and the origin of the first.
-func (c *SSHConfig) values(alias, key string) (vals []string, origin string) {
-	if c == nil || c.cfg == nil {
-		return nil, ""
+func readConfigFile(path string, checkPerm bool) parsedFile {
+	data, err := os.ReadFile(path)
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return parsedFile{}
+	case errors.As(err, &pe) && errors.Is(pe.Err, syscall.EISDIR):
+		return parsedFile{found: true}
+	case err != nil:
+		return parsedFile{err: fmt.Errorf("read ssh_config: %w", err)}
 	}
-	for _, h := range c.cfg.Hosts {
-		if !h.Matches(alias) {
-			continue
-		}
-		for _, node := range h.Nodes {
-			if v, o := c.nodeValue(node, alias, key); v != "" {
-				vals = append(vals, v)
-				origin = cmp.Or(origin, o)
-			}
+	if checkPerm {
+		if err := checkConfigPerm(path); err != nil {
+			return parsedFile{err: err}
 		}
 	}
-	return vals, origin
+	return parsedFile{lines: parseConfigText(data), found: true}
 }
 
-// expandTokens replaces the ssh_config tokens drover knows (%h, %r, %u, %d,
-// %p, %n, %%) in s; others are left as written.
-func expandTokens(s string, tokens map[byte]string) string {
-	if !strings.Contains(s, "%") {
-		return s
+// checkConfigPerm refuses a file another user may change, as ssh does.
+func checkConfigPerm(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("read ssh_config: %w", err)
 	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		i++
-		if s[i] == '%' {
-			b.WriteByte('%')
-		} else if v, ok := tokens[s[i]]; ok {
-			b.WriteString(v)
-		} else {
-			b.WriteByte('%')
-			b.WriteByte(s[i])
-		}
+	bad := fi.Mode().Perm()&0o022 != 0
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != 0 && int(st.Uid) != os.Getuid() {
+		bad = true
 	}
-	return b.String()
+	if bad {
+		return fmt.Errorf("ssh_config %s: bad owner or permissions (ssh refuses it too)", path)
+	}
+	return nil
 }
