@@ -35,6 +35,7 @@ type expectRule struct {
 var stepKinds = []plan.Kind{
 	plan.KindRun, plan.KindUpload, plan.KindSwitchrel, plan.KindWatch,
 	plan.KindLocal, plan.KindConfirm, plan.KindPause,
+	plan.KindHTTP, plan.KindHAProxy,
 }
 
 func (d *runbookDecoder) steps(t *table, k, name string, global []expectRule) []step {
@@ -82,7 +83,7 @@ func (d *runbookDecoder) stepKind(t *table) (plan.Kind, bool) {
 	}
 	switch len(found) {
 	case 0:
-		d.errorf(t.path, "%s needs one of run, upload, switchrel, watch, local, confirm, pause", t.name)
+		d.errorf(t.path, "%s needs one of run, upload, switchrel, watch, local, confirm, pause, http, haproxy", t.name)
 		return "", false
 	case 1:
 		return found[0], true
@@ -143,6 +144,7 @@ func (d *runbookDecoder) kindKeys(t *table, s *step) {
 	s.base.PTY = d.boolean(t, "pty")
 	d.onlyFor(t, kind, "expect", plan.KindRun)
 	s.expect = d.expectRules(t, "expect", "[[stage.step.expect]]")
+	d.probeKeys(t, s)
 }
 
 // onlyFor reports key k when the step's kind is not one of kinds.
