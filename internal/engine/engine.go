@@ -200,6 +200,7 @@ type runner struct {
 	aborted bool
 	quit    bool
 	stages  []*stageRun // stages that began, in order, for undo
+	lbMarks lbMarks     // servers drained by haproxy steps, to restore
 }
 
 func newRunner(p *plan.Plan, conns map[string]transport.Conn, opts Options, cancel context.CancelCauseFunc) *runner {
@@ -235,6 +236,7 @@ func (r *runner) runStages(ctx context.Context) {
 	if r.isAborted() && ctx.Err() == nil {
 		r.undo(ctx)
 	}
+	r.restoreLBs(ctx)
 	r.markUnfinished(ctx.Err() != nil)
 }
 

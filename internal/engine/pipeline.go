@@ -162,6 +162,10 @@ func (hr *hostRun) exec(ctx context.Context, st plan.Step) outcome {
 		return hr.switchrel(ctx, st)
 	case plan.KindWatch:
 		return hr.watch(ctx, st)
+	case plan.KindHTTP:
+		return hr.httpProbe(ctx, st)
+	case plan.KindHAProxy:
+		return hr.haproxy(ctx, st)
 	}
 	return failed(fmt.Errorf("step kind %q: not supported yet", st.Kind))
 }

@@ -21,6 +21,7 @@ type Plan struct {
 	Release     *Release          // nil when the runbook has no [release]
 	Secrets     map[string]Secret // declared secrets by name
 	Tunnels     []Tunnel          // open on every host while it runs
+	HAProxy     []HAProxy         // load balancers haproxy steps act on, all together
 	Stages      []Stage
 }
 
@@ -95,7 +96,27 @@ const (
 	KindLocal     Kind = "local"
 	KindConfirm   Kind = "confirm"
 	KindPause     Kind = "pause"
+	KindHTTP      Kind = "http"
+	KindHAProxy   Kind = "haproxy"
 )
+
+// HTTP step "via" values.
+const (
+	ViaSSH    = "ssh"    // dialled through the host's SSH connection
+	ViaDirect = "direct" // dialled from the control machine
+)
+
+// HAProxy is one [haproxy] table: a load balancer's runtime API and the
+// backend the run's hosts are servers of.
+type HAProxy struct {
+	Socket  string            // runtime API: "HOST:PORT" or a unix socket path
+	Via     string            // inventory host whose SSH connection reaches Socket; "" dials from here
+	Backend string            // backend name
+	Servers map[string]string // host name -> server name in Backend, rendered
+}
+
+// Name names the load balancer in messages: "web@127.0.0.1:9999".
+func (h HAProxy) Name() string { return h.Backend + "@" + h.Socket }
 
 // Step is one rendered step of one host's pipeline.
 type Step struct {
@@ -111,6 +132,18 @@ type Step struct {
 	// EnvSecrets names the secrets a local step gets in its environment, as
 	// DROVER_SECRET_<NAME>; no other secret reaches a local command.
 	EnvSecrets []string
+
+	// http: Arg is the URL. Status 0 accepts any 2xx; Body, when set, must
+	// match the response body; Interval is the wait between attempts; Via
+	// is ViaSSH or ViaDirect.
+	Status   int
+	Body     *regexp.Regexp
+	Interval time.Duration
+	Via      string
+
+	// haproxy: Arg is "drain", "disable" or "enable"; Wait waits for 0
+	// current sessions (drain, disable) or for the server to be UP (enable).
+	Wait bool
 
 	Timeout     time.Duration // whole step; default 10m
 	IdleTimeout time.Duration // no output and no rule matched; default 60s

@@ -57,6 +57,7 @@ func (rb *Runbook) Plan(opts Options) (*plan.Plan, error) {
 		p.Release = &plan.Release{Root: params["root"], Keep: rb.release.keep}
 	}
 	p.Stages = r.stages(params)
+	p.HAProxy = r.haproxyPlan(params)
 	r.reportFailures()
 	if err := r.d.diags.sorted(); err != nil {
 		return nil, err

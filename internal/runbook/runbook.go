@@ -31,6 +31,7 @@ type Runbook struct {
 	release     *release
 	secrets     map[string]plan.Secret
 	tunnels     []plan.Tunnel
+	lbs         []lb
 	stages      []stage
 	pos         positions
 }
@@ -141,6 +142,8 @@ func (d *runbookDecoder) runbook(t *table) *Runbook {
 	rb.tunnels = d.tunnels(t)
 	global := d.expectRules(t, "expect", "[[expect]]")
 	rb.stages = d.stages(t, global)
+	rb.lbs = d.haproxies(t)
+	d.checkHAProxySteps(t, rb)
 	d.finish(t)
 	return rb
 }

@@ -36,6 +36,7 @@ type expectRule struct {
 var stepKinds = []plan.Kind{
 	plan.KindRun, plan.KindUpload, plan.KindSwitchrel, plan.KindWatch,
 	plan.KindLocal, plan.KindConfirm, plan.KindPause,
+	plan.KindHTTP, plan.KindHAProxy,
 }
 
 func (d *runbookDecoder) steps(t *table, k, name string, global []expectRule) []step {
@@ -84,7 +85,7 @@ func (d *runbookDecoder) stepKind(t *table) (plan.Kind, bool) {
 	}
 	switch len(found) {
 	case 0:
-		d.errorf(t.path, "%s needs one of run, upload, switchrel, watch, local, confirm, pause", t.name)
+		d.errorf(t.path, "%s needs one of run, upload, switchrel, watch, local, confirm, pause, http, haproxy", t.name)
 		return "", false
 	case 1:
 		return found[0], true
@@ -148,6 +149,7 @@ func (d *runbookDecoder) kindKeys(t *table, s *step) {
 	s.base.PTY = d.boolean(t, "pty")
 	d.onlyFor(t, kind, "expect", plan.KindRun)
 	s.expect = d.expectRules(t, "expect", "[[stage.step.expect]]")
+	d.probeKeys(t, s)
 }
 
 // envSecrets reads env_secrets: declared secrets, each named once.

@@ -1,0 +1,184 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/drover-sh/drover/internal/event"
+	"github.com/drover-sh/drover/internal/haproxy"
+	"github.com/drover-sh/drover/internal/plan"
+	"github.com/drover-sh/drover/internal/transport"
+)
+
+// haproxyPoll is how often a haproxy step with wait = true looks again.
+const haproxyPoll = 100 * time.Millisecond
+
+// haproxy drains, disables or enables the host's server on every load
+// balancer of the plan, all together.
+func (hr *hostRun) haproxy(ctx context.Context, st plan.Step) outcome {
+	ctx, cancel := context.WithTimeout(ctx, st.Timeout)
+	defer cancel()
+	lbs := hr.s.r.plan.HAProxy
+	errs := make([]error, len(lbs))
+	var wg sync.WaitGroup
+	for i, lb := range lbs {
+		wg.Go(func() { errs[i] = hr.s.r.lbAct(ctx, lb, hr.h.name, st) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return failed(err)
+	}
+	for _, lb := range lbs {
+		hr.output(commandOpts{step: st.Name}, fmt.Sprintf("%s/%s %s on %s", lb.Backend, lb.Servers[hr.h.name], doneWord(st.Arg), lb.Socket))
+	}
+	return okOutcome
+}
+
+func doneWord(action string) string {
+	switch action {
+	case "drain":
+		return "drained"
+	case "disable":
+		return "disabled"
+	}
+	return "enabled"
+}
+
+// lbAct runs one haproxy step on one load balancer.
+func (r *runner) lbAct(ctx context.Context, lb plan.HAProxy, host string, st plan.Step) error {
+	c := r.lbClient(lb)
+	server := lb.Servers[host]
+	state := map[string]haproxy.State{"drain": haproxy.Drain, "disable": haproxy.Maint, "enable": haproxy.Ready}[st.Arg]
+	if state != haproxy.Ready {
+		before, err := c.Stat(ctx, lb.Backend, server)
+		if err != nil {
+			return err
+		}
+		r.lbMarks.drained(lb, server, host, before)
+	}
+	if err := c.SetState(ctx, lb.Backend, server, state); err != nil {
+		return err
+	}
+	if state == haproxy.Ready {
+		r.lbMarks.enabled(lb, server)
+	}
+	if !st.Wait {
+		return nil
+	}
+	return waitServer(ctx, c, lb.Backend, server, state == haproxy.Ready)
+}
+
+// waitServer waits until the server is UP (up) or has no current session.
+func waitServer(ctx context.Context, c *haproxy.Client, backend, server string, up bool) error {
+	var last haproxy.Stat
+	for {
+		s, err := c.Stat(ctx, backend, server)
+		if err == nil {
+			last = s
+			if (up && s.Up()) || (!up && s.Sessions == 0) {
+				return nil
+			}
+		}
+		if !wait(ctx, haproxyPoll) {
+			if up {
+				return fmt.Errorf("%s/%s on %s not UP in time (status %s)", backend, server, c.Name, last.Status)
+			}
+			return fmt.Errorf("%s/%s on %s still has %d sessions", backend, server, c.Name, last.Sessions)
+		}
+	}
+}
+
+// lbClient reaches a load balancer's runtime API: through the via host's
+// SSH connection, or from here.
+func (r *runner) lbClient(lb plan.HAProxy) *haproxy.Client {
+	network := "tcp"
+	if strings.HasPrefix(lb.Socket, "/") {
+		network = "unix"
+	}
+	dial := func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, lb.Socket)
+	}
+	if lb.Via != "" {
+		dial = func(ctx context.Context) (net.Conn, error) {
+			conn := r.conns[lb.Via]
+			if conn == nil {
+				return nil, fmt.Errorf("via %s: not connected", lb.Via)
+			}
+			return transport.DialVia(ctx, conn, network, lb.Socket)
+		}
+	}
+	return &haproxy.Client{Dial: dial, Name: lb.Socket}
+}
+
+// lbMarks remembers the servers drover drained or disabled and not enabled
+// again, with whether they were UP before.
+type lbMarks struct {
+	mu sync.Mutex
+	m  map[string]*lbMark // by lb name + "/" + server
+}
+
+type lbMark struct {
+	lb     plan.HAProxy
+	server string
+	host   string
+	before haproxy.Stat // as drover first found it
+}
+
+func (m *lbMarks) drained(lb plan.HAProxy, server, host string, before haproxy.Stat) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil {
+		m.m = map[string]*lbMark{}
+	}
+	k := lb.Name() + "/" + server
+	if _, ok := m.m[k]; !ok {
+		m.m[k] = &lbMark{lb: lb, server: server, host: host, before: before}
+	}
+}
+
+func (m *lbMarks) enabled(lb plan.HAProxy, server string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.m, lb.Name()+"/"+server)
+}
+
+func (m *lbMarks) left() []*lbMark {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*lbMark
+	for _, mk := range m.m {
+		out = append(out, mk)
+	}
+	return out
+}
+
+// restoreLBs, at the end of a run, enables again every server drover
+// drained and did not enable, when it was UP before and its host did not
+// fail; it says which it leaves out and why.
+func (r *runner) restoreLBs(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for _, mk := range r.lbMarks.left() {
+		what := fmt.Sprintf("haproxy: %s/%s on %s", mk.lb.Backend, mk.server, mk.lb.Socket)
+		switch res := r.state(mk.host).result; {
+		case !mk.before.Up():
+			r.em.emit(event.Event{Kind: event.Note, Host: mk.host, Text: what + " left as drover found it: it was " + mk.before.Status + " before the run"})
+		case res == event.Failed:
+			r.em.emit(event.Event{Kind: event.Note, Host: mk.host, Text: what + " left drained: " + mk.host + " failed and was not undone"})
+		default:
+			err := r.lbClient(mk.lb).SetState(ctx, mk.lb.Backend, mk.server, haproxy.Ready)
+			if err != nil {
+				r.em.emit(event.Event{Kind: event.Note, Host: mk.host, Text: what + " left drained: enabling failed: " + err.Error()})
+				continue
+			}
+			r.lbMarks.enabled(mk.lb, mk.server)
+			r.em.emit(event.Event{Kind: event.Note, Host: mk.host, Text: what + " enabled again: drover drained it and it was UP before the run"})
+		}
+	}
+}

@@ -1,0 +1,189 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drover-sh/drover/internal/engine"
+	"github.com/drover-sh/drover/internal/event"
+	"github.com/drover-sh/drover/internal/haproxy"
+	"github.com/drover-sh/drover/internal/plan"
+)
+
+// freePort returns a loopback port nobody listens on.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startHAProxy runs a real haproxy with backend "web" of the given
+// servers (name -> address) and returns the runtime API address.
+func startHAProxy(t *testing.T, servers map[string]string) string {
+	t.Helper()
+	bin, err := exec.LookPath("haproxy")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("haproxy is not installed")
+		}
+		t.Skip("haproxy is not installed")
+	}
+	api := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	var b strings.Builder
+	fmt.Fprintf(&b, "global\n  stats socket ipv4@%s level admin\ndefaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n", api)
+	fmt.Fprintf(&b, "frontend fe\n  bind 127.0.0.1:%d\n  default_backend web\nbackend web\n", freePort(t))
+	for name, addr := range servers {
+		fmt.Fprintf(&b, "  server %s %s\n", name, addr)
+	}
+	cfg := filepath.Join(t.TempDir(), "haproxy.cfg")
+	if err := os.WriteFile(cfg, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-db", "-f", cfg)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	c := &haproxy.Client{Name: api, Dial: func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", api)
+	}}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if _, err := c.Command(context.Background(), "show info"); err == nil {
+			return api
+		} else if time.Now().After(deadline) {
+			t.Fatalf("haproxy did not answer: %v", err)
+		}
+	}
+}
+
+func lbStat(t *testing.T, api, server string) haproxy.Stat {
+	t.Helper()
+	c := &haproxy.Client{Name: api, Dial: func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", api)
+	}}
+	s, err := c.Stat(context.Background(), "web", server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestHAProxyAndHTTPSteps drains a host's server on a real HAProxy through
+// the host's SSH connection, probes an app on loopback through the same
+// connection, and enables the server again; a failing probe leaves the
+// server drained with a note saying why.
+func TestHAProxyAndHTTPSteps(t *testing.T) {
+	_, hosts, conns := startFarm(t, 2)
+	app := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/broken" {
+			http.Error(w, "release r2 is\x00 broken", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok r2")
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Serve(ln)
+	defer app.Close()
+	servers := map[string]string{}
+	for _, h := range hosts {
+		servers[h.Name] = ln.Addr().String()
+	}
+	api := startHAProxy(t, servers)
+	lb := plan.HAProxy{Socket: api, Via: hosts[0].Name, Backend: "web", Servers: map[string]string{}}
+	for _, h := range hosts {
+		lb.Servers[h.Name] = h.Name
+	}
+	probe := func(path string) plan.Step {
+		return plan.Step{Name: "probe", Kind: plan.KindHTTP, Arg: "http://" + ln.Addr().String() + path,
+			Status: 200, Body: regexp.MustCompile(`ok r2`), Interval: 20 * time.Millisecond, Via: plan.ViaSSH, Timeout: 300 * time.Millisecond}
+	}
+	lbStep := func(action string) plan.Step {
+		return plan.Step{Name: action, Kind: plan.KindHAProxy, Arg: action, Wait: true, Timeout: 5 * time.Second}
+	}
+	p := &plan.Plan{Name: "lb", Hosts: hosts, HAProxy: []plan.HAProxy{lb}, Stages: []plan.Stage{{
+		Name: "roll", Parallel: 1, Batches: []plan.BatchSize{{Count: 1}},
+		Steps: map[string][]plan.Step{
+			hosts[0].Name: {lbStep("drain"), probe("/"), lbStep("enable")},
+			hosts[1].Name: {lbStep("drain"), probe("/broken"), lbStep("enable")},
+		},
+		MaxFail: plan.Threshold{Count: 1},
+	}}}
+	rec := &recorder{}
+	sum, err := engine.Run(context.Background(), p, conns, engine.Options{Sink: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := results(sum)
+	if got[hosts[0].Name] != event.OK || got[hosts[1].Name] != event.Failed {
+		t.Fatalf("results = %v, notes %+v", got, sum.Hosts)
+	}
+	if s := lbStat(t, api, hosts[0].Name); !s.Up() {
+		t.Errorf("%s after the run: %s, want UP", hosts[0].Name, s.Status)
+	}
+	if s := lbStat(t, api, hosts[1].Name); s.Status != "DRAIN" {
+		t.Errorf("%s after a failed probe: %s, want DRAIN", hosts[1].Name, s.Status)
+	}
+	note := sum.Hosts[1].Note
+	if !strings.Contains(note, "last status 503") || !strings.Contains(note, `"release r2 is? broken"`) {
+		t.Errorf("note = %q, want the last status and a sanitized excerpt", note)
+	}
+	var left bool
+	for _, e := range rec.kinds(event.Note) {
+		left = left || strings.Contains(e.Text, "left drained: "+hosts[1].Name+" failed")
+	}
+	if !left {
+		t.Errorf("no note says %s was left drained", hosts[1].Name)
+	}
+}
+
+// TestHAProxyRestoreOnInterrupt: a run interrupted while a host is drained
+// enables its server again, since it was UP before the run.
+func TestHAProxyRestoreOnInterrupt(t *testing.T) {
+	_, hosts, conns := startFarm(t, 1)
+	api := startHAProxy(t, map[string]string{hosts[0].Name: "127.0.0.1:1"})
+	before := lbStat(t, api, hosts[0].Name)
+	lb := plan.HAProxy{Socket: api, Backend: "web", Servers: map[string]string{hosts[0].Name: hosts[0].Name}}
+	p := &plan.Plan{Name: "lb", Hosts: hosts, HAProxy: []plan.HAProxy{lb}, Stages: []plan.Stage{{
+		Name: "roll", Parallel: 1, Batches: []plan.BatchSize{{Count: 1}},
+		Steps: map[string][]plan.Step{hosts[0].Name: {
+			{Name: "drain", Kind: plan.KindHAProxy, Arg: "drain", Timeout: 5 * time.Second},
+			{Name: "hang", Kind: plan.KindRun, Arg: "sleep 30", Timeout: time.Minute, IdleTimeout: time.Minute},
+		}},
+	}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := &recorder{}
+	go func() {
+		for !strings.Contains(fmt.Sprint(rec.kinds(event.StepStart)), "hang") {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if s := lbStat(t, api, hosts[0].Name); s.Status != "DRAIN" {
+			t.Errorf("during the run: %s, want DRAIN", s.Status)
+		}
+		cancel()
+	}()
+	sum, err := engine.Run(ctx, p, conns, engine.Options{Sink: rec})
+	if err != nil || !sum.Interrupted {
+		t.Fatalf("Run = %+v, %v, want interrupted", sum, err)
+	}
+	if s := lbStat(t, api, hosts[0].Name); s.Status != before.Status {
+		t.Errorf("after the interrupt: %s, want %s as before the run", s.Status, before.Status)
+	}
+}

@@ -1,0 +1,74 @@
+package runbook
+
+import (
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/drover-sh/drover/internal/plan"
+)
+
+// defaultInterval is the wait between two attempts of an http step.
+const defaultInterval = 250 * time.Millisecond
+
+// haproxyActions are the values of a haproxy step.
+var haproxyActions = []string{"drain", "disable", "enable"}
+
+// probeKeys reads the keys of http and haproxy steps and reports them on
+// steps of another kind.
+func (d *runbookDecoder) probeKeys(t *table, s *step) {
+	kind := s.base.Kind
+	for _, k := range []string{"status", "body", "interval", "via"} {
+		d.onlyFor(t, kind, k, plan.KindHTTP)
+		t.has(k) // reported once, by onlyFor
+	}
+	d.onlyFor(t, kind, "wait", plan.KindHAProxy)
+	t.has("wait")
+	switch kind {
+	case plan.KindHTTP:
+		d.httpKeys(t, s)
+	case plan.KindHAProxy:
+		d.haproxyKeys(t, s)
+	}
+}
+
+func (d *runbookDecoder) httpKeys(t *table, s *step) {
+	if n, ok := d.integer(t, "status"); ok {
+		if n < 100 || n > 599 {
+			d.keyErrorf(t, "status", "want an HTTP status 100 to 599, got %d", n)
+		}
+		s.base.Status = n
+	}
+	s.base.Body = d.regexp(t, "body")
+	s.base.Interval = d.positiveDuration(t, "interval", defaultInterval)
+	s.base.Via = plan.ViaSSH
+	if v, ok := d.str(t, "via"); ok {
+		if v != plan.ViaSSH && v != plan.ViaDirect {
+			d.keyErrorf(t, "via", "want \"ssh\" or \"direct\", got %q", v)
+		}
+		s.base.Via = v
+	}
+	if src := s.arg.src; s.arg.set && !strings.Contains(src, "{{") {
+		if u, err := url.Parse(src); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			d.keyErrorf(t, "http", "%q is not an http:// or https:// URL", src)
+		}
+	}
+}
+
+func (d *runbookDecoder) haproxyKeys(t *table, s *step) {
+	s.base.Wait = d.boolean(t, "wait")
+	raw, ok := t.m["haproxy"].(string)
+	if !ok {
+		return
+	}
+	for _, a := range haproxyActions {
+		if raw == a {
+			return
+		}
+	}
+	msg := "want \"drain\", \"disable\" or \"enable\", got %q"
+	if sg := suggest(raw, haproxyActions); sg != "" {
+		msg += "; did you mean " + sg + "?"
+	}
+	d.keyErrorf(t, "haproxy", msg, raw)
+}
