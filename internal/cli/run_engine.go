@@ -15,22 +15,19 @@ import (
 
 // run starts the journal and the output, runs the engine and returns the
 // outcome with its exit code.
-func (p *prepared) run(ctx context.Context, env *env, req runRequest) (*runResult, error) {
-	jr, err := p.openJournal()
-	if err != nil {
-		return nil, err
-	}
-	defer jr.Close()
+func (p *prepared) run(ctx context.Context, env *env, req runRequest, jr *journal.Journal) (*runResult, error) {
 	col := newCollector()
-	sinks := event.Multi{jr, col}
+	sinks := event.Multi{col}
 	closeOut, spill, err := p.outputSinks(env, req, &sinks)
 	if err != nil {
 		return nil, err
 	}
 	defer closeOut()
+	// The journal has the start already (startJournal).
 	if err := sinks.Emit(p.startEvent(env)); err != nil {
 		return nil, err
 	}
+	sinks = append(event.Multi{jr}, sinks...)
 	for _, pr := range p.problems {
 		sinks.Emit(event.Event{Time: time.Now(), Kind: event.HostConnect, RunID: p.runID, Host: pr.Host,
 			Result: event.Unreachable, Error: p.redactor.String(pr.Err.Error())})
@@ -56,11 +53,35 @@ func (p *prepared) run(ctx context.Context, env *env, req runRequest) (*runResul
 	return res, nil
 }
 
-func (p *prepared) openJournal() (*journal.Journal, error) {
+// startJournal opens the run's journal (appending when resuming) and
+// writes the run's start to it.
+func (p *prepared) startJournal(env *env) (*journal.Journal, error) {
+	open := journal.Create
 	if p.resuming {
-		return journal.Append(p.stateDir, p.runID)
+		open = journal.Append
 	}
-	return journal.Create(p.stateDir, p.runID)
+	jr, err := open(p.stateDir, p.runID)
+	if err != nil {
+		return nil, err
+	}
+	if err := jr.Emit(p.startEvent(env)); err != nil {
+		jr.Close()
+		return nil, err
+	}
+	return jr, nil
+}
+
+// endBeforeSteps records in the journal that the run ended before its
+// first step (the farm lock or a check refused it, or it was
+// interrupted), and returns err.
+func (p *prepared) endBeforeSteps(jr *journal.Journal, err error) error {
+	res := event.Aborted
+	if exitCode(err) == exitInterrupted {
+		res = event.Interrupted
+	}
+	jr.Emit(event.Event{Time: time.Now(), Kind: event.RunEnd, RunID: p.runID, Result: res,
+		Code: exitCode(err), Error: p.redactor.String(err.Error())})
+	return err
 }
 
 func (p *prepared) startEvent(env *env) event.Event {

@@ -65,16 +65,24 @@ func execute(ctx context.Context, env *env, req runRequest) (*runResult, error) 
 	if req.dryRun {
 		return prep.dryRun(env)
 	}
-	if err := prep.lock(ctx); err != nil {
+	// The journal starts before the farm lock is taken, so a drover killed
+	// while it locks leaves a run that drover log lists and --resume last
+	// picks up, with the locks it took (a lock is taken again by its run).
+	jr, err := prep.startJournal(env)
+	if err != nil {
 		return nil, err
+	}
+	defer jr.Close()
+	if err := prep.lock(ctx); err != nil {
+		return nil, prep.endBeforeSteps(jr, err)
 	}
 	defer prep.unlock(ctx)
 	if req.precheck != nil {
 		if err := req.precheck(ctx, prep); err != nil {
-			return nil, err
+			return nil, prep.endBeforeSteps(jr, err)
 		}
 	}
-	res, err := prep.run(ctx, env, req)
+	res, err := prep.run(ctx, env, req, jr)
 	if err == nil && req.after != nil {
 		req.after(context.WithoutCancel(ctx), prep)
 	}

@@ -81,18 +81,26 @@ func (c *command) resize(rows, cols uint32) error {
 
 // drainPTY waits, after the leader exited, for the rest of the output. As
 // with sshd, processes left holding the terminal do not keep the session
-// open: after the kill delay the master is closed, which hangs them up.
+// open: once no output moved for the kill delay and none waits for the
+// client, the master is closed, which hangs them up. Output still flowing
+// to a slow client is not cut.
 func (c *command) drainPTY(copies *sync.WaitGroup) {
 	drained := make(chan struct{})
 	go func() {
 		copies.Wait()
 		close(drained)
 	}()
-	timer := time.NewTimer(c.killDelay)
-	defer timer.Stop()
-	select {
-	case <-drained:
-	case <-timer.C:
+	ticker := time.NewTicker(c.killDelay)
+	defer ticker.Stop()
+	last := c.moved.Load()
+	for done := false; !done; {
+		select {
+		case <-drained:
+			done = true
+		case <-ticker.C:
+			now := c.moved.Load()
+			done, last = now == last && !c.inPut.Load(), now
+		}
 	}
 	c.ptmx.Close()
 	<-drained

@@ -17,7 +17,12 @@ import (
 // pumpOut returns the caller's end of the channel's output stream r.
 func (s *session) pumpOut(r io.Reader) io.Reader {
 	pr, pw := io.Pipe()
+	s.pipeMu.Lock()
 	s.outs = append(s.outs, pw)
+	if s.isClosed() {
+		pw.CloseWithError(io.EOF)
+	}
+	s.pipeMu.Unlock()
 	go func() {
 		_, err := io.Copy(pw, r)
 		pw.CloseWithError(err) // nil: EOF
@@ -43,6 +48,8 @@ func pumpIn(w io.WriteCloser, pr *io.PipeReader) {
 // in full (the command ended and the channel closed) is still read to its
 // end; otherwise the reads end now, with EOF.
 func (s *session) endPipes() {
+	s.pipeMu.Lock()
+	defer s.pipeMu.Unlock()
 	if s.in != nil {
 		s.in.CloseWithError(errClosed)
 	}

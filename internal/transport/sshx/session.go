@@ -27,9 +27,11 @@ type session struct {
 	userPipe bool           // StdinPipe was called
 
 	// The caller's ends of the pipes are moved by pumps (see pipes.go),
-	// so that Close ends a blocked read or write at once.
-	outs []*io.PipeWriter // feed StdoutPipe and StderrPipe
-	in   *io.PipeReader   // fed by StdinPipe
+	// so that Close ends a blocked read or write at once. Close may come
+	// from another goroutine while the pipes are set up: pipeMu guards them.
+	pipeMu sync.Mutex
+	outs   []*io.PipeWriter // feed StdoutPipe and StderrPipe
+	in     *io.PipeReader   // fed by StdinPipe
 
 	started bool
 	exited  chan struct{} // closed when ssh.Session.Wait returned
@@ -67,7 +69,12 @@ func (s *session) StdinPipe() (io.WriteCloser, error) {
 	}
 	s.userPipe = true
 	pr, pw := io.Pipe()
+	s.pipeMu.Lock()
 	s.in = pr
+	if s.isClosed() {
+		pr.CloseWithError(errClosed)
+	}
+	s.pipeMu.Unlock()
 	go pumpIn(s.stdin, pr)
 	return pw, nil
 }
