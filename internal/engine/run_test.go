@@ -126,3 +126,26 @@ func TestHostWithoutConnectionIsUnreachable(t *testing.T) {
 		t.Errorf("aborted = %v failed = %v, want not aborted but failed", s.Aborted, s.Failed())
 	}
 }
+
+// TestResumeAbortUndoesEarlierHosts: a resumed run that aborts undoes the
+// stage on the hosts that completed it in the earlier run too, so no host
+// stays on the new release because drover was restarted in between.
+func TestResumeAbortUndoesEarlierHosts(t *testing.T) {
+	farm := enginetest.NewFarm(exitScript(map[string]map[string]int{"h03": {"do": 1}}))
+	p := newPlan(4, stageSpec{Stage: plan.Stage{Name: "cut", Parallel: 1, UndoOnAbort: true},
+		steps: []plan.Step{run("do", "do")}, undo: []plan.Step{run("undo", "undo")}})
+	done := map[string][]string{"h01": {"cut"}, "h02": {"cut"}}
+	s := mustRun(t, context.Background(), p, farm, engine.Options{Done: done})
+	if !s.Aborted {
+		t.Fatal("run not aborted")
+	}
+	var undone []string
+	for _, h := range hostNames(4) {
+		if slices.Contains(farm.HostCommands(h), "undo") {
+			undone = append(undone, h)
+		}
+	}
+	if want := []string{"h01", "h02", "h03"}; !slices.Equal(undone, want) {
+		t.Errorf("undo ran on %v, want %v", undone, want)
+	}
+}

@@ -22,6 +22,7 @@ type stageRun struct {
 	decided  chan struct{} // closed (and replaced) when a decision is made
 	all      bool
 	started  []string
+	resumed  []string            // hosts that completed the stage in an earlier run
 	once     map[int]*onceResult // local steps with once = true, by step index
 }
 
@@ -51,6 +52,9 @@ func (s *stageRun) skipResumed(hosts []string) []string {
 			todo = append(todo, h)
 			continue
 		}
+		s.mu.Lock()
+		s.resumed = append(s.resumed, h)
+		s.mu.Unlock()
 		s.r.record(h, s.st.Name, event.OK, "", 0)
 		s.r.em.emit(event.Event{Kind: event.HostEnd, Stage: s.st.Name, Host: h, Result: event.OK,
 			Text: "done in an earlier run"})
@@ -137,11 +141,13 @@ func (s *stageRun) ask(ctx context.Context, q Question) Answer {
 	return a
 }
 
-// startedHosts returns the hosts that started the stage, in plan order.
+// startedHosts returns the hosts that started the stage: those that
+// completed it in an earlier run (a resume's abort undoes them too), then
+// the others in plan order.
 func (s *stageRun) startedHosts() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []string
+	out := append([]string(nil), s.resumed...)
 	for _, h := range s.hosts {
 		if slices.Contains(s.started, h) {
 			out = append(out, h)

@@ -240,3 +240,35 @@ func TestLongEventIsCut(t *testing.T) {
 		t.Errorf("error kept %d bytes, want it cut to %d with a marker", len(e), maxField)
 	}
 }
+
+// TestDoneStagesAfterUndo: a stage whose undo started on a host is not done
+// there, even when drover died during that undo, so a resume runs it again
+// and its abort undoes it again; a later completion counts again.
+func TestDoneStagesAfterUndo(t *testing.T) {
+	dir := t.TempDir()
+	j, err := Create(dir, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	for _, e := range []event.Event{
+		{Time: t0, Kind: event.RunStart, RunID: "r1", Runbook: "cutover"},
+		{Time: t0, Kind: event.HostEnd, Stage: "cut", Host: "a", Result: event.OK},
+		{Time: t0, Kind: event.HostEnd, Stage: "cut", Host: "b", Result: event.OK},
+		{Time: t0, Kind: event.HostEnd, Stage: "cut", Host: "c", Result: event.Failed},
+		{Time: t0, Kind: event.UndoStart, Stage: "cut", Hosts: []string{"a", "c"}},
+		{Time: t0, Kind: event.HostEnd, Stage: "pull", Host: "a", Result: event.OK},
+	} {
+		if err := j.Emit(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	run, err := Read(dir, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string][]string{"a": {"pull"}, "b": {"cut"}, "c": nil}; !reflect.DeepEqual(run.DoneStages(), want) {
+		t.Errorf("DoneStages = %v, want %v", run.DoneStages(), want)
+	}
+}

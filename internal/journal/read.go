@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -154,12 +155,21 @@ func (r *Run) count() {
 
 // DoneStages returns, for each host, the stages it completed with result ok
 // (or skipped by a person), across every attempt recorded in the run: what a
-// resume must not do again.
+// resume must not do again. A stage whose undo started on a host is not
+// done there any more, even if the undo was cut short: a resume runs it
+// again.
 func (r *Run) DoneStages() map[string][]string {
 	done := map[string][]string{}
 	for _, e := range r.Events {
-		if e.Kind == event.HostEnd && e.Stage != "" && (e.Result == event.OK || e.Result == event.Skipped) {
-			done[e.Host] = append(done[e.Host], e.Stage)
+		switch {
+		case e.Kind == event.HostEnd && e.Stage != "" && (e.Result == event.OK || e.Result == event.Skipped):
+			if !slices.Contains(done[e.Host], e.Stage) {
+				done[e.Host] = append(done[e.Host], e.Stage)
+			}
+		case e.Kind == event.UndoStart:
+			for _, h := range e.Hosts {
+				done[h] = slices.DeleteFunc(done[h], func(s string) bool { return s == e.Stage })
+			}
 		}
 	}
 	return done
