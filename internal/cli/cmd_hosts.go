@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -9,12 +10,17 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/drover-sh/drover/internal/engine"
 	"github.com/drover-sh/drover/internal/inventory"
+	"github.com/drover-sh/drover/internal/redact"
+	"github.com/drover-sh/drover/internal/transport/sshx"
+	"github.com/drover-sh/drover/internal/ui"
 )
 
 type hostsOptions struct {
-	target targetOptions
-	all    bool
+	target  targetOptions
+	all     bool
+	connect bool
 }
 
 func newHostsCmd(env *env) *cobra.Command {
@@ -26,7 +32,9 @@ func newHostsCmd(env *env) *cobra.Command {
 from (flag, target, inventory host, inventory defaults, ssh_config FILE:LINE,
 default), like ssh -G, and the path to it: direct, a jump chain or a proxy
 command. Settings left at their default are shown with --all. Nothing is
-contacted.
+contacted, unless -v asks to connect: then each host's key is checked as in
+a run (nothing runs on the host) and what the connection negotiated is shown
+(key exchange, host key algorithm, cipher, MAC), or why it failed.
 
 ssh_config is read as ssh reads it: ~/.ssh/config, then /etc/ssh/ssh_config,
 or only the file given with -F.
@@ -35,6 +43,7 @@ Examples:
   drover hosts -g web
   drover hosts -H 'web[01:03]' -u deploy
   drover hosts -H db1 -F ./ssh_config --all
+  drover hosts -g web -v
 
 ` + exitCodesHelp,
 		Args: cobra.NoArgs,
@@ -44,21 +53,68 @@ Examples:
 	}
 	opts.target.register(cmd.Flags())
 	cmd.Flags().BoolVar(&opts.all, "all", false, "also show the settings left at their default")
+	cmd.Flags().BoolVarP(&opts.connect, "verbose", "v", false, "connect to each host and show what it negotiated")
 	return cmd
 }
 
-func runHosts(_ context.Context, opts hostsOptions, env *env) error {
+func runHosts(ctx context.Context, opts hostsOptions, env *env) error {
 	hosts, _, err := opts.target.resolve(env, "")
 	if err != nil {
 		return err
+	}
+	var found map[string][]string
+	if opts.connect {
+		if found, err = negotiate(ctx, env, &opts.target, hosts); err != nil {
+			return err
+		}
 	}
 	for i, h := range hosts {
 		if i > 0 {
 			fmt.Fprintln(env.stdout)
 		}
 		printHost(env.stdout, h, opts.all)
+		for _, line := range found[h.Name] {
+			fmt.Fprintln(env.stdout, line)
+		}
 	}
 	return nil
+}
+
+// negotiate connects to every host as pre-flight does and returns, per
+// host, the rows saying what its connection negotiated or why it failed.
+func negotiate(ctx context.Context, env *env, target *targetOptions, hosts []inventory.Host) (map[string][]string, error) {
+	dialer, err := target.dialer(env, redact.New().Add, hosts)
+	if err != nil {
+		return nil, err
+	}
+	conns, problems := engine.Preflight(ctx, dialer, hosts, preflightParallel)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	rows := map[string][]string{}
+	for name, c := range conns {
+		if n, ok := sshx.NegotiatedOf(c); ok {
+			rows[name] = []string{hostRow("kex", n.KeyExchange, "negotiated"), hostRow("host_key_algorithm", n.HostKey, "negotiated"),
+				hostRow("cipher", n.Cipher, "negotiated"), hostRow("mac", cmp.Or(n.MAC, "implicit (AEAD)"), "negotiated")}
+		}
+	}
+	for _, pr := range problems {
+		rows[pr.Host] = []string{hostRow("connect", ui.Sanitize(pr.Err.Error()), "failed")}
+	}
+	if ctx.Err() != nil {
+		return nil, withCode(exitInterrupted, ctx.Err())
+	}
+	return rows, nil
+}
+
+// hostRow formats one setting row of drover hosts.
+func hostRow(key, val, origin string) string {
+	if origin != "" {
+		origin = "(" + origin + ")"
+	}
+	return fmt.Sprintf("  %-24s %-40s %s", key, val, origin)
 }
 
 // alwaysShown are the rows printed even at their default.
@@ -73,17 +129,14 @@ func printHost(w io.Writer, h inventory.Host, all bool) {
 		if !all && r.Origin == inventory.OriginDefault && !slices.Contains(alwaysShown, r.Key) {
 			continue
 		}
-		key, val, origin := r.Key, r.Value, ""
+		key, val := r.Key, r.Value
 		if key == inventory.SettingHost {
 			key = "hostname" // as ssh -G calls it
 		}
 		if val == "" {
 			val = "-"
 		}
-		if r.Origin != "" {
-			origin = "(" + r.Origin + ")"
-		}
-		fmt.Fprintf(w, "  %-24s %-40s %s\n", key, val, origin)
+		fmt.Fprintln(w, hostRow(key, val, r.Origin))
 	}
 	if len(h.Vars) > 0 {
 		keys := make([]string, 0, len(h.Vars))

@@ -65,13 +65,7 @@ func execute(ctx context.Context, env *env, req runRequest) (*runResult, error) 
 	if req.dryRun {
 		return prep.dryRun(env)
 	}
-	// The journal starts before the farm lock is taken, so a drover killed
-	// while it locks leaves a run that drover log lists and --resume last
-	// picks up, with the locks it took (a lock is taken again by its run).
-	jr, err := prep.startJournal(env)
-	if err != nil {
-		return nil, err
-	}
+	jr := prep.journal
 	defer jr.Close()
 	if err := prep.lock(ctx); err != nil {
 		return nil, prep.endBeforeSteps(jr, err)
@@ -104,6 +98,7 @@ type prepared struct {
 	style    *ui.Style
 	stateDir string
 	runLock  *journal.RunLock // held for the whole run, resumed or new
+	journal  *journal.Journal // started before pre-flight; nil for a dry run
 	locks    *farmLock
 	user     string
 	warn     io.Writer // where warnings go: stderr
@@ -148,7 +143,21 @@ func prepare(ctx context.Context, env *env, req *runRequest) (_ *prepared, err e
 			return nil, err
 		}
 	}
-	return p, p.connect(ctx, env, req)
+	if req.dryRun {
+		return p, p.connect(ctx, env, req)
+	}
+	// The journal starts before the first host is contacted, so a drover
+	// killed from here on leaves a run that drover log lists and --resume
+	// last picks up, with the locks it took (a run takes its locks again).
+	if p.journal, err = p.startJournal(env); err != nil {
+		return nil, err
+	}
+	if err := p.connect(ctx, env, req); err != nil {
+		err = p.endBeforeSteps(p.journal, err)
+		p.journal.Close()
+		return nil, err
+	}
+	return p, nil
 }
 
 // pickRun chooses the run id and takes its local lock; for --resume it
