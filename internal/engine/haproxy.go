@@ -93,9 +93,12 @@ func waitServer(ctx context.Context, c *haproxy.Client, backend, server string, 
 	}
 }
 
+// lbClient reaches a load balancer's runtime API of this run.
+func (r *runner) lbClient(lb plan.HAProxy) *haproxy.Client { return lbClient(lb, r.conns) }
+
 // lbClient reaches a load balancer's runtime API: through the via host's
 // SSH connection, or from here.
-func (r *runner) lbClient(lb plan.HAProxy) *haproxy.Client {
+func lbClient(lb plan.HAProxy, conns map[string]transport.Conn) *haproxy.Client {
 	network := "tcp"
 	if strings.HasPrefix(lb.Socket, "/") {
 		network = "unix"
@@ -106,7 +109,7 @@ func (r *runner) lbClient(lb plan.HAProxy) *haproxy.Client {
 	}
 	if lb.Via != "" {
 		dial = func(ctx context.Context) (net.Conn, error) {
-			conn := r.conns[lb.Via]
+			conn := conns[lb.Via]
 			if conn == nil {
 				return nil, fmt.Errorf("via %s: not connected", lb.Via)
 			}

@@ -1,7 +1,9 @@
 package runbook
 
 import (
+	"errors"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -39,7 +41,11 @@ func (d *runbookDecoder) httpKeys(t *table, s *step) {
 		}
 		s.base.Status = n
 	}
-	s.base.Body = d.regexp(t, "body")
+	if raw, ok := t.m["body"].(string); ok && containsAction(raw) {
+		s.body = d.text(t, "body", d.refs) // compiled per host, once rendered
+	} else {
+		s.base.Body = d.regexp(t, "body")
+	}
 	s.base.Interval = d.positiveDuration(t, "interval", defaultInterval)
 	s.base.Via = plan.ViaSSH
 	if v, ok := d.str(t, "via"); ok {
@@ -71,4 +77,19 @@ func (d *runbookDecoder) haproxyKeys(t *table, s *step) {
 		msg += "; did you mean " + sg + "?"
 	}
 	d.keyErrorf(t, "haproxy", msg, raw)
+}
+
+// renderBody renders a body regexp written as a template, e.g.
+// 'release {{ .release }}', and compiles it for the host.
+func (r *renderer) renderBody(s step, host string, data map[string]any, ps *plan.Step) {
+	src, ok := r.render(s.body, host, data)
+	if !ok || !s.body.set {
+		return
+	}
+	re, err := regexp.Compile(src)
+	if err != nil {
+		r.fail(s.body, host, errors.New(regexpError(err)))
+		return
+	}
+	ps.Body = re
 }
