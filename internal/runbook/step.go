@@ -23,7 +23,7 @@ type step struct {
 	arg    text      // the kind's value (not for pause)
 	to     text
 	skipIf text
-	body   text // http: a body regexp written as a template
+	body   text         // http: a body regexp written as a template
 	expect []expectRule // the runbook's [[expect]] rules, then the step's own
 }
 
