@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -120,7 +121,8 @@ func lbClient(lb plan.HAProxy, conns map[string]transport.Conn) *haproxy.Client 
 }
 
 // lbMarks remembers the servers drover drained or disabled and not enabled
-// again, with whether they were UP before.
+// again, with whether they were UP before and whether their host changed
+// since.
 type lbMarks struct {
 	mu sync.Mutex
 	m  map[string]*lbMark // by lb name + "/" + server
@@ -131,6 +133,11 @@ type lbMark struct {
 	server string
 	host   string
 	before haproxy.Stat // as drover first found it
+	// changed says why the host may not serve: a step changed it after
+	// the drain, or its probe failed, and no http probe passed since. ""
+	// while the app is as it was or answered its probe, so the server can
+	// take traffic again.
+	changed string
 }
 
 func (m *lbMarks) drained(lb plan.HAProxy, server, host string, before haproxy.Stat) {
@@ -151,37 +158,68 @@ func (m *lbMarks) enabled(lb plan.HAProxy, server string) {
 	delete(m.m, lb.Name()+"/"+server)
 }
 
-func (m *lbMarks) left() []*lbMark {
+// stepDone records a step that ran on host. A step that may change the
+// host (not a haproxy, http, pause or confirm step) or a failed http probe
+// makes its drained servers unsafe to enable, until an http probe passes.
+func (m *lbMarks) stepDone(host string, st plan.Step, res event.Result) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []*lbMark
 	for _, mk := range m.m {
-		out = append(out, mk)
+		if mk.host != host {
+			continue
+		}
+		switch st.Kind {
+		case plan.KindHAProxy, plan.KindPause, plan.KindConfirm:
+		case plan.KindHTTP:
+			mk.changed = ""
+			if res != event.OK {
+				mk.changed = fmt.Sprintf("its http probe %q did not pass", st.Name)
+			}
+		default:
+			if res != event.Skipped {
+				mk.changed = fmt.Sprintf("%q ran on %s after the drain and no http probe passed since", st.Name, host)
+			}
+		}
 	}
+}
+
+func (m *lbMarks) left() []lbMark {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []lbMark
+	for _, mk := range m.m {
+		out = append(out, *mk)
+	}
+	slices.SortFunc(out, func(a, b lbMark) int { return strings.Compare(a.lb.Name()+"/"+a.server, b.lb.Name()+"/"+b.server) })
 	return out
 }
 
 // restoreLBs, at the end of a run, enables again every server drover
-// drained and did not enable, when it was UP before and its host did not
-// fail; it says which it leaves out and why.
+// drained and did not enable, when it was UP before and its host is as
+// it was or passed an http probe since; it says which it leaves out and
+// why.
 func (r *runner) restoreLBs(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	for _, mk := range r.lbMarks.left() {
 		what := fmt.Sprintf("haproxy: %s/%s on %s", mk.lb.Backend, mk.server, mk.lb.Socket)
-		switch res := r.state(mk.host).result; {
+		switch {
 		case !mk.before.Up():
-			r.em.emit(event.Event{Kind: event.Note, Host: mk.host, Text: what + " left as drover found it: it was " + mk.before.Status + " before the run"})
-		case res == event.Failed:
-			r.em.emit(event.Event{Kind: event.Note, Host: mk.host, Text: what + " left drained: " + mk.host + " failed and was not undone"})
+			r.lbNote(mk, what+" left as drover found it: it was "+mk.before.Status+" before the run")
+		case mk.changed != "":
+			r.lbNote(mk, what+" left drained: "+mk.changed)
 		default:
 			err := r.lbClient(mk.lb).SetState(ctx, mk.lb.Backend, mk.server, haproxy.Ready)
 			if err != nil {
-				r.em.emit(event.Event{Kind: event.Note, Host: mk.host, Text: what + " left drained: enabling failed: " + err.Error()})
+				r.lbNote(mk, what+" left drained: enabling failed: "+err.Error())
 				continue
 			}
 			r.lbMarks.enabled(mk.lb, mk.server)
-			r.em.emit(event.Event{Kind: event.Note, Host: mk.host, Text: what + " enabled again: drover drained it and it was UP before the run"})
+			r.lbNote(mk, what+" enabled again: drover drained it, it was UP before the run and "+mk.host+" is serving as it was")
 		}
 	}
+}
+
+func (r *runner) lbNote(mk lbMark, text string) {
+	r.em.emit(event.Event{Kind: event.Note, Host: mk.host, Text: text})
 }

@@ -16,7 +16,9 @@ import (
 	"github.com/drover-sh/drover/internal/engine"
 	"github.com/drover-sh/drover/internal/event"
 	"github.com/drover-sh/drover/internal/haproxy"
+	"github.com/drover-sh/drover/internal/inventory"
 	"github.com/drover-sh/drover/internal/plan"
+	"github.com/drover-sh/drover/internal/transport"
 )
 
 // freePort returns a loopback port nobody listens on.
@@ -147,7 +149,7 @@ func TestHAProxyAndHTTPSteps(t *testing.T) {
 	}
 	var left bool
 	for _, e := range rec.kinds(event.Note) {
-		left = left || strings.Contains(e.Text, "left drained: "+hosts[1].Name+" failed")
+		left = left || strings.Contains(e.Text, "left drained: its http probe \"probe\" did not pass")
 	}
 	if !left {
 		t.Errorf("no note says %s was left drained", hosts[1].Name)
@@ -155,17 +157,52 @@ func TestHAProxyAndHTTPSteps(t *testing.T) {
 }
 
 // TestHAProxyRestoreOnInterrupt: a run interrupted while a host is drained
-// enables its server again, since it was UP before the run.
+// enables its server again when it was UP before the run and nothing
+// changed the host since the drain; a host interrupted in a step that may
+// have changed it stays drained, and a note says why.
 func TestHAProxyRestoreOnInterrupt(t *testing.T) {
-	_, hosts, conns := startFarm(t, 1)
-	api := startHAProxy(t, map[string]string{hosts[0].Name: "127.0.0.1:1"})
-	before := lbStat(t, api, hosts[0].Name)
+	tests := []struct {
+		name     string
+		hang     plan.Step
+		restored bool
+		note     string
+	}{
+		{"paused", plan.Step{Name: "hang", Kind: plan.KindPause, Pause: 30 * time.Second, Timeout: time.Minute}, true, "enabled again"},
+		{"changing", plan.Step{Name: "hang", Kind: plan.KindRun, Arg: "sleep 30", Timeout: time.Minute, IdleTimeout: time.Minute},
+			false, `left drained: "hang" ran on`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, hosts, conns := startFarm(t, 1)
+			api := startHAProxy(t, map[string]string{hosts[0].Name: "127.0.0.1:1"})
+			before := lbStat(t, api, hosts[0].Name)
+			rec, sum := interruptDrained(t, api, hosts, conns, tt.hang)
+			if !sum.Interrupted {
+				t.Fatalf("Run = %+v, want interrupted", sum)
+			}
+			want := before.Status
+			if !tt.restored {
+				want = "DRAIN"
+			}
+			if s := lbStat(t, api, hosts[0].Name); s.Status != want {
+				t.Errorf("after the interrupt: %s, want %s", s.Status, want)
+			}
+			if notes := fmt.Sprint(rec.kinds(event.Note)); !strings.Contains(notes, tt.note) {
+				t.Errorf("notes %s, want one with %q", notes, tt.note)
+			}
+		})
+	}
+}
+
+// interruptDrained runs drain then hang on the host and interrupts the run
+// once hang started, checking that the server was drained by then.
+func interruptDrained(t *testing.T, api string, hosts []inventory.Host, conns map[string]transport.Conn, hang plan.Step) (*recorder, *engine.Summary) {
+	t.Helper()
 	lb := plan.HAProxy{Socket: api, Backend: "web", Servers: map[string]string{hosts[0].Name: hosts[0].Name}}
 	p := &plan.Plan{Name: "lb", Hosts: hosts, HAProxy: []plan.HAProxy{lb}, Stages: []plan.Stage{{
 		Name: "roll", Parallel: 1, Batches: []plan.BatchSize{{Count: 1}},
 		Steps: map[string][]plan.Step{hosts[0].Name: {
-			{Name: "drain", Kind: plan.KindHAProxy, Arg: "drain", Timeout: 5 * time.Second},
-			{Name: "hang", Kind: plan.KindRun, Arg: "sleep 30", Timeout: time.Minute, IdleTimeout: time.Minute},
+			{Name: "drain", Kind: plan.KindHAProxy, Arg: "drain", Timeout: 5 * time.Second}, hang,
 		}},
 	}}}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -180,10 +217,44 @@ func TestHAProxyRestoreOnInterrupt(t *testing.T) {
 		cancel()
 	}()
 	sum, err := engine.Run(ctx, p, conns, engine.Options{Sink: rec})
-	if err != nil || !sum.Interrupted {
-		t.Fatalf("Run = %+v, %v, want interrupted", sum, err)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
 	}
-	if s := lbStat(t, api, hosts[0].Name); s.Status != before.Status {
-		t.Errorf("after the interrupt: %s, want %s as before the run", s.Status, before.Status)
+	return rec, sum
+}
+
+// TestCheckHAProxy reads a real HAProxy's servers before a run: an
+// unknown backend or a host without a server is an error naming it, and
+// nothing is drained by the check.
+func TestCheckHAProxy(t *testing.T) {
+	_, hosts, conns := startFarm(t, 2)
+	api := startHAProxy(t, map[string]string{hosts[0].Name: "127.0.0.1:1", "other": "127.0.0.1:2"})
+	tests := []struct {
+		name    string
+		backend string
+		via     string
+		want    string // "" for no error
+	}{
+		{"known", "web", "", ""},
+		{"through ssh", "web", hosts[0].Name, ""},
+		{"unknown backend", "wbe", "", `has no backend "wbe"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lb := plan.HAProxy{Socket: api, Via: tt.via, Backend: tt.backend, Servers: map[string]string{hosts[0].Name: hosts[0].Name}}
+			p := &plan.Plan{Hosts: hosts[:1], HAProxy: []plan.HAProxy{lb}}
+			err := engine.CheckHAProxy(context.Background(), p, conns)
+			if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("CheckHAProxy = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	lb := plan.HAProxy{Socket: api, Backend: "web", Servers: map[string]string{hosts[0].Name: hosts[0].Name, hosts[1].Name: "web9"}}
+	err := engine.CheckHAProxy(context.Background(), &plan.Plan{Hosts: hosts, HAProxy: []plan.HAProxy{lb}}, conns)
+	if err == nil || !strings.Contains(err.Error(), "no server web9 (host "+hosts[1].Name+")") {
+		t.Errorf("CheckHAProxy = %v, want the missing server named", err)
+	}
+	if s := lbStat(t, api, hosts[0].Name); s.Status != "no check" {
+		t.Errorf("after the checks: %s, want no check", s.Status)
 	}
 }
