@@ -80,10 +80,11 @@ func (d *runbookDecoder) haproxyKeys(t *table, s *step) {
 }
 
 // renderBody renders a body regexp written as a template, e.g.
-// 'release {{ .release }}', and compiles it for the host.
+// 'release {{ .release }}', and compiles it for the host. One that renders
+// empty checks no body.
 func (r *renderer) renderBody(s step, host string, data map[string]any, ps *plan.Step) {
 	src, ok := r.render(s.body, host, data)
-	if !ok || !s.body.set {
+	if !ok || src == "" { // an empty regexp would match any body
 		return
 	}
 	re, err := regexp.Compile(src)
