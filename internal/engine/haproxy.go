@@ -172,7 +172,11 @@ func (m *lbMarks) stepDone(host string, st plan.Step, res event.Result) {
 		case plan.KindHAProxy, plan.KindPause, plan.KindConfirm:
 		case plan.KindHTTP:
 			mk.changed = ""
-			if res != event.OK {
+			switch res {
+			case event.OK:
+			case event.Interrupted:
+				mk.changed = fmt.Sprintf("its http probe %q was interrupted before it passed", st.Name)
+			default:
 				mk.changed = fmt.Sprintf("its http probe %q did not pass", st.Name)
 			}
 		default:
@@ -207,7 +211,8 @@ func (r *runner) restoreLBs(ctx context.Context) {
 		case !mk.before.Up():
 			r.lbNote(mk, what+" left as drover found it: it was "+mk.before.Status+" before the run")
 		case mk.changed != "":
-			r.lbNote(mk, what+" left drained: "+mk.changed)
+			r.lbNote(mk, fmt.Sprintf("%s left drained: %s; once it serves, enable it with `set server %s/%s state ready`",
+				what, mk.changed, mk.lb.Backend, mk.server))
 		default:
 			err := r.lbClient(mk.lb).SetState(ctx, mk.lb.Backend, mk.server, haproxy.Ready)
 			if err != nil {

@@ -42,7 +42,11 @@ func checkLB(ctx context.Context, lb plan.HAProxy, hosts []inventory.Host, conns
 	}
 	var missing []string
 	for _, h := range hosts {
-		if s := lb.Servers[h.Name]; !slices.Contains(have, s) {
+		switch s := lb.Servers[h.Name]; {
+		case slices.Contains(have, s):
+		case s == h.Name:
+			missing = append(missing, s)
+		default:
 			missing = append(missing, fmt.Sprintf("%s (host %s)", s, h.Name))
 		}
 	}
