@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,9 +36,17 @@ func (hr *hostRun) haproxy(ctx context.Context, st plan.Step) outcome {
 		return failed(err)
 	}
 	for _, lb := range lbs {
-		hr.output(commandOpts{step: st.Name}, fmt.Sprintf("%s/%s %s on %s", lb.Backend, lb.Servers[hr.h.name], doneWord(st.Arg), lb.Socket))
+		backend, server := lbTarget(lb, hr.h.name, st)
+		hr.output(commandOpts{step: st.Name}, fmt.Sprintf("%s/%s %s on %s", backend, server, doneWord(st.Arg), lb.Socket))
 	}
 	return okOutcome
+}
+
+// lbTarget is the backend and the server a haproxy step acts on for host:
+// the step's own, else the load balancer's.
+func lbTarget(lb plan.HAProxy, host string, st plan.Step) (backend, server string) {
+	backend, server = cmp.Or(st.Backend, lb.Backend), cmp.Or(st.Server, lb.Servers[host])
+	return backend, server
 }
 
 func doneWord(action string) string {
@@ -53,25 +62,27 @@ func doneWord(action string) string {
 // lbAct runs one haproxy step on one load balancer.
 func (r *runner) lbAct(ctx context.Context, lb plan.HAProxy, host string, st plan.Step) error {
 	c := r.lbClient(lb)
-	server := lb.Servers[host]
+	backend, server := lbTarget(lb, host, st)
 	state := map[string]haproxy.State{"drain": haproxy.Drain, "disable": haproxy.Maint, "enable": haproxy.Ready}[st.Arg]
+	mk := lbMark{lb: lb, backend: backend, server: server, host: host}
 	if state != haproxy.Ready {
-		before, err := c.Stat(ctx, lb.Backend, server)
+		before, err := c.Stat(ctx, backend, server)
 		if err != nil {
 			return err
 		}
-		r.lbMarks.drained(lb, server, host, before)
+		mk.before = before
+		r.lbMarks.drained(mk)
 	}
-	if err := c.SetState(ctx, lb.Backend, server, state); err != nil {
+	if err := c.SetState(ctx, backend, server, state); err != nil {
 		return err
 	}
 	if state == haproxy.Ready {
-		r.lbMarks.enabled(lb, server)
+		r.lbMarks.enabled(mk)
 	}
 	if !st.Wait {
 		return nil
 	}
-	return waitServer(ctx, c, lb.Backend, server, state == haproxy.Ready)
+	return waitServer(ctx, c, backend, server, state == haproxy.Ready)
 }
 
 // waitServer waits until the server is UP (up) or has no current session.
@@ -125,14 +136,14 @@ func lbClient(lb plan.HAProxy, conns map[string]transport.Conn) *haproxy.Client 
 // since.
 type lbMarks struct {
 	mu sync.Mutex
-	m  map[string]*lbMark // by lb name + "/" + server
+	m  map[string]*lbMark // by lbMark.key
 }
 
 type lbMark struct {
-	lb     plan.HAProxy
-	server string
-	host   string
-	before haproxy.Stat // as drover first found it
+	lb              plan.HAProxy
+	backend, server string
+	host            string
+	before          haproxy.Stat // as drover first found it
 	// changed says why the host may not serve: a step changed it after
 	// the drain, or its probe failed, and no http probe passed since. ""
 	// while the app is as it was or answered its probe, so the server can
@@ -140,22 +151,24 @@ type lbMark struct {
 	changed string
 }
 
-func (m *lbMarks) drained(lb plan.HAProxy, server, host string, before haproxy.Stat) {
+// key names the server on its load balancer.
+func (mk lbMark) key() string { return mk.lb.Socket + " " + mk.backend + "/" + mk.server }
+
+func (m *lbMarks) drained(mk lbMark) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.m == nil {
 		m.m = map[string]*lbMark{}
 	}
-	k := lb.Name() + "/" + server
-	if _, ok := m.m[k]; !ok {
-		m.m[k] = &lbMark{lb: lb, server: server, host: host, before: before}
+	if _, ok := m.m[mk.key()]; !ok {
+		m.m[mk.key()] = &mk
 	}
 }
 
-func (m *lbMarks) enabled(lb plan.HAProxy, server string) {
+func (m *lbMarks) enabled(mk lbMark) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.m, lb.Name()+"/"+server)
+	delete(m.m, mk.key())
 }
 
 // stepDone records a step that ran on host. A step that may change the
@@ -194,7 +207,7 @@ func (m *lbMarks) left() []lbMark {
 	for _, mk := range m.m {
 		out = append(out, *mk)
 	}
-	slices.SortFunc(out, func(a, b lbMark) int { return strings.Compare(a.lb.Name()+"/"+a.server, b.lb.Name()+"/"+b.server) })
+	slices.SortFunc(out, func(a, b lbMark) int { return strings.Compare(a.key(), b.key()) })
 	return out
 }
 
@@ -206,20 +219,20 @@ func (r *runner) restoreLBs(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	for _, mk := range r.lbMarks.left() {
-		what := fmt.Sprintf("haproxy: %s/%s on %s", mk.lb.Backend, mk.server, mk.lb.Socket)
+		what := fmt.Sprintf("haproxy: %s/%s on %s", mk.backend, mk.server, mk.lb.Socket)
 		switch {
 		case !mk.before.Up():
 			r.lbNote(mk, what+" left as drover found it: it was "+mk.before.Status+" before the run")
 		case mk.changed != "":
 			r.lbNote(mk, fmt.Sprintf("%s left drained: %s; once it serves, enable it with `set server %s/%s state ready`",
-				what, mk.changed, mk.lb.Backend, mk.server))
+				what, mk.changed, mk.backend, mk.server))
 		default:
-			err := r.lbClient(mk.lb).SetState(ctx, mk.lb.Backend, mk.server, haproxy.Ready)
+			err := r.lbClient(mk.lb).SetState(ctx, mk.backend, mk.server, haproxy.Ready)
 			if err != nil {
 				r.lbNote(mk, what+" left drained: enabling failed: "+err.Error())
 				continue
 			}
-			r.lbMarks.enabled(mk.lb, mk.server)
+			r.lbMarks.enabled(mk)
 			r.lbNote(mk, what+" enabled again: drover drained it, it was UP before the run and "+mk.host+" is serving as it was")
 		}
 	}

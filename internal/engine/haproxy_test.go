@@ -254,6 +254,12 @@ func TestCheckHAProxy(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no server web9 (host "+hosts[1].Name+")") {
 		t.Errorf("CheckHAProxy = %v, want the missing server named", err)
 	}
+	own := plan.Step{Name: "drain", Kind: plan.KindHAProxy, Arg: "drain", Backend: "api", Server: "{{ .host }}"}
+	p := &plan.Plan{Hosts: hosts[:1], HAProxy: []plan.HAProxy{lb}, Stages: []plan.Stage{{Name: "s",
+		Steps: map[string][]plan.Step{hosts[0].Name: {own}}}}}
+	if err := engine.CheckHAProxy(context.Background(), p, conns); err == nil || !strings.Contains(err.Error(), `has no backend "api"`) {
+		t.Errorf("CheckHAProxy = %v, want the step's own backend checked", err)
+	}
 	if s := lbStat(t, api, hosts[0].Name); s.Status != "no check" {
 		t.Errorf("after the checks: %s, want no check", s.Status)
 	}

@@ -90,3 +90,38 @@ name = "roll"
 		}
 	}
 }
+
+// TestHAProxyStepTarget: a haproxy step may name its own backend and
+// server; other steps may not.
+func TestHAProxyStepTarget(t *testing.T) {
+	const src = `
+name = "lb"
+[haproxy]
+socket  = "127.0.0.1:9999"
+backend = "web"
+[[stage]]
+name = "roll"
+  [[stage.step]]
+  haproxy = "drain"
+  backend = "api"
+  server  = "{{ .host }}-api"
+  [[stage.step]]
+  run     = "true"
+  backend = "api"
+`
+	_, err := Parse("lb.toml", []byte(src))
+	if err == nil || !strings.Contains(err.Error(), "only haproxy steps take backend, not run steps") {
+		t.Fatalf("Parse() = %v, want backend refused on a run step", err)
+	}
+	rb, err := Parse("lb.toml", []byte(strings.Split(src, "  [[stage.step]]\n  run")[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := rb.Plan(Options{Hosts: testHosts, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := p.Stages[0].StepsFor("web02")[0]; st.Backend != "api" || st.Server != "web02-api" {
+		t.Errorf("step = %+v, want backend api, server web02-api", st)
+	}
+}

@@ -24,8 +24,10 @@ func (d *runbookDecoder) probeKeys(t *table, s *step) {
 		d.onlyFor(t, kind, k, plan.KindHTTP)
 		t.has(k) // reported once, by onlyFor
 	}
-	d.onlyFor(t, kind, "wait", plan.KindHAProxy)
-	t.has("wait")
+	for _, k := range []string{"wait", "backend", "server"} {
+		d.onlyFor(t, kind, k, plan.KindHAProxy)
+		t.has(k)
+	}
 	switch kind {
 	case plan.KindHTTP:
 		d.httpKeys(t, s)
@@ -63,6 +65,11 @@ func (d *runbookDecoder) httpKeys(t *table, s *step) {
 
 func (d *runbookDecoder) haproxyKeys(t *table, s *step) {
 	s.base.Wait = d.boolean(t, "wait")
+	s.backend = d.text(t, "backend", d.refs)
+	s.server = d.text(t, "server", d.refs)
+	if s.backend.set && strings.TrimSpace(s.backend.src) == "" {
+		d.keyErrorf(t, "backend", "empty")
+	}
 	raw, ok := t.m["haproxy"].(string)
 	if !ok {
 		return
@@ -93,4 +100,10 @@ func (r *renderer) renderBody(s step, host string, data map[string]any, ps *plan
 		return
 	}
 	ps.Body = re
+}
+
+// renderLBTarget renders a haproxy step's own backend and server.
+func (r *renderer) renderLBTarget(s step, host string, data map[string]any, ps *plan.Step) {
+	ps.Backend, _ = r.render(s.backend, host, data)
+	ps.Server, _ = r.render(s.server, host, data)
 }

@@ -311,6 +311,7 @@ func (r *renderer) step(s step, host string, data map[string]any) plan.Step {
 	}
 	ps.SkipIf, _ = r.render(s.skipIf, host, data)
 	r.renderBody(s, host, data, &ps)
+	r.renderLBTarget(s, host, data, &ps)
 	for _, e := range s.expect {
 		rule := e.base
 		rule.Send, _ = r.render(e.send, host, data)
