@@ -36,6 +36,14 @@ func freePort(t *testing.T) int {
 // servers (name -> address) and returns the runtime API address.
 func startHAProxy(t *testing.T, servers map[string]string) string {
 	t.Helper()
+	api, _ := startHAProxyFront(t, servers)
+	return api
+}
+
+// startHAProxyFront is startHAProxy that also returns the frontend's
+// address.
+func startHAProxyFront(t *testing.T, servers map[string]string) (api, front string) {
+	t.Helper()
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -43,10 +51,11 @@ func startHAProxy(t *testing.T, servers map[string]string) string {
 		}
 		t.Skip("haproxy is not installed")
 	}
-	api := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	api = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	front = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	var b strings.Builder
 	fmt.Fprintf(&b, "global\n  stats socket ipv4@%s level admin\ndefaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n", api)
-	fmt.Fprintf(&b, "frontend fe\n  bind 127.0.0.1:%d\n  default_backend web\nbackend web\n", freePort(t))
+	fmt.Fprintf(&b, "frontend fe\n  bind %s\n  default_backend web\nbackend web\n", front)
 	for name, addr := range servers {
 		fmt.Fprintf(&b, "  server %s %s\n", name, addr)
 	}
@@ -65,7 +74,7 @@ func startHAProxy(t *testing.T, servers map[string]string) string {
 	}}
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if _, err := c.Command(context.Background(), "show info"); err == nil {
-			return api
+			return api, front
 		} else if time.Now().After(deadline) {
 			t.Fatalf("haproxy did not answer: %v", err)
 		}
@@ -262,5 +271,71 @@ func TestCheckHAProxy(t *testing.T) {
 	}
 	if s := lbStat(t, api, hosts[0].Name); s.Status != "no check" {
 		t.Errorf("after the checks: %s, want no check", s.Status)
+	}
+}
+
+// TestHAProxyDrainWaits: a drain with wait = true ends only once the
+// server's last request finished, on every load balancer of the plan, and
+// an enable puts the server back on both.
+func TestHAProxyDrainWaits(t *testing.T) {
+	_, hosts, conns := startFarm(t, 1)
+	release := make(chan struct{})
+	app := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		fmt.Fprintln(w, "ok")
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Serve(ln)
+	defer app.Close()
+	name := hosts[0].Name
+	api1, front := startHAProxyFront(t, map[string]string{name: ln.Addr().String()})
+	api2 := startHAProxy(t, map[string]string{name: ln.Addr().String()})
+	slow := make(chan error, 1)
+	go func() { _, err := http.Get("http://" + front + "/"); slow <- err }()
+	for lbStat(t, api1, name).Sessions == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	var lbs []plan.HAProxy
+	for _, api := range []string{api1, api2} {
+		lbs = append(lbs, plan.HAProxy{Socket: api, Backend: "web", Servers: map[string]string{name: name}})
+	}
+	step := func(action string) plan.Step {
+		return plan.Step{Name: action, Kind: plan.KindHAProxy, Arg: action, Wait: true, Timeout: 5 * time.Second}
+	}
+	p := &plan.Plan{Name: "lb", Hosts: hosts, HAProxy: lbs, Stages: []plan.Stage{{
+		Name: "roll", Parallel: 1, Batches: []plan.BatchSize{{Count: 1}},
+		Steps: map[string][]plan.Step{name: {step("drain"), {Name: "look", Kind: plan.KindPause, Pause: time.Millisecond, Timeout: time.Second}, step("enable")}},
+	}}}
+	const hold = 400 * time.Millisecond
+	time.AfterFunc(hold, func() { close(release) })
+	rec := &recorder{}
+	sum, err := engine.Run(context.Background(), p, conns, engine.Options{Sink: rec})
+	if err != nil || results(sum)[name] != event.OK {
+		t.Fatalf("Run = %+v, %v", sum, err)
+	}
+	if err := <-slow; err != nil {
+		t.Errorf("the request in flight during the drain: %v", err)
+	}
+	for _, e := range rec.kinds(event.StepEnd) {
+		if e.Step == "drain" && e.Duration < hold/2 {
+			t.Errorf("drain took %v: it did not wait for the request in flight (%v)", e.Duration, hold)
+		}
+	}
+	drained := 0
+	for _, e := range rec.kinds(event.StepOutput) {
+		if strings.Contains(e.Line, "web/"+name+" drained on") {
+			drained++
+		}
+	}
+	if drained != 2 {
+		t.Errorf("%d load balancers say drained, want 2", drained)
+	}
+	for _, api := range []string{api1, api2} {
+		if s := lbStat(t, api, name); !s.Up() {
+			t.Errorf("%s after enable: %s, want UP", api, s.Status)
+		}
 	}
 }
