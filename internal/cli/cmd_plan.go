@@ -71,6 +71,7 @@ func runPlan(_ context.Context, opts planOptions, file string, env *env) error {
 	}
 	writePlanOutline(env, pl)
 	writeParams(env.stdout, pl)
+	writeLBs(env.stdout, pl)
 	fmt.Fprintf(env.stdout, "\nsteps on %s:\n", host)
 	for _, st := range pl.Stages {
 		fmt.Fprintf(env.stdout, "  stage %s\n", st.Name)

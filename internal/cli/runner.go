@@ -286,6 +286,10 @@ func (p *prepared) connect(ctx context.Context, env *env, req *runRequest) error
 		p.closeConns()
 		return usageErr(err)
 	}
+	if err := p.checkLBs(ctx, env, req); err != nil {
+		p.closeConns()
+		return err
+	}
 	return nil
 }
 

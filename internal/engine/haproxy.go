@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -34,9 +36,17 @@ func (hr *hostRun) haproxy(ctx context.Context, st plan.Step) outcome {
 		return failed(err)
 	}
 	for _, lb := range lbs {
-		hr.output(commandOpts{step: st.Name}, fmt.Sprintf("%s/%s %s on %s", lb.Backend, lb.Servers[hr.h.name], doneWord(st.Arg), lb.Socket))
+		backend, server := lbTarget(lb, hr.h.name, st)
+		hr.output(commandOpts{step: st.Name}, fmt.Sprintf("%s/%s %s on %s", backend, server, doneWord(st.Arg), lb.Socket))
 	}
 	return okOutcome
+}
+
+// lbTarget is the backend and the server a haproxy step acts on for host:
+// the step's own, else the load balancer's.
+func lbTarget(lb plan.HAProxy, host string, st plan.Step) (backend, server string) {
+	backend, server = cmp.Or(st.Backend, lb.Backend), cmp.Or(st.Server, lb.Servers[host])
+	return backend, server
 }
 
 func doneWord(action string) string {
@@ -52,25 +62,27 @@ func doneWord(action string) string {
 // lbAct runs one haproxy step on one load balancer.
 func (r *runner) lbAct(ctx context.Context, lb plan.HAProxy, host string, st plan.Step) error {
 	c := r.lbClient(lb)
-	server := lb.Servers[host]
+	backend, server := lbTarget(lb, host, st)
 	state := map[string]haproxy.State{"drain": haproxy.Drain, "disable": haproxy.Maint, "enable": haproxy.Ready}[st.Arg]
+	mk := lbMark{lb: lb, backend: backend, server: server, host: host}
 	if state != haproxy.Ready {
-		before, err := c.Stat(ctx, lb.Backend, server)
+		before, err := c.Stat(ctx, backend, server)
 		if err != nil {
 			return err
 		}
-		r.lbMarks.drained(lb, server, host, before)
+		mk.before = before
+		r.lbMarks.drained(mk)
 	}
-	if err := c.SetState(ctx, lb.Backend, server, state); err != nil {
+	if err := c.SetState(ctx, backend, server, state); err != nil {
 		return err
 	}
 	if state == haproxy.Ready {
-		r.lbMarks.enabled(lb, server)
+		r.lbMarks.enabled(mk)
 	}
 	if !st.Wait {
 		return nil
 	}
-	return waitServer(ctx, c, lb.Backend, server, state == haproxy.Ready)
+	return waitServer(ctx, c, backend, server, state == haproxy.Ready)
 }
 
 // waitServer waits until the server is UP (up) or has no current session.
@@ -93,9 +105,12 @@ func waitServer(ctx context.Context, c *haproxy.Client, backend, server string, 
 	}
 }
 
+// lbClient reaches a load balancer's runtime API of this run.
+func (r *runner) lbClient(lb plan.HAProxy) *haproxy.Client { return lbClient(lb, r.conns) }
+
 // lbClient reaches a load balancer's runtime API: through the via host's
 // SSH connection, or from here.
-func (r *runner) lbClient(lb plan.HAProxy) *haproxy.Client {
+func lbClient(lb plan.HAProxy, conns map[string]transport.Conn) *haproxy.Client {
 	network := "tcp"
 	if strings.HasPrefix(lb.Socket, "/") {
 		network = "unix"
@@ -106,7 +121,7 @@ func (r *runner) lbClient(lb plan.HAProxy) *haproxy.Client {
 	}
 	if lb.Via != "" {
 		dial = func(ctx context.Context) (net.Conn, error) {
-			conn := r.conns[lb.Via]
+			conn := conns[lb.Via]
 			if conn == nil {
 				return nil, fmt.Errorf("via %s: not connected", lb.Via)
 			}
@@ -117,68 +132,112 @@ func (r *runner) lbClient(lb plan.HAProxy) *haproxy.Client {
 }
 
 // lbMarks remembers the servers drover drained or disabled and not enabled
-// again, with whether they were UP before.
+// again, with whether they were UP before and whether their host changed
+// since.
 type lbMarks struct {
 	mu sync.Mutex
-	m  map[string]*lbMark // by lb name + "/" + server
+	m  map[string]*lbMark // by lbMark.key
 }
 
 type lbMark struct {
-	lb     plan.HAProxy
-	server string
-	host   string
-	before haproxy.Stat // as drover first found it
+	lb              plan.HAProxy
+	backend, server string
+	host            string
+	before          haproxy.Stat // as drover first found it
+	// changed says why the host may not serve: a step changed it after
+	// the drain, or its probe failed, and no http probe passed since. ""
+	// while the app is as it was or answered its probe, so the server can
+	// take traffic again.
+	changed string
 }
 
-func (m *lbMarks) drained(lb plan.HAProxy, server, host string, before haproxy.Stat) {
+// key names the server on its load balancer.
+func (mk lbMark) key() string { return mk.lb.Socket + " " + mk.backend + "/" + mk.server }
+
+func (m *lbMarks) drained(mk lbMark) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.m == nil {
 		m.m = map[string]*lbMark{}
 	}
-	k := lb.Name() + "/" + server
-	if _, ok := m.m[k]; !ok {
-		m.m[k] = &lbMark{lb: lb, server: server, host: host, before: before}
+	if _, ok := m.m[mk.key()]; !ok {
+		m.m[mk.key()] = &mk
 	}
 }
 
-func (m *lbMarks) enabled(lb plan.HAProxy, server string) {
+func (m *lbMarks) enabled(mk lbMark) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.m, lb.Name()+"/"+server)
+	delete(m.m, mk.key())
 }
 
-func (m *lbMarks) left() []*lbMark {
+// stepDone records a step that ran on host. A step that may change the
+// host (not a haproxy, http, pause or confirm step) or a failed http probe
+// makes its drained servers unsafe to enable, until an http probe passes.
+func (m *lbMarks) stepDone(host string, st plan.Step, res event.Result) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []*lbMark
 	for _, mk := range m.m {
-		out = append(out, mk)
+		if mk.host != host {
+			continue
+		}
+		switch st.Kind {
+		case plan.KindHAProxy, plan.KindPause, plan.KindConfirm:
+		case plan.KindHTTP:
+			mk.changed = ""
+			switch res {
+			case event.OK:
+			case event.Interrupted:
+				mk.changed = fmt.Sprintf("its http probe %q was interrupted before it passed", st.Name)
+			default:
+				mk.changed = fmt.Sprintf("its http probe %q did not pass", st.Name)
+			}
+		default:
+			if res != event.Skipped {
+				mk.changed = fmt.Sprintf("%q ran on %s after the drain and no http probe passed since", st.Name, host)
+			}
+		}
 	}
+}
+
+func (m *lbMarks) left() []lbMark {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []lbMark
+	for _, mk := range m.m {
+		out = append(out, *mk)
+	}
+	slices.SortFunc(out, func(a, b lbMark) int { return strings.Compare(a.key(), b.key()) })
 	return out
 }
 
 // restoreLBs, at the end of a run, enables again every server drover
-// drained and did not enable, when it was UP before and its host did not
-// fail; it says which it leaves out and why.
+// drained and did not enable, when it was UP before and its host is as
+// it was or passed an http probe since; it says which it leaves out and
+// why.
 func (r *runner) restoreLBs(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	for _, mk := range r.lbMarks.left() {
-		what := fmt.Sprintf("haproxy: %s/%s on %s", mk.lb.Backend, mk.server, mk.lb.Socket)
-		switch res := r.state(mk.host).result; {
+		what := fmt.Sprintf("haproxy: %s/%s on %s", mk.backend, mk.server, mk.lb.Socket)
+		switch {
 		case !mk.before.Up():
-			r.em.emit(event.Event{Kind: event.Note, Host: mk.host, Text: what + " left as drover found it: it was " + mk.before.Status + " before the run"})
-		case res == event.Failed:
-			r.em.emit(event.Event{Kind: event.Note, Host: mk.host, Text: what + " left drained: " + mk.host + " failed and was not undone"})
+			r.lbNote(mk, what+" left as drover found it: it was "+mk.before.Status+" before the run")
+		case mk.changed != "":
+			r.lbNote(mk, fmt.Sprintf("%s left drained: %s; once it serves, enable it with `set server %s/%s state ready`",
+				what, mk.changed, mk.backend, mk.server))
 		default:
-			err := r.lbClient(mk.lb).SetState(ctx, mk.lb.Backend, mk.server, haproxy.Ready)
+			err := r.lbClient(mk.lb).SetState(ctx, mk.backend, mk.server, haproxy.Ready)
 			if err != nil {
-				r.em.emit(event.Event{Kind: event.Note, Host: mk.host, Text: what + " left drained: enabling failed: " + err.Error()})
+				r.lbNote(mk, what+" left drained: enabling failed: "+err.Error())
 				continue
 			}
-			r.lbMarks.enabled(mk.lb, mk.server)
-			r.em.emit(event.Event{Kind: event.Note, Host: mk.host, Text: what + " enabled again: drover drained it and it was UP before the run"})
+			r.lbMarks.enabled(mk)
+			r.lbNote(mk, what+" enabled again: drover drained it, it was UP before the run and "+mk.host+" is serving as it was")
 		}
 	}
+}
+
+func (r *runner) lbNote(mk lbMark, text string) {
+	r.em.emit(event.Event{Kind: event.Note, Host: mk.host, Text: text})
 }

@@ -122,6 +122,7 @@ func (hr *hostRun) attempt(ctx context.Context, idx int, st plan.Step) outcome {
 	hr.idx = idx
 	began := hr.s.r.now()
 	o := hr.exec(ctx, st)
+	hr.s.r.lbMarks.stepDone(hr.h.name, st, o.result)
 	if o.result == event.Failed && needsConn(st.Kind) {
 		// Whatever broke first (a session request, a read), a lost
 		// connection is what the operator needs to hear.

@@ -143,7 +143,11 @@ type Step struct {
 
 	// haproxy: Arg is "drain", "disable" or "enable"; Wait waits for 0
 	// current sessions (drain, disable) or for the server to be UP (enable).
-	Wait bool
+	// Backend and Server, when set, name the backend and the host's server
+	// on every load balancer instead of the [haproxy] table's.
+	Wait    bool
+	Backend string
+	Server  string
 
 	Timeout     time.Duration // whole step; default 10m
 	IdleTimeout time.Duration // no output and no rule matched; default 60s

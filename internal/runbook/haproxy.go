@@ -1,6 +1,8 @@
 package runbook
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"slices"
 	"strconv"
@@ -9,11 +11,11 @@ import (
 	"github.com/drover-sh/drover/internal/plan"
 )
 
-// lb is one [haproxy] table; server is the template of the host's server
-// name in the backend.
+// lb is one [haproxy] table. socket, via and backend are templates of the
+// params, rendered once per run; server is rendered per host.
 type lb struct {
-	base   plan.HAProxy // Servers unset
-	server text
+	socket, via, backend text
+	server               text
 }
 
 // defaultServer names a host's server in the backend after the host.
@@ -39,18 +41,17 @@ func (d *runbookDecoder) haproxies(t *table) []lb {
 
 func (d *runbookDecoder) haproxy(t *table) lb {
 	var l lb
-	l.base.Socket, _ = d.str(t, "socket")
-	switch s := l.base.Socket; {
-	case !t.has("socket"):
+	l.socket = d.text(t, "socket", d.refs)
+	if !l.socket.set {
 		d.errorf(t.path, "%s needs socket = \"HOST:PORT\" or a unix socket path", t.name)
-	case !strings.HasPrefix(s, "/"):
-		if _, _, err := net.SplitHostPort(s); err != nil {
-			d.keyErrorf(t, "socket", "%q is neither HOST:PORT nor a unix socket path (starting with /)", s)
+	} else if !containsAction(l.socket.src) {
+		if err := checkSocket(l.socket.src); err != nil {
+			d.keyErrorf(t, "socket", "%v", err)
 		}
 	}
-	l.base.Via, _ = d.str(t, "via")
-	l.base.Backend, _ = d.str(t, "backend")
-	if !t.has("backend") || l.base.Backend == "" {
+	l.via = d.text(t, "via", d.refs)
+	l.backend = d.text(t, "backend", d.refs)
+	if !l.backend.set || strings.TrimSpace(l.backend.src) == "" {
 		d.errorf(t.path, "%s needs backend = \"NAME\"", t.name)
 	}
 	l.server = d.text(t, "server", d.refs)
@@ -59,6 +60,17 @@ func (d *runbookDecoder) haproxy(t *table) lb {
 	}
 	d.finish(t)
 	return l
+}
+
+// checkSocket checks a runtime API address: HOST:PORT or an absolute path.
+func checkSocket(s string) error {
+	if strings.HasPrefix(s, "/") {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(s); err != nil {
+		return fmt.Errorf("%q is neither HOST:PORT nor a unix socket path (starting with /)", s)
+	}
+	return nil
 }
 
 // checkHAProxySteps reports haproxy steps in a runbook without [haproxy].
@@ -76,11 +88,12 @@ func (d *runbookDecoder) checkHAProxySteps(t *table, rb *Runbook) {
 	}
 }
 
-// haproxyPlan renders the server names of every host.
+// haproxyPlan renders the load balancers: socket, via and backend once
+// with the params, the server names for every host.
 func (r *renderer) haproxyPlan(params map[string]string) []plan.HAProxy {
 	out := make([]plan.HAProxy, 0, len(r.rb.lbs))
 	for _, l := range r.rb.lbs {
-		p := l.base
+		p := r.lbBase(l, params)
 		p.Servers = make(map[string]string, len(r.opts.Hosts))
 		for _, h := range r.opts.Hosts {
 			p.Servers[h.Name], _ = r.render(l.server, h.Name, r.hostData(params, h))
@@ -88,4 +101,25 @@ func (r *renderer) haproxyPlan(params map[string]string) []plan.HAProxy {
 		out = append(out, p)
 	}
 	return out
+}
+
+// lbBase renders the run-wide values of one load balancer and checks them.
+func (r *renderer) lbBase(l lb, params map[string]string) plan.HAProxy {
+	data := make(map[string]any, len(params)+1)
+	for k, v := range params {
+		data[k] = v
+	}
+	data["run_id"] = r.opts.RunID
+	var p plan.HAProxy
+	var ok bool
+	if p.Socket, ok = r.render(l.socket, "", data); ok && containsAction(l.socket.src) {
+		if err := checkSocket(p.Socket); err != nil {
+			r.fail(l.socket, "", err)
+		}
+	}
+	p.Via, _ = r.render(l.via, "", data)
+	if p.Backend, ok = r.render(l.backend, "", data); ok && strings.TrimSpace(p.Backend) == "" {
+		r.fail(l.backend, "", errors.New("the backend is empty"))
+	}
+	return p
 }

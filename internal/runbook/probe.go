@@ -1,7 +1,9 @@
 package runbook
 
 import (
+	"errors"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -22,8 +24,10 @@ func (d *runbookDecoder) probeKeys(t *table, s *step) {
 		d.onlyFor(t, kind, k, plan.KindHTTP)
 		t.has(k) // reported once, by onlyFor
 	}
-	d.onlyFor(t, kind, "wait", plan.KindHAProxy)
-	t.has("wait")
+	for _, k := range []string{"wait", "backend", "server"} {
+		d.onlyFor(t, kind, k, plan.KindHAProxy)
+		t.has(k)
+	}
 	switch kind {
 	case plan.KindHTTP:
 		d.httpKeys(t, s)
@@ -39,7 +43,11 @@ func (d *runbookDecoder) httpKeys(t *table, s *step) {
 		}
 		s.base.Status = n
 	}
-	s.base.Body = d.regexp(t, "body")
+	if raw, ok := t.m["body"].(string); ok && containsAction(raw) {
+		s.body = d.text(t, "body", d.refs) // compiled per host, once rendered
+	} else {
+		s.base.Body = d.regexp(t, "body")
+	}
 	s.base.Interval = d.positiveDuration(t, "interval", defaultInterval)
 	s.base.Via = plan.ViaSSH
 	if v, ok := d.str(t, "via"); ok {
@@ -57,6 +65,11 @@ func (d *runbookDecoder) httpKeys(t *table, s *step) {
 
 func (d *runbookDecoder) haproxyKeys(t *table, s *step) {
 	s.base.Wait = d.boolean(t, "wait")
+	s.backend = d.text(t, "backend", d.refs)
+	s.server = d.text(t, "server", d.refs)
+	if s.backend.set && strings.TrimSpace(s.backend.src) == "" {
+		d.keyErrorf(t, "backend", "empty")
+	}
 	raw, ok := t.m["haproxy"].(string)
 	if !ok {
 		return
@@ -71,4 +84,26 @@ func (d *runbookDecoder) haproxyKeys(t *table, s *step) {
 		msg += "; did you mean " + sg + "?"
 	}
 	d.keyErrorf(t, "haproxy", msg, raw)
+}
+
+// renderBody renders a body regexp written as a template, e.g.
+// 'release {{ .release }}', and compiles it for the host. One that renders
+// empty checks no body.
+func (r *renderer) renderBody(s step, host string, data map[string]any, ps *plan.Step) {
+	src, ok := r.render(s.body, host, data)
+	if !ok || src == "" { // an empty regexp would match any body
+		return
+	}
+	re, err := regexp.Compile(src)
+	if err != nil {
+		r.fail(s.body, host, errors.New(regexpError(err)))
+		return
+	}
+	ps.Body = re
+}
+
+// renderLBTarget renders a haproxy step's own backend and server.
+func (r *renderer) renderLBTarget(s step, host string, data map[string]any, ps *plan.Step) {
+	ps.Backend, _ = r.render(s.backend, host, data)
+	ps.Server, _ = r.render(s.server, host, data)
 }

@@ -310,6 +310,8 @@ func (r *renderer) step(s step, host string, data map[string]any) plan.Step {
 		r.checkPath(s.to, host, to, data)
 	}
 	ps.SkipIf, _ = r.render(s.skipIf, host, data)
+	r.renderBody(s, host, data, &ps)
+	r.renderLBTarget(s, host, data, &ps)
 	for _, e := range s.expect {
 		rule := e.base
 		rule.Send, _ = r.render(e.send, host, data)

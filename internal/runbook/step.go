@@ -23,7 +23,10 @@ type step struct {
 	arg    text      // the kind's value (not for pause)
 	to     text
 	skipIf text
+	body   text         // http: a body regexp written as a template
 	expect []expectRule // the runbook's [[expect]] rules, then the step's own
+	// haproxy: the step's own backend and server, instead of [haproxy]'s
+	backend, server text
 }
 
 // expectRule is one expect rule; only send is a template.
