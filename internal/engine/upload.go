@@ -101,6 +101,11 @@ mv -f "$t" "$d"`, shell.Quote(to), mode)
 // switch; so the upload fails, says so, and the live tree stays whole. It
 // checks before the transfer (fail fast) and again right before the
 // rename (current may have moved meanwhile).
+//
+// The renames need no GNU mv -T: each goes to a name that does not exist
+// (the old tree's name is new, and the target is checked to be gone), so
+// mv renames and never moves into a directory. If the new tree cannot be
+// put in place, the old one goes back.
 func dirScript(to string) string {
 	return fmt.Sprintf(uploadPrelude+`trap 'rm -rf "$t" "$o"' EXIT
 live() {
@@ -115,8 +120,12 @@ live
 mkdir "$t"
 tar -x -p -f - -C "$t"
 live
-if [ -e "$d" ] || [ -L "$d" ]; then mv -T "$d" "$o"; fi
-mv -T "$t" "$d"`, shell.Quote(to))
+if [ -e "$d" ] || [ -L "$d" ]; then mv -f "$d" "$o"; fi
+if [ -e "$d" ] || [ -L "$d" ]; then
+	printf 'drover: %%s appeared during the upload: left as it is\n' "$d" >&2
+	exit 1
+fi
+mv -f "$t" "$d" || { [ -e "$o" ] && mv -f "$o" "$d"; exit 1; }`, shell.Quote(to))
 }
 
 // writeTar writes the tree under root as a tar stream, root itself as ".".

@@ -12,6 +12,8 @@ import (
 // is first renamed to a hidden name, so a half-removed release is never seen
 // as present; leftovers of an earlier failed prune go first. It re-checks
 // current on the host and never removes it. It prints each removed id.
+// The hidden name is made free first, so mv renames to it (no GNU mv -T
+// needed) and never moves the release into a directory of that name.
 const pruneScript = `for d in "$root"/releases/.*.pruning; do
 	[ -d "$d" ] && { rm -rf "$d" || exit 1; }
 done
@@ -22,7 +24,8 @@ for id in $ids; do
 	[ "$id" = "$cur" ] && continue
 	[ -d "$root/releases/$id" ] || continue
 	gone="$root/releases/.$id.pruning"
-	mv -T "$root/releases/$id" "$gone" || exit 1
+	if [ -e "$gone" ] || [ -L "$gone" ]; then rm -rf "$gone" || exit 1; fi
+	mv -f "$root/releases/$id" "$gone" || exit 1
 	rm -rf "$gone" || exit 1
 	printf '%s\n' "$id"
 done

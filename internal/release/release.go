@@ -3,7 +3,9 @@
 // the current symlink atomically, pruning old releases and holding the farm
 // lock. Each operation is one small POSIX sh script, run through a Runner
 // (over a transport.Conn in production, a local sh in tests); hosts need only
-// sh and the coreutils ln, mv, readlink, mkdir, rm, cat, tail, test and date.
+// a POSIX sh (dash, bash, BusyBox ash) and ln, mv, readlink, mkdir, rm, cat,
+// tail, test, date and sleep, from GNU coreutils or BusyBox: no script uses
+// an option only GNU has (such as mv -T).
 //
 // Every script has a deadline (ConnRunner.Timeout) and reads only regular
 // files, so a FIFO or a hung mount on a host cannot hang a run. Text a host

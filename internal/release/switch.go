@@ -28,6 +28,15 @@ const codeMissing = 3
 // current (rename(2) is atomic, so a reader sees the old or the new
 // release, never nothing). It prints the release current pointed to before.
 //
+// The rename needs no GNU mv -T, which BusyBox builds may lack: the new
+// link is made as "current" in an empty directory of its own under root,
+// and moved into root. mv with a directory as its last operand renames
+// SRC to DIR/NAME with one rename(2) and never looks into DIR/NAME, so
+// current is replaced even though it is a link to a directory (where
+// `mv link current` would move the link into the release). The directory
+// is hidden and removed on exit; a real directory at current fails the
+// rename and is left as it is.
+//
 // The record comes first: if it cannot be written (a full disk) nothing has
 // changed, and once current has moved the history already says so, so an
 // undo finds where this run took the host from even when the session
@@ -73,12 +82,12 @@ undone() {
 	printf '%s\t%s\t%s\tundone\t%s\t%s\n' "$now" "$run" "$user" "${from:--}" "$id" >> "$hist"
 	exit 1
 }
-tmp="$root/current.tmp.$$"
-ln -sfn "releases/$id" "$tmp" || undone
-if ! mv -T "$tmp" "$root/current"; then
-	rm -f "$tmp"
-	undone
-fi
+stage="$root/.drover-switch.$$"
+rm -rf "$stage"
+mkdir "$stage" || undone
+trap 'rm -rf "$stage"' EXIT
+ln -s "releases/$id" "$stage/current" || undone
+mv -f "$stage/current" "$root" || undone
 printf '%s\n' "$from"
 `
 

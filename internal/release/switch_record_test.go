@@ -83,7 +83,7 @@ func TestSwitchKilledAfterRename(t *testing.T) {
 	if _, err := Switch(t.Context(), runner, root, "A", Meta{RunID: "setup"}); err != nil {
 		t.Fatal(err)
 	}
-	shimMv(t, `"$real" "$@"; st=$?; case "$*" in *current) kill -9 $PPID;; esac; exit $st`)
+	shimMv(t, `"$real" "$@"; st=$?; case "$*" in */current*) kill -9 $PPID;; esac; exit $st`)
 	if _, err := Switch(t.Context(), runner, root, "B", Meta{RunID: "mine"}); err == nil {
 		t.Fatal("switch killed after the rename reported success")
 	}
@@ -104,7 +104,7 @@ func TestSwitchMoveFails(t *testing.T) {
 	if _, err := Switch(t.Context(), runner, root, "B", Meta{RunID: "setup"}); err != nil {
 		t.Fatal(err)
 	}
-	shimMv(t, `case "$*" in *current) echo "mv: cannot move" >&2; exit 1;; esac; exec "$real" "$@"`)
+	shimMv(t, `case "$*" in */current*) echo "mv: cannot move" >&2; exit 1;; esac; exec "$real" "$@"`)
 	if _, err := Switch(t.Context(), runner, root, "A", Meta{RunID: "mine", Rollback: true}); err == nil {
 		t.Fatal("switch whose rename failed reported success")
 	}

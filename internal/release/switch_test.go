@@ -96,7 +96,7 @@ func TestSwitch(t *testing.T) {
 // quoted root leaked into a command substitution.
 func assertNoLeftovers(t *testing.T, root string) {
 	t.Helper()
-	tmps, _ := filepath.Glob(filepath.Join(root, "current.tmp.*"))
+	tmps, _ := filepath.Glob(filepath.Join(root, ".drover-switch.*"))
 	if len(tmps) > 0 {
 		t.Errorf("temporary links left: %q", tmps)
 	}
