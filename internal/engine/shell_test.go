@@ -212,3 +212,85 @@ func alive(t *testing.T, file string) bool {
 	}
 	return true
 }
+
+// TestShellStepFails: a failing step 5 of 10 stops the host at step 5,
+// with step 5's exit status and output; steps 6 to 10 never start.
+func TestShellStepFails(t *testing.T) {
+	_, hosts, conns := startFarm(t, 2)
+	var steps []plan.Step
+	for i := 1; i <= 10; i++ {
+		steps = append(steps, run(fmt.Sprintf("step%d", i), fmt.Sprintf("echo out%d; test %d -ne 5 || { echo bad >&2; exit 42; }", i, i)))
+	}
+	s, rec := shellRun(t, context.Background(), hosts, conns, steps, engine.Options{Sink: &recorder{}})
+	for _, h := range s.Hosts {
+		if h.Result != event.Failed || h.Note != `exit 42 in "step5"` {
+			t.Errorf("%s = %+v, want failed with exit 42 in step5", h.Host, h)
+		}
+		ends := stepEnds(rec, h.Host)
+		if e := ends["step5"]; e.Exit == nil || *e.Exit != 42 || e.Result != event.Failed {
+			t.Errorf("%s: step5 end = %+v", h.Host, e)
+		}
+		if len(ends) != 5 {
+			t.Errorf("%s: %d steps ended, want 5", h.Host, len(ends))
+		}
+		out := outputs(rec, h.Host)
+		if !slices.Equal(out["step4"], []string{"out4"}) || !slices.Contains(out["step5"], "bad") || !slices.Contains(out["step5"], "out5") {
+			t.Errorf("%s: outputs = %q", h.Host, out)
+		}
+	}
+}
+
+// TestShellInterrupt: cancelling the run in the middle of a step leaves no
+// process of it on the host, and the run ends within a bound even when the
+// host froze.
+func TestShellInterrupt(t *testing.T) {
+	for _, freeze := range []bool{false, true} {
+		t.Run(fmt.Sprintf("freeze=%v", freeze), func(t *testing.T) {
+			farm, hosts, conns := startFarmKeepalive(t, 1, time.Minute)
+			steps := []plan.Step{
+				run("first", "echo one"),
+				run("x", `sleep 60 & echo $! > child.pid; sh -c 'echo $$ > grandchild.pid; exec sleep 60' &
+while ! test -s grandchild.pid; do sleep 0.01; done; echo started; wait`),
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			on := func(e event.Event) {
+				if e.Kind == event.StepOutput && e.Line == "started" {
+					if freeze {
+						farm.Hosts[0].Freeze()
+					}
+					cancel()
+				}
+			}
+			began := time.Now()
+			s, _ := shellRun(t, ctx, hosts, conns, steps, engine.Options{Sink: &recorder{on: on}})
+			if d := time.Since(began); d > 8*time.Second {
+				t.Errorf("run took %s after the interrupt", d)
+			}
+			if !s.Interrupted || s.Hosts[0].Result != event.Interrupted {
+				t.Errorf("summary = %+v, want interrupted", s)
+			}
+			if freeze {
+				farm.Hosts[0].Thaw()
+			}
+			for _, f := range []string{"child.pid", "grandchild.pid"} {
+				if waitGone(t, filepath.Join(farm.Hosts[0].Dir, f)) {
+					t.Errorf("%s: the step's process still runs after the interrupt", f)
+				}
+			}
+		})
+	}
+}
+
+// waitGone reports whether the process whose pid is in file still runs
+// after a few seconds.
+func waitGone(t *testing.T, file string) bool {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if !alive(t, file) {
+			return false
+		}
+	}
+	return true
+}
