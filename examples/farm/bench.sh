@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # bench.sh: `make bench`. Starts a farm of real OpenSSH servers (200 hosts,
 # one sshd per 16 of them), runs `drover exec -- true` on all of them at two
-# parallelisms and the same with OpenSSH's ssh under xargs, and prints wall
-# time, client CPU per host, peak RSS and hosts ok for each, next to the
-# targets. Needs root and openssh-server; installs GNU time if it is missing.
-# Takes the farm down on exit, also after a failure or Ctrl-C.
+# parallelisms and the same with OpenSSH's ssh under xargs; then runbooks at
+# 50 in flight: one step, ten builtin steps (`true`) and ten program steps
+# (`/bin/echo`), beside OpenSSH running the same commands over one
+# ControlMaster connection per host. It prints wall time, client CPU per
+# host, peak RSS and hosts ok for each, the ratios of the multi-step cases
+# to their one-step case, next to the targets. Needs root and
+# openssh-server; installs GNU time if it is missing. Takes the farm down on
+# exit, also after a failure or Ctrl-C.
 #
 # Environment: BENCH_HOSTS (200), BENCH_DIR (/tmp/drover-bench-farm),
 # DROVER (bin/drover), BENCH_NET (21: hosts on 127.0.21.* and up),
-# BENCH_REPEAT (3: runs of each case; the table shows the medians).
+# BENCH_REPEAT (3: runs of each case; the table shows the medians),
+# BENCH_CASES ("exec steps": exec is the exec-against-ssh cases, steps the
+# runbook cases).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -74,21 +80,54 @@ run_ssh() {
 	grep -c '^ok$' "$DIR/bench/ssh-P$p.out" > "$DIR/bench/ssh-P$p.ok" || true
 }
 
-# run_runbook P: a runbook of ten trivial run steps on every host, P in
-# flight, over the one connection per host drover keeps for the run.
-run_runbook() {
-	local p=$1 home="$DIR/bench/home" rb="$DIR/bench/ten-steps.toml"
+# write_runbook FILE N CMD: a runbook of N steps that each run CMD.
+write_runbook() {
+	local rb=$1 n=$2 cmd=$3 i
 	{
-		printf 'name = "ten-steps"\n\n[[stage]]\nname = "steps"\nmax_fail = "100%%"\n'
-		for i in 1 2 3 4 5 6 7 8 9 10; do
-			printf '\n  [[stage.step]]\n  name = "step %d"\n  run  = "true"\n' "$i"
+		printf 'name = "steps"\n\n[[stage]]\nname = "steps"\nmax_fail = "100%%"\n'
+		for i in $(seq 1 "$n"); do
+			printf '\n  [[stage.step]]\n  name = "step %d"\n  run  = "%s"\n' "$i" "$cmd"
 		done
 	} > "$rb"
-	measure "runbook-p$p" "$DIR/bench/runbook-p$p.out" \
+}
+
+# run_runbook NAME N CMD: a runbook of N steps running CMD on every host, 50
+# in flight, over the one connection per host drover keeps for the run.
+run_runbook() {
+	local name=$1 home="$DIR/bench/home" rb="$DIR/bench/$1.toml"
+	mkdir -p "$home"
+	write_runbook "$rb" "$2" "$3"
+	measure "$name" "$DIR/bench/$name.out" \
 		env HOME="$home" XDG_STATE_HOME="$home/state" NO_COLOR=1 \
-		"$DROVER" run "$rb" -i "$DIR/inventory.toml" -g web -p "$p"
+		"$DROVER" run "$rb" -i "$DIR/inventory.toml" -g web -p 50
 	# the tally under the summary table: "200 ok"
-	{ grep -oE '^[0-9]+ ok' "$DIR/bench/runbook-p$p.out" | tail -1 | cut -d' ' -f1; } > "$DIR/bench/runbook-p$p.ok" || true
+	{ grep -oE '^[0-9]+ ok' "$DIR/bench/$name.out" | tail -1 | cut -d' ' -f1; } > "$DIR/bench/$name.ok" || true
+}
+
+# run_ssh_steps NAME N CMD: OpenSSH at 50 in flight, each host's N commands
+# over one ControlMaster connection (opened, used N times, closed).
+run_ssh_steps() {
+	local name=$1 script="$DIR/bench/cm.sh"
+	mkdir -p "$DIR/bench/cm"
+	cat > "$script" <<-'EOS'
+		#!/bin/sh
+		# cm.sh ADDR N CMD DIR: N x CMD over one ControlMaster connection.
+		addr=$1 n=$2 cmd=$3 dir=$4 sock="$4/bench/cm/$1"
+		set -- -F /dev/null -o KexAlgorithms=curve25519-sha256 -o BatchMode=yes \
+			-i "$dir/id_ed25519" -o UserKnownHostsFile="$dir/known_hosts" -o ControlPath="$sock"
+		ssh "$@" -o ControlMaster=yes -o ControlPersist=yes -N -f "deploy@$addr" || exit 1
+		ok=1 i=0
+		while [ "$i" -lt "$n" ]; do
+			ssh "$@" "deploy@$addr" "$cmd" >/dev/null || ok=0
+			i=$((i + 1))
+		done
+		ssh "$@" -O exit "deploy@$addr" 2>/dev/null
+		[ "$ok" = 1 ] && echo ok
+	EOS
+	chmod +x "$script"
+	measure "$name" "$DIR/bench/$name.out" \
+		xargs -a "$DIR/bench/addrs" -P 50 -I{} "$script" {} "$2" "$3" "$DIR"
+	grep -c '^ok$' "$DIR/bench/$name.out" > "$DIR/bench/$name.ok" || true
 }
 
 # row NAME: one line of the table.
@@ -97,26 +136,46 @@ row() {
 	read -r wall user sys rss < "$DIR/bench/$1.time"
 	ok=$(cat "$DIR/bench/$1.ok")
 	awk -v n="$1" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v ok="$ok" -v h="$HOSTS" \
-		'BEGIN {printf "%-12s %8.2f %12.2f %10.1f %9s\n", n, w, (u + s) * 1000 / h, r / 1024, ok "/" h}'
+		'BEGIN {printf "%-14s %8.2f %12.2f %10.1f %9s\n", n, w, (u + s) * 1000 / h, r / 1024, ok "/" h}'
 }
 
 wall_of() { cut -d' ' -f1 "$DIR/bench/$1.time"; }
 
 report() {
-	printf '\n%-12s %8s %12s %10s %9s\n' run "wall s" "cpu ms/host" "max RSS MB" "hosts ok"
-	for r in drover-p50 ssh-P50 drover-p200 ssh-P200 runbook-p50; do row "$r"; done
+	printf '\n%-14s %8s %12s %10s %9s\n' run "wall s" "cpu ms/host" "max RSS MB" "hosts ok"
+	for r in drover-p50 ssh-P50 drover-p200 ssh-P200 steps1 steps10-builtin steps10-program \
+		ssh-steps1 ssh-steps10-builtin ssh-steps10-program; do
+		[ -f "$DIR/bench/$r.time" ] && row "$r"
+	done
 	echo
-	echo "targets: drover cpu <= 2 ms/host, max RSS <= 40 MB, wall <= 0.8 x ssh"
-	for p in 50 200; do verdict "$p"; done
-	step_cost
+	if [ -f "$DIR/bench/drover-p50.time" ]; then
+		echo "targets: drover cpu <= 2 ms/host, max RSS <= 40 MB, wall <= 0.8 x ssh"
+		for p in 50 200; do verdict "$p"; done
+	fi
+	if [ -f "$DIR/bench/steps1.time" ]; then
+		ratio steps10-builtin steps1 1.3
+		ratio steps10-program steps1 1.6
+		ratio ssh-steps10-builtin ssh-steps1 -
+		ratio ssh-steps10-program ssh-steps1 -
+		step_cost
+	fi
+}
+
+# ratio A B TARGET: wall of A over wall of B, against TARGET (- for none).
+ratio() {
+	awk -v a="$1" -v b="$2" -v wa="$(wall_of "$1")" -v wb="$(wall_of "$2")" -v t="$3" 'BEGIN {
+		r = (wb > 0 ? wa / wb : 0)
+		v = (t == "-" ? "" : (r <= t ? "ok (target <= " t ")" : "MISSED (target <= " t ")"))
+		printf "%-20s / %-11s wall %.2f x %s\n", a, b, r, v
+	}'
 }
 
 # step_cost: client CPU of each of the runbook's nine extra steps, per host,
-# over one exec of the same command.
+# over the one-step runbook.
 step_cost() {
 	local ew eu es er rw ru rs rr
-	read -r ew eu es er < "$DIR/bench/drover-p50.time"
-	read -r rw ru rs rr < "$DIR/bench/runbook-p50.time"
+	read -r ew eu es er < "$DIR/bench/steps1.time"
+	read -r rw ru rs rr < "$DIR/bench/steps10-builtin.time"
 	awk -v eu="$eu" -v es="$es" -v ru="$ru" -v rs="$rs" -v h="$HOSTS" 'BEGIN {
 		c = ((ru + rs) - (eu + es)) * 1000 / h / 9
 		printf "runbook, 10 steps at 50 in flight: %.3f ms client CPU per extra step per host %s (target < 2)\n",
@@ -145,11 +204,20 @@ main() {
 	"$FARM" up "$HOSTS" --shared --dir "$DIR" --net "$NET"
 	mkdir -p "$DIR/bench"
 	for f in "$DIR"/hosts/*/addr; do cat "$f"; done > "$DIR/bench/addrs"
-	run_drover 50
-	run_ssh 50
-	run_runbook 50
-	run_drover 200
-	run_ssh 200
+	case " ${BENCH_CASES:-exec steps} " in *" exec "*)
+		run_drover 50
+		run_ssh 50
+		run_drover 200
+		run_ssh 200
+	esac
+	case " ${BENCH_CASES:-exec steps} " in *" steps "*)
+		run_runbook steps1 1 true
+		run_runbook steps10-builtin 10 true
+		run_runbook steps10-program 10 "/bin/echo step"
+		run_ssh_steps ssh-steps1 1 true
+		run_ssh_steps ssh-steps10-builtin 10 true
+		run_ssh_steps ssh-steps10-program 10 "/bin/echo step"
+	esac
 	report
 }
 

@@ -106,6 +106,11 @@ type Options struct {
 	// hung sshd, a FIFO or a hung mount) fails that step. 0 means 30s.
 	HostTimeout time.Duration
 
+	// SessionPerStep runs every plain run step (no PTY) in a session of
+	// its own, as for a single step, instead of in one shell per host and
+	// stage.
+	SessionPerStep bool
+
 	// Now is the clock for event times; nil means time.Now.
 	Now func() time.Time
 }

@@ -21,6 +21,9 @@ type hostRun struct {
 	counted bool // the host's failure was counted against max_fail
 
 	watchFrom map[int]logSize // step index -> offset a watch step starts at
+
+	sh       *hostShell // the stage's shell for plain commands, once opened
+	shellUse int8       // 0: not decided yet, 1: plain commands use sh, -1: not
 }
 
 // startHost reports that host starts the stage (admit marked it started).
@@ -47,6 +50,7 @@ func (s *stageRun) runHost(ctx context.Context, host string, start time.Time) {
 
 // pipeline runs the host's steps in order until one does not succeed.
 func (hr *hostRun) pipeline(ctx context.Context) (event.Result, string) {
+	defer hr.closeShell()
 	steps := hr.s.st.StepsFor(hr.h.name)
 	if hr.undo {
 		steps = hr.s.st.UndoFor(hr.h.name)
@@ -182,7 +186,7 @@ func (hr *hostRun) precheck(ctx context.Context, st plan.Step) (outcome, bool) {
 	if st.SkipIf == "" {
 		return outcome{}, false
 	}
-	err := hr.command(ctx, st.SkipIf, commandOpts{timeout: st.Timeout})
+	err := hr.plain(ctx, st.SkipIf, commandOpts{timeout: st.Timeout})
 	if err == nil {
 		return outcome{result: event.Skipped}, true
 	}

@@ -13,6 +13,6 @@ func (hr *hostRun) run(ctx context.Context, st plan.Step) outcome {
 	if st.NeedsPTY() {
 		return hr.runPTY(ctx, st)
 	}
-	err := hr.command(ctx, st.Arg, commandOpts{timeout: st.Timeout, step: st.Name})
+	err := hr.plain(ctx, st.Arg, commandOpts{timeout: st.Timeout, step: st.Name})
 	return commandOutcome(err, st.OkExit)
 }

@@ -190,3 +190,8 @@ func (c *Conn) Err() error {
 func (c *Conn) Close() error { return nil }
 
 var errStarted = errors.New("session already started")
+
+// SessionPerStep tells the engine to give each command a session of its
+// own: a scripted host answers a command by its text and cannot run the
+// engine's host shell.
+func (c *Conn) SessionPerStep() bool { return true }

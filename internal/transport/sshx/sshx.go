@@ -205,13 +205,12 @@ func (d *Dialer) connect(ctx context.Context, over *jumpConn, ep transport.Endpo
 	case ep.ProxyCommand != "":
 		return proxyDial(ctx, ep.ProxyCommand)
 	default:
-		var nd net.Dialer
-		nc, err = nd.DialContext(ctx, "tcp", ep.Addr())
+		nc, err = tcpDialer().DialContext(ctx, "tcp", ep.Addr())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", ep.Addr(), err)
 	}
-	return nc, nil
+	return tuneTCP(nc), nil
 }
 
 func endpointName(ep transport.Endpoint) string {

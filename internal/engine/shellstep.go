@@ -1,0 +1,212 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/drover-sh/drover/internal/plan"
+	"github.com/drover-sh/drover/internal/transport"
+)
+
+// perStepConn is implemented by a Conn that cannot host a shell, such as a
+// scripted test host that answers each command by its text: each plain
+// step then gets its own session.
+type perStepConn interface{ SessionPerStep() bool }
+
+// plain runs a command without a PTY: in the stage's host shell when the
+// host has one for this stage (see useShell), else in a session of its
+// own. It returns what command returns.
+func (hr *hostRun) plain(ctx context.Context, cmd string, o commandOpts) error {
+	if !hr.useShell() {
+		return hr.command(ctx, cmd, o)
+	}
+	return hr.shellCommand(ctx, cmd, o)
+}
+
+// useShell reports whether the host's plain commands go to a shared shell:
+// when the host's pipeline of this stage has at least two of them (one
+// alone costs less in a session of its own) and neither Options nor the
+// connection ask for a session per step.
+func (hr *hostRun) useShell() bool {
+	if hr.shellUse != 0 {
+		return hr.shellUse > 0
+	}
+	hr.shellUse = -1
+	if pc, ok := hr.h.conn.(perStepConn); (ok && pc.SessionPerStep()) || hr.s.r.opts.SessionPerStep {
+		return false
+	}
+	steps := hr.s.st.StepsFor(hr.h.name)
+	if hr.undo {
+		steps = hr.s.st.UndoFor(hr.h.name)
+	}
+	if plainCommands(steps) >= 2 {
+		hr.shellUse = 1
+	}
+	return hr.shellUse > 0
+}
+
+// plainCommands counts the commands of steps that would run without a PTY:
+// plain run steps and skip_if checks.
+func plainCommands(steps []plan.Step) int {
+	n := 0
+	for _, st := range steps {
+		if st.SkipIf != "" {
+			n++
+		}
+		if st.Kind == plan.KindRun && !st.NeedsPTY() {
+			n++
+		}
+	}
+	return n
+}
+
+// shellCommand runs cmd in the host shell, opening (or replacing) it
+// first. Its output is the step's; it ends at its markers, at its timeout,
+// when ctx is cancelled or the connection is lost, as command does.
+func (hr *hostRun) shellCommand(ctx context.Context, cmd string, o commandOpts) error {
+	sh, err := hr.hostShell(ctx)
+	if err != nil {
+		return err
+	}
+	d := hr.s.r.hostTimeout()
+	n := sh.next()
+	sh.out.setSink(n, hr.cutter(o))
+	sh.errOut.setSink(n, hr.cutter(o))
+	defer sh.out.setSink(0, nil)
+	defer sh.errOut.setSink(0, nil)
+	if err := sh.send(fmt.Sprintf("d_run %s%d %s\n", sh.prefix, n, shQuote(cmd)), d); err != nil {
+		return err
+	}
+	var expired <-chan time.Time
+	if o.timeout > 0 {
+		t := time.NewTimer(o.timeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	err = hr.awaitStep(ctx, sh, n, false, expired)
+	switch {
+	case err == nil:
+		sh.send("d_done\n", d)
+		return exitErr(sh.seen.rc)
+	case err == errExpired:
+		err = fmt.Errorf("%w after %s", errTimeout, o.timeout)
+	}
+	if !sh.broken {
+		hr.stopStep(sh, n)
+	}
+	return err
+}
+
+// hostShell returns the stage's host shell, opening a new one when there
+// is none or the last one broke.
+func (hr *hostRun) hostShell(ctx context.Context) (*hostShell, error) {
+	if hr.sh != nil && !hr.sh.broken {
+		return hr.sh, nil
+	}
+	hr.closeShell()
+	sh, err := hr.openShell(ctx)
+	if err != nil {
+		return nil, err
+	}
+	hr.sh = sh
+	return sh, nil
+}
+
+// closeShell ends the host shell, if one is open.
+func (hr *hostRun) closeShell() {
+	if hr.sh == nil {
+		return
+	}
+	if !hr.sh.broken {
+		hr.sh.send("d_done; exit\n", hr.s.r.hostTimeout())
+	}
+	hr.sh.close()
+	hr.sh = nil
+}
+
+// errExpired is returned by awaitStep when expired fired.
+var errExpired = fmt.Errorf("%w", errTimeout)
+
+// awaitStep waits for the end markers of step n on both streams (the kill
+// markers when kill), until expired, ctx or the connection end. A lost
+// connection or an ended shell break the shell.
+func (hr *hostRun) awaitStep(ctx context.Context, sh *hostShell, n int, kill bool, expired <-chan time.Time) error {
+	for {
+		got := sh.seen.end
+		if kill {
+			got = sh.seen.kill
+		}
+		if got[0] && got[1] {
+			return nil
+		}
+		select {
+		case m := <-sh.marks:
+			sh.seen.add(m, n)
+		case <-expired:
+			return errExpired
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-hr.h.conn.Lost():
+			sh.broken = true
+			return hr.lostErr()
+		case <-sh.ended:
+			sh.broken = true
+			if err := hr.connErr(); err != nil {
+				return err
+			}
+			return errShellEnded
+		}
+	}
+}
+
+// add records m when it is a marker of step n.
+func (s *stepMarks) add(m mark, n int) {
+	if m.n != n {
+		return
+	}
+	i := 0
+	if m.stderr {
+		i = 1
+	}
+	if m.kill {
+		s.kill[i] = true
+		if !m.stderr {
+			s.krc = m.rc
+		}
+		return
+	}
+	s.end[i] = true
+	if !m.stderr {
+		s.rc = m.rc
+	}
+}
+
+// stopStep ends step n's process group: TERM, then KILL when it has not
+// ended within shellTermGrace. A shell that does not report the kill in
+// time is closed (and replaced by the next step).
+func (hr *hostRun) stopStep(sh *hostShell, n int) {
+	d := hr.s.r.hostTimeout()
+	if sh.send("d_term\n", d) != nil {
+		return
+	}
+	if hr.awaitStep(context.Background(), sh, n, false, time.After(shellTermGrace)) == nil {
+		sh.send("d_done\n", d)
+		return
+	}
+	if sh.broken || sh.send(fmt.Sprintf("d_kill %s%dk\n", sh.prefix, n), d) != nil {
+		return
+	}
+	if hr.awaitStep(context.Background(), sh, n, true, time.After(shellKillWait)) != nil {
+		sh.broken = true
+		sh.close()
+	}
+}
+
+// exitErr is the error command returns for exit status rc.
+func exitErr(rc int) error {
+	if rc == 0 {
+		return nil
+	}
+	return &transport.ExitError{Code: rc}
+}

@@ -1,0 +1,52 @@
+package sshx
+
+import (
+	"net"
+	"syscall"
+)
+
+// tcpDialer dials the hosts' TCP connections. SSH sends small packets and
+// waits for the answer: Nagle's algorithm on our side, or a delayed ACK
+// that makes a host's own Nagle wait, would add tens of milliseconds to a
+// handshake and to the first session. TCP_NODELAY is set on every
+// connection (Go's default, made explicit), and where the system has it
+// TCP_QUICKACK is set before the connection is made and again after every
+// read, since the kernel drops it on its own.
+func tcpDialer() *net.Dialer {
+	return &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		c.Control(setQuickAck)
+		return nil
+	}}
+}
+
+// tuneTCP sets TCP_NODELAY on nc and, where the system has it, wraps it so
+// that TCP_QUICKACK stays on.
+func tuneTCP(nc net.Conn) net.Conn {
+	tc, ok := nc.(*net.TCPConn)
+	if !ok {
+		return nc
+	}
+	tc.SetNoDelay(true)
+	if !hasQuickAck {
+		return nc
+	}
+	raw, err := tc.SyscallConn()
+	if err != nil {
+		return nc
+	}
+	return &quickAckConn{TCPConn: tc, raw: raw}
+}
+
+// quickAckConn re-arms TCP_QUICKACK after every read.
+type quickAckConn struct {
+	*net.TCPConn
+	raw syscall.RawConn
+}
+
+func (c *quickAckConn) Read(p []byte) (int, error) {
+	n, err := c.TCPConn.Read(p)
+	if n > 0 {
+		c.raw.Control(setQuickAck)
+	}
+	return n, err
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package sshx
+
+const hasQuickAck = false
+
+func setQuickAck(uintptr) {}
