@@ -57,7 +57,7 @@ func runCheck(_ context.Context, files []string, env *env) error {
 		if len(other) > 0 {
 			return usageErr(errors.Join(other...))
 		}
-		return withCode(exitUsage, errSilent)
+		return usageErr(errSilent)
 	}
 	fmt.Fprintf(env.stdout, "ok: %d file(s) valid\n", len(files))
 	return nil

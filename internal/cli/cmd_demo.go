@@ -192,11 +192,11 @@ func (d *demo) cutover(ctx context.Context) error {
 		return err
 	}
 	writeRunSummary(d.env, d.out, res)
-	if res.code == exitInterrupted || res.code == exitAborted {
+	if res.stoppedByPerson() {
 		return codeOf(res)
 	}
 	d.releases(ctx)
-	if res.code != exitOK {
+	if res.err != nil {
 		d.say("the rollout stopped: every host that switched is back on its previous release")
 		return codeOf(res)
 	}

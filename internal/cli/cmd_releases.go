@@ -56,7 +56,7 @@ func runReleases(ctx context.Context, opts releasesOptions, env *env) error {
 	states, errs := readStates(ctx, f.conns, opts.root)
 	ui.Releases(env.stdout, opts.out.style(env), releaseRows(f.hosts, states, errs, f.problems, ""))
 	if len(f.problems) > 0 || len(errs) > 0 {
-		return withCode(exitFailed, errSilent)
+		return failure(errSilent)
 	}
 	return nil
 }

@@ -97,11 +97,11 @@ func runSwitchrel(ctx context.Context, opts switchrelOptions, id string, env *en
 func checkSwitch(ctx context.Context, env *env, p *prepared, opts switchrelOptions, id string) (map[string]release.State, error) {
 	states, errs := readStates(ctx, p.conns, opts.root)
 	if ctx.Err() != nil {
-		return nil, withCode(exitInterrupted, ctx.Err())
+		return nil, interrupted(ctx)
 	}
 	for _, h := range p.hosts {
 		if err := errs[h.Name]; err != nil {
-			return nil, withCode(exitFailed, fmt.Errorf("read releases on %s: %w", h.Name, err))
+			return nil, failure(fmt.Errorf("read releases on %s: %w", h.Name, err))
 		}
 	}
 	show := func() {
@@ -127,12 +127,12 @@ func checkSwitch(ctx context.Context, env *env, p *prepared, opts switchrelOptio
 		if id == "previous" {
 			what = "their previous release (in the history and on disk)"
 		}
-		return nil, usageErr(fmt.Errorf("%d host(s) do not have %s: %v; nothing was switched", len(missing), what, missing))
+		return nil, refused(fmt.Errorf("%d host(s) do not have %s: %v; nothing was switched", len(missing), what, missing))
 	}
 	if id == "previous" && !opts.perHost {
 		if _, ok := release.AgreePrevious(states); !ok {
 			show()
-			return nil, usageErr(withHint(errors.New("hosts disagree about the previous release; nothing was switched"),
+			return nil, refused(withHint(errors.New("hosts disagree about the previous release; nothing was switched"),
 				"switch to a named release, or let each host go back to its own with --per-host"))
 		}
 	}

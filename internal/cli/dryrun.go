@@ -11,13 +11,13 @@ import (
 // without running a step.
 func (p *prepared) dryRun(env *env) (*runResult, error) {
 	writePlanOutline(env, p.plan)
-	code := exitOK
+	var outcome error
 	if len(p.problems) > 0 {
-		code = exitFailed
+		outcome = failure(errSilent)
 	}
 	fmt.Fprintf(env.stdout, "\npre-flight: %d of %d hosts connected, host keys verified\n",
 		len(p.conns), len(p.hosts))
-	return &runResult{plan: p.plan, problems: p.problems, runID: p.runID, code: code}, nil
+	return &runResult{plan: p.plan, problems: p.problems, runID: p.runID, err: outcome}, nil
 }
 
 // writePlanOutline prints the stages with their batches, hosts and gates.

@@ -151,7 +151,7 @@ func (p *prepared) lock(ctx context.Context) error {
 		err = p.lockHosts(ctx, fl, owner, rest)
 	}
 	if err != nil && ctx.Err() != nil {
-		return withCode(exitInterrupted, ctx.Err())
+		return interrupted(ctx)
 	}
 	return err
 }
@@ -193,10 +193,10 @@ func (p *prepared) lockOutcome(errs <-chan error) error {
 	}
 	p.unlock(context.Background())
 	if errors.As(first, &locked) {
-		return withCode(exitLocked, withHint(fmt.Errorf("the farm is locked: %w", first),
-			"wait for that run to end; if it is dead, remove the lock with drover unlock"))
+		return &LockedError{Err: withHint(fmt.Errorf("the farm is locked: %w", first),
+			"wait for that run to end; if it is dead, remove the lock with drover unlock")}
 	}
-	return withCode(exitFailed, fmt.Errorf("take the farm lock: %w", first))
+	return failure(fmt.Errorf("take the farm lock: %w", first))
 }
 
 // Deadlines for releasing the farm lock: after Ctrl-C drover must end

@@ -43,15 +43,16 @@ func (p *prepared) run(ctx context.Context, env *env, req runRequest) (*runResul
 	if err != nil {
 		// Hosts may have been changed: this is a failed run, not refused.
 		// The journal says so, as far as it can still be written.
+		stopped := failure(fmt.Errorf("the run stopped: %w", err))
 		sinks.Emit(event.Event{Time: time.Now(), Kind: event.RunEnd, RunID: p.runID, Result: event.Failed,
-			Code: exitFailed, Error: p.redactor.String(err.Error())})
-		return nil, withCode(exitFailed, fmt.Errorf("the run stopped: %w", err))
+			Code: exitCode(stopped), Error: p.redactor.String(err.Error())})
+		return nil, stopped
 	}
 	p.markUnreachable(sum)
-	res := &runResult{plan: p.plan, summary: sum, problems: p.problems, runID: p.runID, events: col, code: summaryCode(sum)}
-	end := event.Event{Time: time.Now(), Kind: event.RunEnd, RunID: p.runID, Result: runResultOf(sum), Code: res.code}
+	res := &runResult{plan: p.plan, summary: sum, problems: p.problems, runID: p.runID, events: col, err: outcome(sum)}
+	end := event.Event{Time: time.Now(), Kind: event.RunEnd, RunID: p.runID, Result: runResultOf(sum), Code: exitCode(res.err)}
 	if err := sinks.Emit(end); err != nil {
-		return nil, withCode(exitFailed, fmt.Errorf("the run ended but its journal could not be written: %w", err))
+		return nil, failure(fmt.Errorf("the run ended but its journal could not be written: %w", err))
 	}
 	return res, nil
 }
@@ -97,17 +98,18 @@ func (p *prepared) markUnreachable(sum *engine.Summary) {
 	}
 }
 
-// summaryCode is the exit code of a finished run.
-func summaryCode(sum *engine.Summary) int {
+// outcome is how a finished run ends, as the error Main turns into the
+// exit code; the run's report is already printed.
+func outcome(sum *engine.Summary) error {
 	switch {
 	case sum.Interrupted:
-		return exitInterrupted
+		return &InterruptedError{Err: errSilent}
 	case sum.Quit:
-		return exitAborted
+		return &AbortedError{Err: errSilent}
 	case sum.Aborted || sum.Failed():
-		return exitFailed
+		return failure(errSilent)
 	}
-	return exitOK
+	return nil
 }
 
 func runResultOf(sum *engine.Summary) event.Result {
@@ -131,12 +133,15 @@ func summaryRows(sum *engine.Summary) []ui.SummaryRow {
 	return rows
 }
 
-// codeOf returns the run's exit code as an error for Main.
-func codeOf(res *runResult) error {
-	if res.code == exitOK {
-		return nil
-	}
-	return withCode(res.code, errSilent)
+// codeOf returns the run's outcome as an error for Main.
+func codeOf(res *runResult) error { return res.err }
+
+// stoppedByPerson reports whether the operator ended the run: Ctrl-C or
+// quit at a gate.
+func (res *runResult) stoppedByPerson() bool {
+	var in *InterruptedError
+	var ab *AbortedError
+	return errors.As(res.err, &in) || errors.As(res.err, &ab)
 }
 
 // hostKeyError is the error for unknown or changed host keys, with a hint.

@@ -50,7 +50,7 @@ type runResult struct {
 	problems []engine.HostProblem
 	runID    string
 	events   *collector
-	code     int
+	err      error // the outcome: nil when every host finished
 }
 
 // execute resolves, checks, connects, runs and reports a runbook. Its error
@@ -175,7 +175,7 @@ func (p *prepared) lockRun() error {
 	l, err := journal.LockRun(p.stateDir, p.runID)
 	var locked *journal.RunLockedError
 	if errors.As(err, &locked) {
-		return withCode(exitLocked, withHint(err, "wait for it to end; drover log %s shows how far it got", p.runID))
+		return &LockedError{Err: withHint(err, "wait for it to end; drover log %s shows how far it got", p.runID)}
 	}
 	if err != nil {
 		return err
@@ -244,7 +244,7 @@ func pickGate(env *env, pl *plan.Plan, yes bool, st *ui.Style) (engine.Gate, err
 	case env.term.interactive():
 		return ui.NewGate(env.stderr, ui.NewStyle(env.stderr, st.Color), env.term.askKey), nil
 	case engine.NeedsGate(pl):
-		return nil, usageErr(withHint(errors.New("the runbook has confirmation gates and there is no terminal to ask on"),
+		return nil, refused(withHint(errors.New("the runbook has confirmation gates and there is no terminal to ask on"),
 			"run it from a terminal, or answer yes to every gate with --yes"))
 	}
 	return nil, nil
@@ -260,14 +260,14 @@ func (p *prepared) connect(ctx context.Context, env *env, req *runRequest) error
 	p.conns, p.problems = engine.Preflight(ctx, dialer, p.hosts, preflightParallel)
 	if ctx.Err() != nil {
 		p.closeConns()
-		return withCode(exitInterrupted, ctx.Err())
+		return interrupted(ctx)
 	}
 	if len(p.problems) > 0 && !req.out.JSON {
 		ui.Problems(env.stderr, ui.NewStyle(env.stderr, p.style.Color), problemRows(p.problems))
 	}
 	if err := hostKeyError(p.problems); err != nil {
 		p.closeConns()
-		return usageErr(err)
+		return refused(err)
 	}
 	return nil
 }
