@@ -65,23 +65,15 @@ func (p *prepared) openJournal() (*journal.Journal, error) {
 }
 
 func (p *prepared) startEvent(env *env) event.Event {
-	names := make([]string, len(p.hosts))
-	for i, h := range p.hosts {
-		names[i] = h.Name
-	}
 	return event.Event{Time: time.Now(), Kind: event.RunStart, RunID: p.runID, Runbook: p.plan.Name,
-		Text: p.plan.File, User: whoami(env), Params: p.plan.Params, Hosts: names}
+		Text: p.plan.File, User: whoami(env), Params: p.plan.Params, Hosts: namesOf(p.hosts)}
 }
 
 // outputSinks adds the terminal or JSON output and the --log-dir
 // transcripts to sinks; the returned func flushes them, spill takes the
 // rest of over-long lines.
 func (p *prepared) outputSinks(env *env, req runRequest, sinks *event.Multi) (func(), func(host, step, part string), error) {
-	names := make([]string, len(p.hosts))
-	for i, h := range p.hosts {
-		names[i] = h.Name
-	}
-	return req.out.sinks(env, outputView{hosts: names, runbook: p.plan.Name, quiet: req.quiet, style: p.style,
+	return req.out.sinks(env, outputView{hosts: namesOf(p.hosts), runbook: p.plan.Name, quiet: req.quiet, style: p.style,
 		onBoard: func(b *ui.Board) { p.secrets.hold = b.Hold }}, sinks)
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/drover-sh/drover/internal/journal"
 	"github.com/drover-sh/drover/internal/plan"
 	"github.com/drover-sh/drover/internal/redact"
+	"github.com/drover-sh/drover/internal/release"
 	"github.com/drover-sh/drover/internal/runbook"
 	"github.com/drover-sh/drover/internal/transport"
 	"github.com/drover-sh/drover/internal/ui"
@@ -65,10 +66,10 @@ func execute(ctx context.Context, env *env, req runRequest) (*runResult, error) 
 	if req.dryRun {
 		return prep.dryRun(env)
 	}
+	defer prep.unlock(ctx)
 	if err := prep.lock(ctx); err != nil {
 		return nil, err
 	}
-	defer prep.unlock(ctx)
 	if req.precheck != nil {
 		if err := req.precheck(ctx, prep); err != nil {
 			return nil, err
@@ -96,7 +97,7 @@ type prepared struct {
 	style    *ui.Style
 	stateDir string
 	runLock  *journal.RunLock // held for the whole run, resumed or new
-	locks    *farmLock
+	locks    *release.FarmLock
 	user     string
 	warn     io.Writer // where warnings go: stderr
 }
