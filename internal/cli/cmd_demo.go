@@ -90,7 +90,7 @@ func startDemo(ctx context.Context, opts demoOptions, env *env) (*demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &demo{sb: sb, yes: opts.yes || !env.term.interactive(), out: outputOptions{NoColor: opts.noColor}}
+	d := &demo{sb: sb, yes: opts.yes || !env.term.Interactive(), out: outputOptions{NoColor: opts.noColor}}
 	d.env = demoEnv(env, sb.dir)
 	now := time.Now()
 	d.old, d.new = now.AddDate(0, 0, -1).Format("2006-01-02"), now.Format("2006-01-02")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/drover-sh/drover/internal/inventory"
+	"github.com/drover-sh/drover/internal/secret"
 )
 
 // errSilent is the error of a command that printed its own report: Main
@@ -120,6 +121,8 @@ func hints(err error) []string {
 		case *hinted:
 			out = append(out, h.hint)
 		case *inventory.HintError:
+			out = append(out, h.Hint)
+		case *secret.HintError:
 			out = append(out, h.Hint)
 		}
 		switch u := err.(type) {

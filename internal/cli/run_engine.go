@@ -21,7 +21,7 @@ func (p *prepared) run(ctx context.Context, env *env, req runRequest) (*runResul
 		return nil, err
 	}
 	defer jr.Close()
-	col := newCollector()
+	col := ui.NewCollector()
 	sinks := event.Multi{jr, col}
 	closeOut, spill, err := p.outputSinks(env, req, &sinks)
 	if err != nil {
@@ -74,7 +74,7 @@ func (p *prepared) startEvent(env *env) event.Event {
 // rest of over-long lines.
 func (p *prepared) outputSinks(env *env, req runRequest, sinks *event.Multi) (func(), func(host, step, part string), error) {
 	return req.out.sinks(env, outputView{hosts: namesOf(p.hosts), runbook: p.plan.Name, quiet: req.quiet, style: p.style,
-		onBoard: func(b *ui.Board) { p.secrets.hold = b.Hold }}, sinks)
+		onBoard: func(b *ui.Board) { p.secrets.Hold = b.Hold }}, sinks)
 }
 
 // markUnreachable gives hosts that pre-flight could not reach their reason.

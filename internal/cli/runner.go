@@ -19,6 +19,7 @@ import (
 	"github.com/drover-sh/drover/internal/redact"
 	"github.com/drover-sh/drover/internal/release"
 	"github.com/drover-sh/drover/internal/runbook"
+	"github.com/drover-sh/drover/internal/secret"
 	"github.com/drover-sh/drover/internal/transport"
 	"github.com/drover-sh/drover/internal/ui"
 )
@@ -50,7 +51,7 @@ type runResult struct {
 	summary  *engine.Summary
 	problems []engine.HostProblem
 	runID    string
-	events   *collector
+	events   *ui.Collector
 	err      error // the outcome: nil when every host finished
 }
 
@@ -90,7 +91,7 @@ type prepared struct {
 	done     map[string][]string
 	resuming bool
 	redactor *redact.Redactor
-	secrets  *secretStore
+	secrets  *secret.Store
 	gate     engine.Gate
 	conns    map[string]transport.Conn
 	problems []engine.HostProblem
@@ -132,9 +133,9 @@ func prepare(ctx context.Context, env *env, req *runRequest) (_ *prepared, err e
 	}
 	p.plan = pl
 	p.redactor = redact.New()
-	p.secrets = newSecretStore(pl.Secrets, env, p.redactor)
+	p.secrets = secret.NewStore(pl.Secrets, env.getenv, env.term, p.redactor)
 	if !req.dryRun { // a dry run answers no question and sends no secret
-		if err := p.secrets.preload(neededSecrets(pl)); err != nil {
+		if err := p.secrets.Preload(pl.NeededSecrets()); err != nil {
 			return nil, usageErr(err)
 		}
 		if p.gate, err = pickGate(env, pl, req.yes, p.style); err != nil {
@@ -242,7 +243,7 @@ func pickGate(env *env, pl *plan.Plan, yes bool, st *ui.Style) (engine.Gate, err
 	switch {
 	case yes:
 		return engine.AlwaysYes, nil
-	case env.term.interactive():
+	case env.term.Interactive():
 		return ui.NewGate(env.stderr, ui.NewStyle(env.stderr, st.Color), env.term.askKey), nil
 	case engine.NeedsGate(pl):
 		return nil, refused(withHint(errors.New("the runbook has confirmation gates and there is no terminal to ask on"),
