@@ -56,12 +56,10 @@ func runPlan(_ context.Context, opts planOptions, file string, env *env) error {
 	if err != nil {
 		return err
 	}
-	pl, err := rb.Plan(runbook.Options{Sets: sets, Hosts: hosts, RunID: "RUN-ID", Now: time.Now(), HostPos: hostPositions(inv, hosts)})
+	pl, err := rb.Plan(runbook.Options{Sets: sets, Hosts: hosts, RunID: "RUN-ID", Now: time.Now(), HostPos: hostPositions(inv, hosts),
+		Overrides: opts.target.overrides(plan.Overrides{})})
 	if err != nil {
 		return usageErr(err)
-	}
-	if err := applyOverrides(pl, opts.target); err != nil {
-		return err
 	}
 	host := opts.host
 	if host == "" {

@@ -34,8 +34,9 @@ type runRequest struct {
 	dryRun bool
 	resume string // run id or "last"
 
-	// adjust changes the plan after it is built (exec's --expect rules).
-	adjust func(*plan.Plan) error
+	// overrides are exec's --expect and --sudo; -p and --batches come
+	// from target.
+	overrides plan.Overrides
 	// quiet leaves the step lines out of the output (exec folds instead).
 	quiet bool
 	// precheck runs on the connected, locked farm before the first step;
@@ -119,17 +120,10 @@ func prepare(ctx context.Context, env *env, req *runRequest) (_ *prepared, err e
 			p.runLock.Release()
 		}
 	}()
-	pl, err := req.rb.Plan(runbook.Options{Sets: req.sets, Hosts: hosts, RunID: p.runID, HostPos: hostPositions(inv, hosts)})
+	pl, err := req.rb.Plan(runbook.Options{Sets: req.sets, Hosts: hosts, RunID: p.runID, HostPos: hostPositions(inv, hosts),
+		Overrides: req.target.overrides(req.overrides)})
 	if err != nil {
 		return nil, usageErr(err)
-	}
-	if err := applyOverrides(pl, req.target); err != nil {
-		return nil, err
-	}
-	if req.adjust != nil {
-		if err := req.adjust(pl); err != nil {
-			return nil, usageErr(err)
-		}
 	}
 	p.plan = pl
 	p.redactor = redact.New()
@@ -211,30 +205,10 @@ func (p *prepared) resumeFrom(req *runRequest) error {
 	return nil
 }
 
-// applyOverrides applies -p and --batches to every stage.
-func applyOverrides(pl *plan.Plan, t targetOptions) error {
-	var sizes []plan.BatchSize
-	if t.Batches != "" {
-		for _, s := range inventory.SplitList(t.Batches) {
-			b, err := plan.ParseBatchSize(s)
-			if err != nil {
-				return usageErr(fmt.Errorf("--batches: %w", err))
-			}
-			sizes = append(sizes, b)
-		}
-	}
-	if t.Parallel < 0 {
-		return usageErr(fmt.Errorf("--parallel %d: want 1 or more", t.Parallel))
-	}
-	for i := range pl.Stages {
-		if t.Parallel > 0 {
-			pl.Stages[i].Parallel = t.Parallel
-		}
-		if sizes != nil {
-			pl.Stages[i].Batches = sizes
-		}
-	}
-	return nil
+// overrides adds -p and --batches to o.
+func (o *targetOptions) overrides(ov plan.Overrides) plan.Overrides {
+	ov.Parallel, ov.Batches = o.Parallel, o.Batches
+	return ov
 }
 
 // pickGate returns who answers questions: --yes, a person at the terminal,
