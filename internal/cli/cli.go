@@ -103,7 +103,7 @@ func signalContext(stderr io.Writer) (context.Context, func()) {
 		select {
 		case <-ch:
 			fmt.Fprintln(stderr, "drover: interrupted twice, exiting now")
-			os.Exit(exitCode(&InterruptedError{Err: errors.New("interrupted twice")}))
+			os.Exit(exitCode(&InterruptedError{outcome{errors.New("interrupted twice")}}))
 		case <-done:
 		}
 	}()

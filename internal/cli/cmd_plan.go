@@ -56,7 +56,7 @@ func runPlan(_ context.Context, opts planOptions, file string, env *env) error {
 	if err != nil {
 		return err
 	}
-	pl, err := rb.Plan(runbook.Options{Sets: sets, Hosts: hosts, RunID: "RUN-ID", Now: time.Now(), HostPos: hostPositions(inv, hosts),
+	pl, err := rb.Plan(runbook.Options{Sets: sets, Hosts: hosts, RunID: "RUN-ID", Now: time.Now(), HostPos: inv.HostPositions(hosts),
 		Overrides: opts.target.overrides(plan.Overrides{})})
 	if err != nil {
 		return usageErr(err)

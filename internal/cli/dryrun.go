@@ -10,11 +10,11 @@ import (
 // without running a step.
 func (p *prepared) dryRun(env *env) (*runResult, error) {
 	ui.PlanOutline(env.stdout, p.plan)
-	var outcome error
+	var end error
 	if len(p.problems) > 0 {
-		outcome = failure(errSilent)
+		end = failure(errSilent)
 	}
 	fmt.Fprintf(env.stdout, "\npre-flight: %d of %d hosts connected, host keys verified\n",
 		len(p.conns), len(p.hosts))
-	return &runResult{plan: p.plan, problems: p.problems, runID: p.runID, err: outcome}, nil
+	return &runResult{plan: p.plan, problems: p.problems, runID: p.runID, err: end}, nil
 }

@@ -6,46 +6,39 @@ import (
 	"fmt"
 
 	"github.com/drover-sh/drover/internal/inventory"
-	"github.com/drover-sh/drover/internal/secret"
 )
 
 // errSilent is the error of a command that printed its own report: Main
 // prints nothing more and only the exit code tells the outcome.
 var errSilent = errors.New("silent")
 
+// outcome is the error a command ended with, classified by the type
+// that embeds it; exitCode maps the types to codes.
+type outcome struct{ Err error }
+
+func (o outcome) Error() string { return o.Err.Error() }
+func (o outcome) Unwrap() error { return o.Err }
+
 // UsageError is bad usage or bad input: flags, runbook, inventory,
 // params. Nothing ran.
-type UsageError struct{ Err error }
+type UsageError struct{ outcome }
 
 // RefusedError is a run refused before it changed anything: host keys,
 // gates without a terminal, hosts that disagree or lack a release.
-type RefusedError struct{ Err error }
+type RefusedError struct{ outcome }
 
 // FailedError is a run that finished or stopped with failed hosts, or a
 // read of the farm that some hosts did not answer.
-type FailedError struct{ Err error }
+type FailedError struct{ outcome }
 
 // AbortedError is a run the operator ended at a confirmation gate.
-type AbortedError struct{ Err error }
+type AbortedError struct{ outcome }
 
 // LockedError is a farm or a run held by another drover.
-type LockedError struct{ Err error }
+type LockedError struct{ outcome }
 
 // InterruptedError is a command ended by SIGINT, SIGTERM or SIGHUP.
-type InterruptedError struct{ Err error }
-
-func (e *UsageError) Error() string       { return e.Err.Error() }
-func (e *UsageError) Unwrap() error       { return e.Err }
-func (e *RefusedError) Error() string     { return e.Err.Error() }
-func (e *RefusedError) Unwrap() error     { return e.Err }
-func (e *FailedError) Error() string      { return e.Err.Error() }
-func (e *FailedError) Unwrap() error      { return e.Err }
-func (e *AbortedError) Error() string     { return e.Err.Error() }
-func (e *AbortedError) Unwrap() error     { return e.Err }
-func (e *LockedError) Error() string      { return e.Err.Error() }
-func (e *LockedError) Unwrap() error      { return e.Err }
-func (e *InterruptedError) Error() string { return e.Err.Error() }
-func (e *InterruptedError) Unwrap() error { return e.Err }
+type InterruptedError struct{ outcome }
 
 // Exit codes (DESIGN §2). They are chosen in exitCode only.
 const (
@@ -88,16 +81,22 @@ func exitCode(err error) int {
 }
 
 // usageErr marks err as bad usage (exit 2).
-func usageErr(err error) error { return &UsageError{Err: err} }
+func usageErr(err error) error { return &UsageError{outcome{err}} }
 
 // refused marks err as a run refused before anything changed (exit 2).
-func refused(err error) error { return &RefusedError{Err: err} }
+func refused(err error) error { return &RefusedError{outcome{err}} }
 
 // failure marks err as a failed run or read (exit 1).
-func failure(err error) error { return &FailedError{Err: err} }
+func failure(err error) error { return &FailedError{outcome{err}} }
+
+// aborted marks err as a run the operator aborted (exit 3).
+func aborted(err error) error { return &AbortedError{outcome{err}} }
+
+// locked marks err as a farm or run locked by another drover (exit 4).
+func locked(err error) error { return &LockedError{outcome{err}} }
 
 // interrupted is the error of a command ended by a signal (exit 130).
-func interrupted(ctx context.Context) error { return &InterruptedError{Err: ctx.Err()} }
+func interrupted(ctx context.Context) error { return &InterruptedError{outcome{ctx.Err()}} }
 
 // hinted wraps an error with a suggestion for the user.
 type hinted struct {
@@ -121,8 +120,6 @@ func hints(err error) []string {
 		case *hinted:
 			out = append(out, h.hint)
 		case *inventory.HintError:
-			out = append(out, h.Hint)
-		case *secret.HintError:
 			out = append(out, h.Hint)
 		}
 		switch u := err.(type) {

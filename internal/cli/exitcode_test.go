@@ -26,12 +26,12 @@ func TestExitCode(t *testing.T) {
 		{"usage", usageErr(errors.New("--set x")), 2},
 		{"refused", refused(errors.New("host key unknown")), 2},
 		{"unclassified", errors.New("create journal"), 2},
-		{"aborted", &AbortedError{Err: errSilent}, 3},
-		{"locked", &LockedError{Err: errors.New("held")}, 4},
+		{"aborted", aborted(errSilent), 3},
+		{"locked", locked(errors.New("held")), 4},
 		{"interrupted", interrupted(canceled()), 130},
 		{"bare cancel", fmt.Errorf("dial: %w", context.Canceled), 130},
 		{"outermost wins", failure(fmt.Errorf("read: %w", interrupted(canceled()))), 1},
-		{"wrapped", fmt.Errorf("run: %w", &LockedError{Err: errors.New("held")}), 4},
+		{"wrapped", fmt.Errorf("run: %w", locked(errors.New("held"))), 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -38,15 +38,15 @@ func (p *prepared) lock(ctx context.Context) error {
 	owner := release.Owner{User: p.user, RunID: p.runID, Runbook: p.plan.Name, Time: time.Now()}
 	p.locks = release.NewFarmLock(p.plan.Release.Root, owner)
 	err := p.locks.Take(ctx, namesOf(p.hosts), p.conns)
-	var locked *release.LockedError
+	var held *release.LockedError
 	switch {
 	case err == nil:
 		return nil
 	case ctx.Err() != nil:
 		return interrupted(ctx)
-	case errors.As(err, &locked):
-		return &LockedError{Err: withHint(fmt.Errorf("the farm is locked: %w", err),
-			"wait for that run to end; if it is dead, remove the lock with drover unlock")}
+	case errors.As(err, &held):
+		return locked(withHint(fmt.Errorf("the farm is locked: %w", err),
+			"wait for that run to end; if it is dead, remove the lock with drover unlock"))
 	}
 	return failure(fmt.Errorf("take the farm lock: %w", err))
 }

@@ -49,7 +49,7 @@ func (p *prepared) run(ctx context.Context, env *env, req runRequest) (*runResul
 		return nil, stopped
 	}
 	p.markUnreachable(sum)
-	res := &runResult{plan: p.plan, summary: sum, problems: p.problems, runID: p.runID, events: col, err: outcome(sum)}
+	res := &runResult{plan: p.plan, summary: sum, problems: p.problems, runID: p.runID, events: col, err: runOutcome(sum)}
 	end := event.Event{Time: time.Now(), Kind: event.RunEnd, RunID: p.runID, Result: runResultOf(sum), Code: exitCode(res.err)}
 	if err := sinks.Emit(end); err != nil {
 		return nil, failure(fmt.Errorf("the run ended but its journal could not be written: %w", err))
@@ -90,14 +90,14 @@ func (p *prepared) markUnreachable(sum *engine.Summary) {
 	}
 }
 
-// outcome is how a finished run ends, as the error Main turns into the
+// runOutcome is how a finished run ends, as the error Main turns into the
 // exit code; the run's report is already printed.
-func outcome(sum *engine.Summary) error {
+func runOutcome(sum *engine.Summary) error {
 	switch {
 	case sum.Interrupted:
-		return &InterruptedError{Err: errSilent}
+		return &InterruptedError{outcome{errSilent}}
 	case sum.Quit:
-		return &AbortedError{Err: errSilent}
+		return aborted(errSilent)
 	case sum.Aborted || sum.Failed():
 		return failure(errSilent)
 	}

@@ -120,7 +120,7 @@ func prepare(ctx context.Context, env *env, req *runRequest) (_ *prepared, err e
 			p.runLock.Release()
 		}
 	}()
-	pl, err := req.rb.Plan(runbook.Options{Sets: req.sets, Hosts: hosts, RunID: p.runID, HostPos: hostPositions(inv, hosts),
+	pl, err := req.rb.Plan(runbook.Options{Sets: req.sets, Hosts: hosts, RunID: p.runID, HostPos: inv.HostPositions(hosts),
 		Overrides: req.target.overrides(req.overrides)})
 	if err != nil {
 		return nil, usageErr(err)
@@ -169,9 +169,9 @@ func (p *prepared) pickRun(req *runRequest) error {
 // by one drover at a time.
 func (p *prepared) lockRun() error {
 	l, err := journal.LockRun(p.stateDir, p.runID)
-	var locked *journal.RunLockedError
-	if errors.As(err, &locked) {
-		return &LockedError{Err: withHint(err, "wait for it to end; drover log %s shows how far it got", p.runID)}
+	var held *journal.RunLockedError
+	if errors.As(err, &held) {
+		return locked(withHint(err, "wait for it to end; drover log %s shows how far it got", p.runID))
 	}
 	if err != nil {
 		return err

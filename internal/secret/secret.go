@@ -17,21 +17,15 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/drover-sh/drover/internal/inventory"
 	"github.com/drover-sh/drover/internal/plan"
 	"github.com/drover-sh/drover/internal/redact"
 )
 
-// HintError is an error with a suggestion for the person running drover.
-type HintError struct {
-	Err  error
-	Hint string
-}
-
-func (e *HintError) Error() string { return e.Err.Error() }
-func (e *HintError) Unwrap() error { return e.Err }
-
+// hinted adds a suggestion for the person running drover to err, as the
+// hint type the CLI prints.
 func hinted(err error, format string, args ...any) error {
-	return &HintError{Err: err, Hint: fmt.Sprintf(format, args...)}
+	return &inventory.HintError{Err: err, Hint: fmt.Sprintf(format, args...)}
 }
 
 // Prompter asks a person for a secret. Interactive reports whether there

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover-sh/drover/internal/inventory"
 	"github.com/drover-sh/drover/internal/plan"
 	"github.com/drover-sh/drover/internal/redact"
 )
@@ -64,7 +65,7 @@ func TestStoreSources(t *testing.T) {
 	if term.asked != 1 {
 		t.Errorf("asked %d times, want once", term.asked)
 	}
-	var h *HintError
+	var h *inventory.HintError
 	if _, err := s.Get(t.Context(), "loose"); !errors.As(err, &h) || !strings.Contains(h.Hint, "chmod 600") {
 		t.Errorf("Get(loose) = %v, want a chmod hint", err)
 	}
