@@ -20,16 +20,6 @@ import (
 	"github.com/drover-sh/drover/internal/runbook"
 )
 
-// Exit codes. They are chosen in exitCode only.
-const (
-	exitOK          = 0
-	exitFailed      = 1
-	exitUsage       = 2
-	exitAborted     = 3
-	exitLocked      = 4
-	exitInterrupted = 130
-)
-
 const exitCodesHelp = `Exit codes:
   0    every targeted host finished every stage
   1    the run finished or stopped with failed hosts
@@ -61,7 +51,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func executeRoot(ctx context.Context, root *cobra.Command) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = withCode(exitFailed, &engine.PanicError{Value: v, Stack: debug.Stack()})
+			err = failure(&engine.PanicError{Value: v, Stack: debug.Stack()})
 		}
 	}()
 	return root.ExecuteContext(ctx)
@@ -90,21 +80,6 @@ func report(stderr io.Writer, err error) int {
 	return code
 }
 
-// exitCode is the one place that maps an outcome to an exit code.
-func exitCode(err error) int {
-	var ce *codeError
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.As(err, &ce):
-		return ce.code
-	case errors.Is(err, context.Canceled):
-		return exitInterrupted
-	default:
-		return exitUsage
-	}
-}
-
 // signalContext returns a context cancelled by the first SIGINT, SIGTERM or
 // SIGHUP.
 // A second signal exits at once.
@@ -128,7 +103,7 @@ func signalContext(stderr io.Writer) (context.Context, func()) {
 		select {
 		case <-ch:
 			fmt.Fprintln(stderr, "drover: interrupted twice, exiting now")
-			os.Exit(exitInterrupted)
+			os.Exit(exitCode(&InterruptedError{outcome{errors.New("interrupted twice")}}))
 		case <-done:
 		}
 	}()

@@ -49,7 +49,7 @@ func runCheck(_ context.Context, files []string, env *env) error {
 			other = append(other, fmt.Errorf("%s: %w", f, err))
 		}
 	}
-	slices.SortStableFunc(all, func(a, b runbook.Diagnostic) int { return compareDiag(a, b) })
+	slices.SortStableFunc(all, runbook.CompareDiagnostics)
 	for _, d := range all {
 		fmt.Fprintln(env.stderr, d.String())
 	}
@@ -57,28 +57,8 @@ func runCheck(_ context.Context, files []string, env *env) error {
 		if len(other) > 0 {
 			return usageErr(errors.Join(other...))
 		}
-		return withCode(exitUsage, errSilent)
+		return usageErr(errSilent)
 	}
 	fmt.Fprintf(env.stdout, "ok: %d file(s) valid\n", len(files))
 	return nil
-}
-
-func compareDiag(a, b runbook.Diagnostic) int {
-	switch {
-	case a.File != b.File:
-		return cmpString(a.File, b.File)
-	case a.Line != b.Line:
-		return a.Line - b.Line
-	}
-	return a.Col - b.Col
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

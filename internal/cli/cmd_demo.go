@@ -90,7 +90,7 @@ func startDemo(ctx context.Context, opts demoOptions, env *env) (*demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &demo{sb: sb, yes: opts.yes || !env.term.interactive(), out: outputOptions{NoColor: opts.noColor}}
+	d := &demo{sb: sb, yes: opts.yes || !env.term.Interactive(), out: outputOptions{NoColor: opts.noColor}}
 	d.env = demoEnv(env, sb.dir)
 	now := time.Now()
 	d.old, d.new = now.AddDate(0, 0, -1).Format("2006-01-02"), now.Format("2006-01-02")
@@ -192,11 +192,11 @@ func (d *demo) cutover(ctx context.Context) error {
 		return err
 	}
 	writeRunSummary(d.env, d.out, res)
-	if res.code == exitInterrupted || res.code == exitAborted {
+	if res.stoppedByPerson() {
 		return codeOf(res)
 	}
 	d.releases(ctx)
-	if res.code != exitOK {
+	if res.err != nil {
 		d.say("the rollout stopped: every host that switched is back on its previous release")
 		return codeOf(res)
 	}

@@ -78,17 +78,8 @@ func runExec(ctx context.Context, opts execOptions, args []string, env *env) err
 	}
 	req := runRequest{
 		rb: rb, target: opts.target, out: out, yes: true, quiet: true,
-		sets: map[string]string{"command": strings.Join(args, " ")},
-		adjust: func(p *plan.Plan) error {
-			for name, s := range secrets {
-				p.Secrets[name] = s
-			}
-			adjustSteps(p, func(st *plan.Step) {
-				st.Expect = append(st.Expect, rules...)
-				st.Sudo = opts.sudo
-			})
-			return nil
-		},
+		sets:      map[string]string{"command": strings.Join(args, " ")},
+		overrides: plan.Overrides{Expect: rules, Secrets: secrets, Sudo: opts.sudo},
 	}
 	res, err := execute(ctx, env, req)
 	if err != nil {
@@ -183,17 +174,6 @@ func parseExpectFlags(flags []string) ([]plan.ExpectRule, map[string]plan.Secret
 		rules = append(rules, rule)
 	}
 	return rules, secrets, nil
-}
-
-// adjustSteps applies fn to every step of every host in p.
-func adjustSteps(p *plan.Plan, fn func(*plan.Step)) {
-	for _, st := range p.Stages {
-		for _, steps := range st.Steps {
-			for i := range steps {
-				fn(&steps[i])
-			}
-		}
-	}
 }
 
 // shippedRunbook parses one of the runbooks embedded in the binary.

@@ -104,7 +104,7 @@ func negotiate(ctx context.Context, env *env, target *targetOptions, hosts []inv
 		rows[pr.Host] = []string{hostRow("connect", ui.Sanitize(pr.Err.Error()), "failed")}
 	}
 	if ctx.Err() != nil {
-		return nil, withCode(exitInterrupted, ctx.Err())
+		return nil, interrupted(ctx)
 	}
 	return rows, nil
 }

@@ -2,14 +2,12 @@ package cli
 
 import (
 	"context"
-	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/drover-sh/drover/internal/engine"
 	"github.com/drover-sh/drover/internal/inventory"
 	"github.com/drover-sh/drover/internal/release"
-	"github.com/drover-sh/drover/internal/transport"
 	"github.com/drover-sh/drover/internal/ui"
 )
 
@@ -53,40 +51,18 @@ func runReleases(ctx context.Context, opts releasesOptions, env *env) error {
 		return err
 	}
 	defer f.close()
-	states, errs := readStates(ctx, f.conns, opts.root)
+	states, errs := release.ReadAll(ctx, f.conns, opts.root)
 	ui.Releases(env.stdout, opts.out.style(env), releaseRows(f.hosts, states, errs, f.problems, ""))
 	if len(f.problems) > 0 || len(errs) > 0 {
-		return withCode(exitFailed, errSilent)
+		return failure(errSilent)
 	}
 	return nil
-}
-
-// readStates reads the release tree of every host in parallel.
-func readStates(ctx context.Context, conns map[string]transport.Conn, root string) (map[string]release.State, map[string]error) {
-	var mu sync.Mutex
-	states := map[string]release.State{}
-	errs := map[string]error{}
-	var wg sync.WaitGroup
-	for host, conn := range conns {
-		wg.Go(func() {
-			s, err := release.Read(ctx, release.ConnRunner{Conn: conn}, root)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs[host] = err
-				return
-			}
-			states[host] = s
-		})
-	}
-	wg.Wait()
-	return states, errs
 }
 
 // releaseRows builds the table rows in host order, marking drift.
 // A lock held by ownRun (the run asking) is not shown.
 func releaseRows(hosts []inventory.Host, states map[string]release.State, errs map[string]error, problems []engine.HostProblem, ownRun string) []ui.ReleaseRow {
-	majority := majorityCurrent(states)
+	majority := release.Majority(states)
 	unreachable := map[string]string{}
 	for _, p := range problems {
 		unreachable[p.Host] = p.Err.Error()
@@ -110,17 +86,4 @@ func releaseRows(hosts []inventory.Host, states map[string]release.State, errs m
 		rows = append(rows, row)
 	}
 	return rows
-}
-
-// majorityCurrent is the current release most hosts run.
-func majorityCurrent(states map[string]release.State) string {
-	count := map[string]int{}
-	best := ""
-	for _, s := range states {
-		count[s.Current]++
-		if count[s.Current] > count[best] || (count[s.Current] == count[best] && s.Current < best) {
-			best = s.Current
-		}
-	}
-	return best
 }

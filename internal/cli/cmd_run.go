@@ -98,7 +98,7 @@ func writeRunSummary(env *env, out outputOptions, res *runResult) {
 	fmt.Fprintln(env.stdout)
 	ui.Summary(env.stdout, out.style(env), summaryRows(res.summary))
 	fmt.Fprintf(env.stdout, "run %s: journal with `drover log %s`", res.runID, res.runID)
-	if res.code != exitOK {
+	if res.err != nil {
 		fmt.Fprintf(env.stdout, ", resume with `drover run %s --resume %s`", runbookArg(res.plan.File), res.runID)
 	}
 	fmt.Fprintln(env.stdout)

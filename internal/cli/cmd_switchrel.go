@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -57,7 +56,7 @@ Examples:
 }
 
 func runSwitchrel(ctx context.Context, opts switchrelOptions, id string, env *env) error {
-	if id != "previous" {
+	if id != release.Previous {
 		if err := release.CheckID(id); err != nil {
 			return usageErr(fmt.Errorf("release %q: %w", id, err))
 		}
@@ -76,7 +75,7 @@ func runSwitchrel(ctx context.Context, opts switchrelOptions, id string, env *en
 			return err
 		},
 		after: func(ctx context.Context, p *prepared) {
-			after, errs := readStates(ctx, p.conns, opts.root)
+			after, errs := release.ReadAll(ctx, p.conns, opts.root)
 			rows := releaseRows(p.hosts, after, errs, p.problems, p.runID)
 			for i := range rows {
 				rows[i].Before = before[rows[i].Host].Current
@@ -92,49 +91,25 @@ func runSwitchrel(ctx context.Context, opts switchrelOptions, id string, env *en
 	return codeOf(res)
 }
 
-// checkSwitch reads every host before the first switch: every host must
-// have the target release, and for previous they must agree on it.
+// checkSwitch reads every host before the first switch; package release
+// decides whether they may switch. A refusal shows the table.
 func checkSwitch(ctx context.Context, env *env, p *prepared, opts switchrelOptions, id string) (map[string]release.State, error) {
-	states, errs := readStates(ctx, p.conns, opts.root)
+	states, errs := release.ReadAll(ctx, p.conns, opts.root)
 	if ctx.Err() != nil {
-		return nil, withCode(exitInterrupted, ctx.Err())
+		return nil, interrupted(ctx)
 	}
 	for _, h := range p.hosts {
 		if err := errs[h.Name]; err != nil {
-			return nil, withCode(exitFailed, fmt.Errorf("read releases on %s: %w", h.Name, err))
+			return nil, failure(fmt.Errorf("read releases on %s: %w", h.Name, err))
 		}
 	}
-	show := func() {
-		ui.Releases(env.stderr, ui.NewStyle(env.stderr, p.style.Color), releaseRows(p.hosts, states, errs, p.problems, p.runID))
+	err := release.CheckSwitch(states, id, opts.perHost)
+	if err == nil {
+		return states, nil
 	}
-	var missing []string
-	for _, h := range p.hosts {
-		s, ok := states[h.Name]
-		switch {
-		case !ok:
-		case id == release.Previous:
-			if _, err := s.Resolve(release.Previous); err != nil {
-				missing = append(missing, h.Name)
-			}
-		case !s.Has(id):
-			missing = append(missing, h.Name)
-		}
+	ui.Releases(env.stderr, ui.NewStyle(env.stderr, p.style.Color), releaseRows(p.hosts, states, errs, p.problems, p.runID))
+	if errors.Is(err, release.ErrDisagree) {
+		err = withHint(err, "switch to a named release, or let each host go back to its own with --per-host")
 	}
-	slices.Sort(missing)
-	if len(missing) > 0 {
-		show()
-		what := "release " + id
-		if id == "previous" {
-			what = "their previous release (in the history and on disk)"
-		}
-		return nil, usageErr(fmt.Errorf("%d host(s) do not have %s: %v; nothing was switched", len(missing), what, missing))
-	}
-	if id == "previous" && !opts.perHost {
-		if _, ok := release.AgreePrevious(states); !ok {
-			show()
-			return nil, usageErr(withHint(errors.New("hosts disagree about the previous release; nothing was switched"),
-				"switch to a named release, or let each host go back to its own with --per-host"))
-		}
-	}
-	return states, nil
+	return nil, refused(err)
 }

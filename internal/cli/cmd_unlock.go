@@ -69,7 +69,7 @@ func runUnlock(ctx context.Context, opts unlockOptions, env *env) error {
 		}
 	}
 	if failed {
-		return withCode(exitFailed, errSilent)
+		return failure(errSilent)
 	}
 	return nil
 }

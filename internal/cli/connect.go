@@ -35,14 +35,14 @@ func connectTargets(ctx context.Context, env *env, target targetOptions, out out
 	f := &farmConns{hosts: hosts, conns: conns, problems: problems}
 	if ctx.Err() != nil {
 		f.close()
-		return nil, withCode(exitInterrupted, ctx.Err())
+		return nil, interrupted(ctx)
 	}
 	if len(problems) > 0 {
 		ui.Problems(env.stderr, ui.NewStyle(env.stderr, out.color(env)), problemRows(problems))
 	}
 	if err := hostKeyError(problems); err != nil {
 		f.close()
-		return nil, usageErr(err)
+		return nil, refused(err)
 	}
 	return f, nil
 }

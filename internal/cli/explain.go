@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/drover-sh/drover/internal/engine"
-	"github.com/drover-sh/drover/internal/expect"
 	"github.com/drover-sh/drover/internal/inventory"
+	"github.com/drover-sh/drover/internal/runbook"
 	"github.com/drover-sh/drover/internal/shell"
 )
 
@@ -39,7 +39,7 @@ func explainPrompts(w io.Writer, sum *engine.Summary, exec bool) {
 	}
 	for _, prompt := range order {
 		fmt.Fprintf(w, "\n%s stopped at the prompt %q, which no rule answers.\n", inventory.Compress(hosts[prompt]), prompt)
-		rule := expect.SuggestRule(prompt)
+		rule := runbook.SuggestRule(prompt)
 		if exec {
 			re := regexp.QuoteMeta(strings.TrimRight(prompt, "\r\n")) + "$"
 			fmt.Fprintf(w, "answer it with:\n  --expect %s\n", shell.Quote(re+"=>REPLY"))

@@ -18,8 +18,8 @@ func FuzzParseSets(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		sets, err := parseSets([]string{s})
 		if err != nil {
-			var ce *codeError
-			if !errors.As(err, &ce) || ce.code != exitUsage || !strings.Contains(err.Error(), strconv.Quote(s)) {
+			var ue *UsageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), strconv.Quote(s)) {
 				t.Fatalf("parseSets(%q) error %v: want a usage error naming the flag", s, err)
 			}
 			return

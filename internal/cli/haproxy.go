@@ -24,7 +24,7 @@ func (p *prepared) checkLBs(ctx context.Context, env *env, req *runRequest) erro
 	}
 	if err := engine.CheckHAProxy(ctx, p.plan, p.conns); err != nil {
 		if ctx.Err() != nil {
-			return withCode(exitInterrupted, ctx.Err())
+			return interrupted(ctx)
 		}
 		return usageErr(withHint(err, "check [haproxy] backend and server in the runbook against the load balancer's configuration"))
 	}

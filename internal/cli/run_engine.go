@@ -16,7 +16,7 @@ import (
 // run starts the journal and the output, runs the engine and returns the
 // outcome with its exit code.
 func (p *prepared) run(ctx context.Context, env *env, req runRequest, jr *journal.Journal) (*runResult, error) {
-	col := newCollector()
+	col := ui.NewCollector()
 	sinks := event.Multi{col}
 	closeOut, spill, err := p.outputSinks(env, req, &sinks)
 	if err != nil {
@@ -40,15 +40,16 @@ func (p *prepared) run(ctx context.Context, env *env, req runRequest, jr *journa
 	if err != nil {
 		// Hosts may have been changed: this is a failed run, not refused.
 		// The journal says so, as far as it can still be written.
+		stopped := failure(fmt.Errorf("the run stopped: %w", err))
 		sinks.Emit(event.Event{Time: time.Now(), Kind: event.RunEnd, RunID: p.runID, Result: event.Failed,
-			Code: exitFailed, Error: p.redactor.String(err.Error())})
-		return nil, withCode(exitFailed, fmt.Errorf("the run stopped: %w", err))
+			Code: exitCode(stopped), Error: p.redactor.String(err.Error())})
+		return nil, stopped
 	}
 	p.markUnreachable(sum)
-	res := &runResult{plan: p.plan, summary: sum, problems: p.problems, runID: p.runID, events: col, code: summaryCode(sum)}
-	end := event.Event{Time: time.Now(), Kind: event.RunEnd, RunID: p.runID, Result: runResultOf(sum), Code: res.code}
+	res := &runResult{plan: p.plan, summary: sum, problems: p.problems, runID: p.runID, events: col, err: runOutcome(sum)}
+	end := event.Event{Time: time.Now(), Kind: event.RunEnd, RunID: p.runID, Result: runResultOf(sum), Code: exitCode(res.err)}
 	if err := sinks.Emit(end); err != nil {
-		return nil, withCode(exitFailed, fmt.Errorf("the run ended but its journal could not be written: %w", err))
+		return nil, failure(fmt.Errorf("the run ended but its journal could not be written: %w", err))
 	}
 	return res, nil
 }
@@ -85,24 +86,16 @@ func (p *prepared) endBeforeSteps(jr *journal.Journal, err error) error {
 }
 
 func (p *prepared) startEvent(env *env) event.Event {
-	names := make([]string, len(p.hosts))
-	for i, h := range p.hosts {
-		names[i] = h.Name
-	}
 	return event.Event{Time: time.Now(), Kind: event.RunStart, RunID: p.runID, Runbook: p.plan.Name,
-		Text: p.plan.File, User: whoami(env), Params: p.plan.Params, Hosts: names}
+		Text: p.plan.File, User: whoami(env), Params: p.plan.Params, Hosts: namesOf(p.hosts)}
 }
 
 // outputSinks adds the terminal or JSON output and the --log-dir
 // transcripts to sinks; the returned func flushes them, spill takes the
 // rest of over-long lines.
 func (p *prepared) outputSinks(env *env, req runRequest, sinks *event.Multi) (func(), func(host, step, part string), error) {
-	names := make([]string, len(p.hosts))
-	for i, h := range p.hosts {
-		names[i] = h.Name
-	}
-	return req.out.sinks(env, outputView{hosts: names, runbook: p.plan.Name, quiet: req.quiet, style: p.style,
-		onBoard: func(b *ui.Board) { p.secrets.hold = b.Hold }}, sinks)
+	return req.out.sinks(env, outputView{hosts: namesOf(p.hosts), runbook: p.plan.Name, quiet: req.quiet, style: p.style,
+		onBoard: func(b *ui.Board) { p.secrets.Hold = b.Hold }}, sinks)
 }
 
 // markUnreachable gives hosts that pre-flight could not reach their reason.
@@ -118,17 +111,18 @@ func (p *prepared) markUnreachable(sum *engine.Summary) {
 	}
 }
 
-// summaryCode is the exit code of a finished run.
-func summaryCode(sum *engine.Summary) int {
+// runOutcome is how a finished run ends, as the error Main turns into the
+// exit code; the run's report is already printed.
+func runOutcome(sum *engine.Summary) error {
 	switch {
 	case sum.Interrupted:
-		return exitInterrupted
+		return &InterruptedError{outcome{errSilent}}
 	case sum.Quit:
-		return exitAborted
+		return aborted(errSilent)
 	case sum.Aborted || sum.Failed():
-		return exitFailed
+		return failure(errSilent)
 	}
-	return exitOK
+	return nil
 }
 
 func runResultOf(sum *engine.Summary) event.Result {
@@ -152,12 +146,15 @@ func summaryRows(sum *engine.Summary) []ui.SummaryRow {
 	return rows
 }
 
-// codeOf returns the run's exit code as an error for Main.
-func codeOf(res *runResult) error {
-	if res.code == exitOK {
-		return nil
-	}
-	return withCode(res.code, errSilent)
+// codeOf returns the run's outcome as an error for Main.
+func codeOf(res *runResult) error { return res.err }
+
+// stoppedByPerson reports whether the operator ended the run: Ctrl-C or
+// quit at a gate.
+func (res *runResult) stoppedByPerson() bool {
+	var in *InterruptedError
+	var ab *AbortedError
+	return errors.As(res.err, &in) || errors.As(res.err, &ab)
 }
 
 // hostKeyError is the error for unknown or changed host keys, with a hint.

@@ -17,7 +17,9 @@ import (
 	"github.com/drover-sh/drover/internal/journal"
 	"github.com/drover-sh/drover/internal/plan"
 	"github.com/drover-sh/drover/internal/redact"
+	"github.com/drover-sh/drover/internal/release"
 	"github.com/drover-sh/drover/internal/runbook"
+	"github.com/drover-sh/drover/internal/secret"
 	"github.com/drover-sh/drover/internal/transport"
 	"github.com/drover-sh/drover/internal/ui"
 )
@@ -32,8 +34,9 @@ type runRequest struct {
 	dryRun bool
 	resume string // run id or "last"
 
-	// adjust changes the plan after it is built (exec's --expect rules).
-	adjust func(*plan.Plan) error
+	// overrides are exec's --expect and --sudo; -p and --batches come
+	// from target.
+	overrides plan.Overrides
 	// quiet leaves the step lines out of the output (exec folds instead).
 	quiet bool
 	// precheck runs on the connected, locked farm before the first step;
@@ -49,8 +52,8 @@ type runResult struct {
 	summary  *engine.Summary
 	problems []engine.HostProblem
 	runID    string
-	events   *collector
-	code     int
+	events   *ui.Collector
+	err      error // the outcome: nil when every host finished
 }
 
 // execute resolves, checks, connects, runs and reports a runbook. Its error
@@ -67,10 +70,10 @@ func execute(ctx context.Context, env *env, req runRequest) (*runResult, error) 
 	}
 	jr := prep.journal
 	defer jr.Close()
+	defer prep.unlock(ctx)
 	if err := prep.lock(ctx); err != nil {
 		return nil, prep.endBeforeSteps(jr, err)
 	}
-	defer prep.unlock(ctx)
 	if req.precheck != nil {
 		if err := req.precheck(ctx, prep); err != nil {
 			return nil, prep.endBeforeSteps(jr, err)
@@ -91,7 +94,7 @@ type prepared struct {
 	done     map[string][]string
 	resuming bool
 	redactor *redact.Redactor
-	secrets  *secretStore
+	secrets  *secret.Store
 	gate     engine.Gate
 	conns    map[string]transport.Conn
 	problems []engine.HostProblem
@@ -99,7 +102,7 @@ type prepared struct {
 	stateDir string
 	runLock  *journal.RunLock // held for the whole run, resumed or new
 	journal  *journal.Journal // started before pre-flight; nil for a dry run
-	locks    *farmLock
+	locks    *release.FarmLock
 	user     string
 	warn     io.Writer // where warnings go: stderr
 }
@@ -120,23 +123,16 @@ func prepare(ctx context.Context, env *env, req *runRequest) (_ *prepared, err e
 			p.runLock.Release()
 		}
 	}()
-	pl, err := req.rb.Plan(runbook.Options{Sets: req.sets, Hosts: hosts, RunID: p.runID, HostPos: hostPositions(inv, hosts)})
+	pl, err := req.rb.Plan(runbook.Options{Sets: req.sets, Hosts: hosts, RunID: p.runID, HostPos: inv.HostPositions(hosts),
+		Overrides: req.target.overrides(req.overrides)})
 	if err != nil {
 		return nil, usageErr(err)
 	}
-	if err := applyOverrides(pl, req.target); err != nil {
-		return nil, err
-	}
-	if req.adjust != nil {
-		if err := req.adjust(pl); err != nil {
-			return nil, usageErr(err)
-		}
-	}
 	p.plan = pl
 	p.redactor = redact.New()
-	p.secrets = newSecretStore(pl.Secrets, env, p.redactor)
+	p.secrets = secret.NewStore(pl.Secrets, env.getenv, env.term, p.redactor)
 	if !req.dryRun { // a dry run answers no question and sends no secret
-		if err := p.secrets.preload(neededSecrets(pl)); err != nil {
+		if err := p.secrets.Preload(pl.NeededSecrets()); err != nil {
 			return nil, usageErr(err)
 		}
 		if p.gate, err = pickGate(env, pl, req.yes, p.style); err != nil {
@@ -190,9 +186,9 @@ func (p *prepared) pickRun(req *runRequest) error {
 // by one drover at a time.
 func (p *prepared) lockRun() error {
 	l, err := journal.LockRun(p.stateDir, p.runID)
-	var locked *journal.RunLockedError
-	if errors.As(err, &locked) {
-		return withCode(exitLocked, withHint(err, "wait for it to end; drover log %s shows how far it got", p.runID))
+	var held *journal.RunLockedError
+	if errors.As(err, &held) {
+		return locked(withHint(err, "wait for it to end; drover log %s shows how far it got", p.runID))
 	}
 	if err != nil {
 		return err
@@ -226,30 +222,10 @@ func (p *prepared) resumeFrom(req *runRequest) error {
 	return nil
 }
 
-// applyOverrides applies -p and --batches to every stage.
-func applyOverrides(pl *plan.Plan, t targetOptions) error {
-	var sizes []plan.BatchSize
-	if t.Batches != "" {
-		for _, s := range inventory.SplitList(t.Batches) {
-			b, err := plan.ParseBatchSize(s)
-			if err != nil {
-				return usageErr(fmt.Errorf("--batches: %w", err))
-			}
-			sizes = append(sizes, b)
-		}
-	}
-	if t.Parallel < 0 {
-		return usageErr(fmt.Errorf("--parallel %d: want 1 or more", t.Parallel))
-	}
-	for i := range pl.Stages {
-		if t.Parallel > 0 {
-			pl.Stages[i].Parallel = t.Parallel
-		}
-		if sizes != nil {
-			pl.Stages[i].Batches = sizes
-		}
-	}
-	return nil
+// overrides adds -p and --batches to o.
+func (o *targetOptions) overrides(ov plan.Overrides) plan.Overrides {
+	ov.Parallel, ov.Batches = o.Parallel, o.Batches
+	return ov
 }
 
 // pickGate returns who answers questions: --yes, a person at the terminal,
@@ -258,10 +234,10 @@ func pickGate(env *env, pl *plan.Plan, yes bool, st *ui.Style) (engine.Gate, err
 	switch {
 	case yes:
 		return engine.AlwaysYes, nil
-	case env.term.interactive():
+	case env.term.Interactive():
 		return ui.NewGate(env.stderr, ui.NewStyle(env.stderr, st.Color), env.term.askKey), nil
 	case engine.NeedsGate(pl):
-		return nil, usageErr(withHint(errors.New("the runbook has confirmation gates and there is no terminal to ask on"),
+		return nil, refused(withHint(errors.New("the runbook has confirmation gates and there is no terminal to ask on"),
 			"run it from a terminal, or answer yes to every gate with --yes"))
 	}
 	return nil, nil
@@ -277,14 +253,14 @@ func (p *prepared) connect(ctx context.Context, env *env, req *runRequest) error
 	p.conns, p.problems = engine.Preflight(ctx, dialer, p.hosts, preflightParallel)
 	if ctx.Err() != nil {
 		p.closeConns()
-		return withCode(exitInterrupted, ctx.Err())
+		return interrupted(ctx)
 	}
 	if len(p.problems) > 0 && !req.out.JSON {
 		ui.Problems(env.stderr, ui.NewStyle(env.stderr, p.style.Color), problemRows(p.problems))
 	}
 	if err := hostKeyError(p.problems); err != nil {
 		p.closeConns()
-		return usageErr(err)
+		return refused(err)
 	}
 	if err := p.checkLBs(ctx, env, req); err != nil {
 		p.closeConns()

@@ -261,20 +261,20 @@ func (o *targetOptions) dialer(env *env, learn func(string), hosts []inventory.H
 		KeepaliveCountMax: 3,
 	}
 	ask := func(ctx context.Context, prompt string) (string, error) {
-		v, err := env.term.readSecret(ctx, prompt)
+		v, err := env.term.ReadSecret(ctx, prompt)
 		if err == nil && learn != nil {
 			learn(v)
 		}
 		return v, err
 	}
 	if o.AskPass {
-		if !env.term.interactive() {
+		if !env.term.Interactive() {
 			return nil, usageErr(withHint(errors.New("--ask-pass needs a terminal to ask on"),
 				"use ssh-agent or --identity for unattended runs"))
 		}
 		opts.Password = func(ctx context.Context) (string, error) { return ask(ctx, "SSH password: ") }
 	}
-	if !env.term.interactive() {
+	if !env.term.Interactive() {
 		d := sshx.New(opts)
 		if err := refuseEncrypted(d, hosts); err != nil {
 			return nil, err

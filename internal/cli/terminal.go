@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"golang.org/x/term"
+
+	"github.com/drover-sh/drover/internal/secret"
 )
 
 // errNoTerminal is returned when a question needs a person and stdin is not
@@ -28,6 +30,8 @@ type terminal struct {
 	lines *bufio.Reader
 }
 
+var _ secret.Prompter = (*terminal)(nil)
+
 func newTerminal(in io.Reader, out io.Writer) *terminal {
 	t := &terminal{in: in, out: out, fd: -1}
 	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -37,11 +41,11 @@ func newTerminal(in io.Reader, out io.Writer) *terminal {
 	return t
 }
 
-// interactive reports whether a person can be asked.
-func (t *terminal) interactive() bool { return t.isTTY }
+// Interactive reports whether a person can be asked.
+func (t *terminal) Interactive() bool { return t.isTTY }
 
-// readSecret asks for a value without echoing it.
-func (t *terminal) readSecret(ctx context.Context, prompt string) (string, error) {
+// ReadSecret asks for a value without echoing it.
+func (t *terminal) ReadSecret(ctx context.Context, prompt string) (string, error) {
 	if !t.isTTY {
 		return "", errNoTerminal
 	}

@@ -70,13 +70,9 @@ func (hr *hostRun) command(ctx context.Context, cmd string, o commandOpts) error
 
 // outputs returns the session's stdout and stderr.
 func (hr *hostRun) outputs(sess transport.Session, o commandOpts) ([]io.Reader, error) {
-	out, err := sess.StdoutPipe()
+	out, errOut, err := transport.OutputPipes(sess)
 	if err != nil {
-		return nil, fmt.Errorf("stdout of session: %w", err)
-	}
-	errOut, err := sess.StderrPipe()
-	if err != nil {
-		return nil, fmt.Errorf("stderr of session: %w", err)
+		return nil, err
 	}
 	return []io.Reader{out, errOut}, nil
 }

@@ -11,6 +11,11 @@ import (
 // flight: a new host starts as soon as one finishes. Once the run is
 // stopped (abort, quit, interrupt) no new host starts; hosts in flight
 // finish their pipeline. runWindow returns when every started host is done.
+//
+// The window is its own and not an errgroup: a host's failure is data and
+// cancels no sibling, waiting for a slot gives way to ctx (errgroup's
+// SetLimit blocks Go without it), and before each start the gates and the
+// max_fail budget decide whether the next host starts at all.
 func (s *stageRun) runWindow(ctx context.Context, k, n int, hosts []string) {
 	slots := make(chan struct{}, max(1, s.st.Parallel))
 	var wg sync.WaitGroup

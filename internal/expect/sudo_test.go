@@ -3,7 +3,6 @@ package expect
 import (
 	"os/exec"
 	"regexp"
-	"strings"
 	"testing"
 )
 
@@ -53,51 +52,4 @@ func TestSudoCommandQuotingRoundTrip(t *testing.T) {
 	if got, want := string(out), `it's|$HOME|a"b|`; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-}
-
-func TestSuggestRule(t *testing.T) {
-	tests := []struct {
-		name   string
-		prompt string
-		want   string
-	}{
-		{"metacharacters quoted, anchored", "Overwrite (y/n)? ",
-			"[[stage.step.expect]]\nmatch = 'Overwrite \\(y/n\\)\\? $'\nsend  = \"...\"\n"},
-		{"password gets a secret", "New password: ",
-			"[[stage.step.expect]]\nmatch = 'New password: $'\nsend_secret = \"...\"\n"},
-		{"quote needs a basic string", "Delete 'prod' [y/N]? ",
-			"[[stage.step.expect]]\nmatch = \"Delete 'prod' \\\\[y/N\\\\]\\\\? $\"\nsend  = \"...\"\n"},
-		{"trailing CR dropped", "Continue? \r",
-			"[[stage.step.expect]]\nmatch = 'Continue\\? $'\nsend  = \"...\"\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := SuggestRule(tt.prompt)
-			if got != tt.want {
-				t.Fatalf("SuggestRule(%q) =\n%s\nwant\n%s", tt.prompt, got, tt.want)
-			}
-			re := regexp.MustCompile(tomlUnquote(t, got))
-			if !re.MatchString("some output\n" + strings.TrimRight(tt.prompt, "\r")) {
-				t.Errorf("suggested %s does not match the prompt", re)
-			}
-		})
-	}
-}
-
-// tomlUnquote extracts the match value of a suggested rule (the two string
-// forms SuggestRule writes).
-func tomlUnquote(t *testing.T, rule string) string {
-	t.Helper()
-	for line := range strings.SplitSeq(rule, "\n") {
-		v, ok := strings.CutPrefix(line, "match = ")
-		if !ok {
-			continue
-		}
-		if v[0] == '\'' {
-			return v[1 : len(v)-1]
-		}
-		return strings.NewReplacer(`\\`, `\`, `\"`, `"`).Replace(v[1 : len(v)-1])
-	}
-	t.Fatalf("no match in %q", rule)
-	return ""
 }

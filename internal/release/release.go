@@ -12,8 +12,14 @@
 // wrote (lock owners, history fields, stderr in errors) is handed on
 // sanitized for the terminal (package ui/safetext).
 //
-// It does not upload releases, restart services, talk SSH or decide policy
-// such as when to prune or whether hosts must agree: callers do.
+// It also holds the release policy of a run: a Switcher resolves
+// "previous" per run, switches, prunes after a good switch and marks bad
+// what a rollback leaves; CheckSwitch decides before any switch whether
+// the hosts have the target and agree on "previous"; a FarmLock takes the
+// lock on many hosts in a safe order and releases it on every path.
+//
+// It does not upload releases, restart services, dial hosts or render
+// anything: callers connect, and show the states it returns.
 //
 // # Layout on a host
 //

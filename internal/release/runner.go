@@ -65,13 +65,9 @@ func (c ConnRunner) Run(ctx context.Context, script string) ([]byte, error) {
 		return nil, fmt.Errorf("open session: %w", err)
 	}
 	defer sess.Close()
-	outR, err := sess.StdoutPipe()
+	outR, errR, err := transport.OutputPipes(sess)
 	if err != nil {
-		return nil, fmt.Errorf("stdout of session: %w", err)
-	}
-	errR, err := sess.StderrPipe()
-	if err != nil {
-		return nil, fmt.Errorf("stderr of session: %w", err)
+		return nil, err
 	}
 	if err := sess.Start("sh -c " + Quote(script)); err != nil {
 		return nil, fmt.Errorf("start sh: %w", err)

@@ -16,11 +16,12 @@ import (
 )
 
 // execConn is a transport.Conn whose sessions run commands with the local
-// sh, the way a host's login shell would.
-type execConn struct{}
+// sh, the way a host's login shell would, in dir ("" is the current
+// directory), so that hosts with a relative root each have their own tree.
+type execConn struct{ dir string }
 
-func (execConn) NewSession(context.Context) (transport.Session, error) {
-	return &execSession{}, nil
+func (c execConn) NewSession(context.Context) (transport.Session, error) {
+	return &execSession{dir: c.dir}, nil
 }
 func (execConn) ForwardRemote(context.Context, string, string) (io.Closer, error) {
 	return nil, errors.New("not supported")
@@ -30,6 +31,7 @@ func (execConn) Err() error            { return nil }
 func (execConn) Close() error          { return nil }
 
 type execSession struct {
+	dir        string
 	cmd        *exec.Cmd
 	outR, errR *os.File
 	outW, errW *os.File
@@ -54,7 +56,7 @@ func (s *execSession) StderrPipe() (io.Reader, error) {
 
 func (s *execSession) Start(cmd string) error {
 	s.cmd = exec.Command("sh", "-c", cmd)
-	s.cmd.Stdout, s.cmd.Stderr = s.outW, s.errW
+	s.cmd.Stdout, s.cmd.Stderr, s.cmd.Dir = s.outW, s.errW, s.dir
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	err := s.cmd.Start()
 	s.outW.Close() // the child holds its own copies; EOF comes when it ends

@@ -46,9 +46,13 @@ func (ds Diagnostics) sorted() error {
 		return nil
 	}
 	out := slices.Clone(ds)
-	slices.SortFunc(out, func(a, b Diagnostic) int {
-		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line),
-			cmp.Compare(a.Col, b.Col), cmp.Compare(a.Msg, b.Msg))
-	})
+	slices.SortFunc(out, CompareDiagnostics)
 	return slices.Compact(out)
+}
+
+// CompareDiagnostics orders diagnostics by file, line, column and message,
+// as they are printed.
+func CompareDiagnostics(a, b Diagnostic) int {
+	return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line),
+		cmp.Compare(a.Col, b.Col), cmp.Compare(a.Msg, b.Msg))
 }

@@ -26,6 +26,9 @@ type Options struct {
 	// HostPos says where each host's inventory entry is written
 	// (FILE:LINE:COL), for messages about its values; it may be nil.
 	HostPos map[string]string
+	// Overrides are the command line's changes to every stage and step,
+	// checked after the runbook's own values.
+	Overrides plan.Overrides
 }
 
 // Plan resolves the params (defaults, then Sets), checks every value, and
@@ -62,6 +65,13 @@ func (rb *Runbook) Plan(opts Options) (*plan.Plan, error) {
 	if err := r.d.diags.sorted(); err != nil {
 		return nil, err
 	}
+	if err := opts.Overrides.Validate(); err != nil {
+		return nil, err
+	}
+	for i, st := range p.Stages {
+		p.Stages[i] = opts.Overrides.Stage(st)
+	}
+	p.Secrets = opts.Overrides.AddSecrets(p.Secrets)
 	return p, nil
 }
 

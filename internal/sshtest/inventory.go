@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/user"
 	"strings"
+
+	"github.com/drover-sh/drover/internal/inventory"
 )
 
 // Inventory writes an inventory.toml for the farm at path (DESIGN §3):
@@ -23,14 +25,14 @@ func (f *Farm) inventoryTOML(knownHosts string) string {
 	var b strings.Builder
 	b.WriteString("# A drover sandbox farm: in-process SSH hosts on this machine.\n\n")
 	b.WriteString("[defaults]\n")
-	fmt.Fprintf(&b, "user = %s\n", tomlString(currentUser()))
-	fmt.Fprintf(&b, "identity = %s\n", tomlString(f.ClientKey))
+	fmt.Fprintf(&b, "user = %s\n", inventory.QuoteTOML(currentUser()))
+	fmt.Fprintf(&b, "identity = %s\n", inventory.QuoteTOML(f.ClientKey))
 	if knownHosts != "" {
-		fmt.Fprintf(&b, "known_hosts = %s\n", tomlString(knownHosts))
+		fmt.Fprintf(&b, "known_hosts = %s\n", inventory.QuoteTOML(knownHosts))
 	}
 	names := make([]string, len(f.Hosts))
 	for i, h := range f.Hosts {
-		names[i] = tomlString(h.Name)
+		names[i] = inventory.QuoteTOML(h.Name)
 	}
 	list := "[" + strings.Join(names, ", ") + "]"
 	b.WriteString("\n[groups]\n")
@@ -39,7 +41,7 @@ func (f *Farm) inventoryTOML(knownHosts string) string {
 		fmt.Fprintf(&b, "canary = [%s]\n", names[0])
 	}
 	for _, h := range f.Hosts {
-		fmt.Fprintf(&b, "\n[hosts.%s]\nhostname = %s\nport = %d\n", tomlString(h.Name), tomlString(h.Addr), h.Port)
+		fmt.Fprintf(&b, "\n[hosts.%s]\nhostname = %s\nport = %d\n", inventory.QuoteTOML(h.Name), inventory.QuoteTOML(h.Addr), h.Port)
 	}
 	return b.String()
 }
@@ -54,23 +56,4 @@ func currentUser() string {
 		return name
 	}
 	return "root"
-}
-
-// tomlString quotes s as a TOML basic string.
-func tomlString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, "\\u%04X", r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }

@@ -1,4 +1,9 @@
-package cli
+// Package secret hands out the values of a run's secrets: from the
+// environment, a file only its owner may read, or a one-time prompt, each
+// value registered with the redactor before it is used. It does not know
+// where secrets are declared (package runbook) or how a prompt is drawn
+// (the caller's Prompter), and it never puts a value in an error.
+package secret
 
 import (
 	"context"
@@ -12,43 +17,57 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/drover-sh/drover/internal/inventory"
 	"github.com/drover-sh/drover/internal/plan"
 	"github.com/drover-sh/drover/internal/redact"
 )
 
-// sudoSecret is the secret `sudo = true` answers with; unless a runbook
-// declares it, it comes from $DROVER_SUDO_PASSWORD or a prompt.
-const sudoSecret = "sudo"
+// hinted adds a suggestion for the person running drover to err, as the
+// hint type the CLI prints.
+func hinted(err error, format string, args ...any) error {
+	return &inventory.HintError{Err: err, Hint: fmt.Sprintf(format, args...)}
+}
 
-// secretStore hands out secret values on first use: from the environment, a
-// file, or a one-time prompt on the terminal. Every value it learns goes to
-// the redactor before anyone else sees it. It is safe for concurrent use;
-// a host that needs a value being asked for waits for the answer.
-type secretStore struct {
+// Prompter asks a person for a secret. Interactive reports whether there
+// is a terminal to ask on; ReadSecret asks, without echo, and returns
+// when ctx ends.
+type Prompter interface {
+	Interactive() bool
+	ReadSecret(ctx context.Context, prompt string) (string, error)
+}
+
+// Store hands out secret values on first use: from the environment, a
+// file, or a one-time prompt. Every value it learns goes to the redactor
+// before anyone else sees it. It is safe for concurrent use; a host that
+// needs a value being asked for waits for the answer.
+type Store struct {
 	mu       sync.Mutex
 	decl     map[string]plan.Secret
 	values   map[string]string
 	getenv   func(string) string
-	term     *terminal
+	term     Prompter
 	redactor *redact.Redactor
-	// hold, when set, keeps the live board off the terminal while a
+	// Hold, when set, keeps a live display off the terminal while a
 	// secret is asked for; it returns the release.
-	hold func() func()
+	Hold func() func()
 }
 
-func newSecretStore(decl map[string]plan.Secret, env *env, r *redact.Redactor) *secretStore {
-	d := map[string]plan.Secret{}
-	for k, v := range decl {
-		d[k] = v
+// NewStore returns the store of the declared secrets decl, which always
+// has plan.SudoSecret (from $DROVER_SUDO_PASSWORD or a prompt unless decl
+// says otherwise). getenv reads the environment; term asks.
+func NewStore(decl map[string]plan.Secret, getenv func(string) string, term Prompter, r *redact.Redactor) *Store {
+	d := maps.Clone(decl)
+	if d == nil {
+		d = map[string]plan.Secret{}
 	}
-	if _, ok := d[sudoSecret]; !ok {
-		d[sudoSecret] = plan.Secret{Name: sudoSecret, Env: "DROVER_SUDO_PASSWORD", Prompt: "sudo password"}
+	if _, ok := d[plan.SudoSecret]; !ok {
+		d[plan.SudoSecret] = plan.Secret{Name: plan.SudoSecret, Env: "DROVER_SUDO_PASSWORD", Prompt: "sudo password"}
 	}
-	return &secretStore{decl: d, values: map[string]string{}, getenv: env.getenv, term: env.term, redactor: r}
+	return &Store{decl: d, values: map[string]string{}, getenv: getenv, term: term, redactor: r}
 }
 
 // Get returns the value of secret name, asking for it once if it must.
-func (s *secretStore) Get(ctx context.Context, name string) (string, error) {
+func (s *Store) Get(ctx context.Context, name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if v, ok := s.values[name]; ok {
@@ -63,7 +82,7 @@ func (s *secretStore) Get(ctx context.Context, name string) (string, error) {
 		return "", err
 	}
 	if !found {
-		if d.Prompt == "" || !s.term.interactive() {
+		if d.Prompt == "" || !s.term.Interactive() {
 			return "", fmt.Errorf("secret %q has no value: %s", name, sources(d))
 		}
 		if v, err = s.ask(ctx, d.Prompt+": "); err != nil {
@@ -76,7 +95,7 @@ func (s *secretStore) Get(ctx context.Context, name string) (string, error) {
 }
 
 // lookup reads a secret from its environment variable or file.
-func (s *secretStore) lookup(d plan.Secret) (string, bool, error) {
+func (s *Store) lookup(d plan.Secret) (string, bool, error) {
 	if d.Env != "" {
 		if v := s.getenv(d.Env); v != "" {
 			return v, true, nil
@@ -106,7 +125,7 @@ func readSecretFile(name string) (string, error) {
 		return "", fmt.Errorf("read %s: %w", name, err)
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return "", withHint(fmt.Errorf("%s can be read or written by others than its owner (mode %04o)", name, perm),
+		return "", hinted(fmt.Errorf("%s can be read or written by others than its owner (mode %04o)", name, perm),
 			"chmod 600 %s", name)
 	}
 	b, err := io.ReadAll(f)
@@ -116,12 +135,12 @@ func readSecretFile(name string) (string, error) {
 	return strings.TrimRight(string(b), "\r\n"), nil
 }
 
-// preload learns every secret that is available without asking, so the
+// Preload learns every secret that is available without asking, so the
 // redactor knows it before the first byte of output whether or not a step
 // uses it, and checks that every needed secret can be had: one without a
 // value and without a terminal to ask on stops the run before it starts,
 // and so does a secret file that others may read.
-func (s *secretStore) preload(needed []string) error {
+func (s *Store) Preload(needed []string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, name := range needed {
@@ -138,8 +157,8 @@ func (s *secretStore) preload(needed []string) error {
 		case found:
 			s.redactor.Add(v)
 			s.values[name] = v
-		case slices.Contains(needed, name) && (d.Prompt == "" || !s.term.interactive()):
-			return withHint(fmt.Errorf("secret %q has no value and there is no terminal to ask on", name),
+		case slices.Contains(needed, name) && (d.Prompt == "" || !s.term.Interactive()):
+			return hinted(fmt.Errorf("secret %q has no value and there is no terminal to ask on", name),
 				"set %s", sources(d))
 		}
 	}
@@ -160,44 +179,11 @@ func sources(d plan.Secret) string {
 	return strings.Join(s, " or ")
 }
 
-// neededSecrets lists the secrets any step of p may reply with or hand to
-// a local command.
-func neededSecrets(p *plan.Plan) []string {
-	seen := map[string]bool{}
-	add := func(steps map[string][]plan.Step) {
-		for _, list := range steps {
-			for _, st := range list {
-				if st.Sudo {
-					seen[sudoSecret] = true
-				}
-				for _, name := range st.EnvSecrets {
-					seen[name] = true
-				}
-				for _, r := range st.Expect {
-					if r.SendSecret != "" {
-						seen[r.SendSecret] = true
-					}
-				}
-			}
-		}
-	}
-	for _, stg := range p.Stages {
-		add(stg.Steps)
-		add(stg.Undo)
-	}
-	names := make([]string, 0, len(seen))
-	for n := range seen {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
 // ask reads a secret on the terminal, with the board held off it.
-func (s *secretStore) ask(ctx context.Context, prompt string) (string, error) {
-	if s.hold != nil {
-		release := s.hold()
+func (s *Store) ask(ctx context.Context, prompt string) (string, error) {
+	if s.Hold != nil {
+		release := s.Hold()
 		defer release()
 	}
-	return s.term.readSecret(ctx, prompt)
+	return s.term.ReadSecret(ctx, prompt)
 }

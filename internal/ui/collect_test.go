@@ -1,4 +1,4 @@
-package cli
+package ui
 
 import (
 	"strings"
@@ -10,7 +10,7 @@ import (
 // TestCollectorKeepsATail: a host printing without end leaves the collector
 // with its last lines only, and a note of how many came before.
 func TestCollectorKeepsATail(t *testing.T) {
-	c := newCollector()
+	c := NewCollector()
 	line := strings.Repeat("x", 60<<10)
 	for range 100 { // 6 MB
 		c.Emit(event.Event{Kind: event.StepOutput, Host: "h1", Line: line})

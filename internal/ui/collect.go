@@ -1,4 +1,4 @@
-package cli
+package ui
 
 import (
 	"fmt"
@@ -9,25 +9,26 @@ import (
 	"github.com/drover-sh/drover/internal/event"
 )
 
-// collector keeps the end of each host's output and its last exit status,
+// Collector keeps the end of each host's output and its last exit status,
 // for renderings made after the run (exec's folded output). It is an
 // event.Sink. What it keeps per host is bounded (see hostTail): a farm
 // printing without end does not fill the memory; --log-dir keeps it all.
-type collector struct {
+type Collector struct {
 	mu      sync.Mutex
 	output  map[string]*hostTail
 	exit    map[string]int
 	skipped map[string][]string // host -> steps skipped by skip_if
 }
 
-var _ event.Sink = (*collector)(nil)
+var _ event.Sink = (*Collector)(nil)
 
-func newCollector() *collector {
-	return &collector{output: map[string]*hostTail{}, exit: map[string]int{}, skipped: map[string][]string{}}
+// NewCollector returns an empty Collector.
+func NewCollector() *Collector {
+	return &Collector{output: map[string]*hostTail{}, exit: map[string]int{}, skipped: map[string][]string{}}
 }
 
 // Emit implements event.Sink.
-func (c *collector) Emit(e event.Event) error {
+func (c *Collector) Emit(e event.Event) error {
 	if e.Undo {
 		return nil // what a host answered is what its own steps printed
 	}
@@ -53,7 +54,7 @@ func (c *collector) Emit(e event.Event) error {
 }
 
 // Output returns what host printed.
-func (c *collector) Output(host string) string {
+func (c *Collector) Output(host string) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if b := c.output[host]; b != nil {
@@ -102,7 +103,7 @@ func (t *hostTail) String() string {
 }
 
 // Exit returns the host's last exit status and whether it has one.
-func (c *collector) Exit(host string) (int, bool) {
+func (c *Collector) Exit(host string) (int, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	code, ok := c.exit[host]
@@ -110,7 +111,7 @@ func (c *collector) Exit(host string) (int, bool) {
 }
 
 // Skipped reports whether host skipped step (its skip_if held).
-func (c *collector) Skipped(host, step string) bool {
+func (c *Collector) Skipped(host, step string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Contains(c.skipped[host], step)

@@ -1,9 +1,11 @@
-package expect
+package runbook
 
 import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/drover-sh/drover/internal/inventory"
 )
 
 // passwordPrompt recognises prompts whose answer should be a secret.
@@ -25,30 +27,16 @@ func SuggestRule(prompt string) string {
 		reply = `send_secret = "..."`
 	}
 	return fmt.Sprintf("[[stage.step.expect]]\nmatch = %s\n%s\n",
-		tomlString(regexp.QuoteMeta(prompt)+"$"), reply)
+		literalOrQuoted(regexp.QuoteMeta(prompt)+"$"), reply)
 }
 
-// tomlString returns s as a TOML string: a literal string when it can be
-// one, else a basic string with escapes.
-func tomlString(s string) string {
+// literalOrQuoted returns s as a TOML literal string when it can be one
+// (a regexp reads better without escapes), else as a basic string.
+func literalOrQuoted(s string) string {
 	if !strings.ContainsAny(s, "'") && !hasControl(s) {
 		return "'" + s + "'"
 	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\u%04X`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
+	return inventory.QuoteTOML(s)
 }
 
 func hasControl(s string) bool {
