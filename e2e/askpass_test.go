@@ -76,15 +76,7 @@ func TestExecAskPass(t *testing.T) {
 		return strings.Contains(strings.ToLower(tm.screen(t)), "password")
 	})
 	tm.run(t, "send-keys", "-t", "e2e", "pw-old", "Enter")
-	waitFor(t, 60*time.Second, "drover to finish", func() bool {
-		_, err := os.Stat(exitFile)
-		return err == nil
-	})
-	screen := tm.screen(t)
-	t.Logf("terminal:\n%s", screen)
-	if code, _ := os.ReadFile(exitFile); strings.TrimSpace(string(code)) != "0" {
-		t.Errorf("exit %s, want 0", code)
-	}
+	screen := tm.finish(t, exitFile)
 	if n := strings.Count(strings.ToLower(screen), "password"); n != 1 {
 		t.Errorf("the password was asked %d times, want once", n)
 	}
@@ -101,4 +93,21 @@ func TestExecAskPass(t *testing.T) {
 // shellQuote quotes s for sh.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// finish waits for the command of the pane to write its exit status to
+// exitFile, logs the screen, fails the test unless the status is 0, and
+// returns the screen.
+func (tm *tmux) finish(t testing.TB, exitFile string) string {
+	t.Helper()
+	waitFor(t, 60*time.Second, "drover to finish", func() bool {
+		_, err := os.Stat(exitFile)
+		return err == nil
+	})
+	screen := tm.screen(t)
+	t.Logf("terminal:\n%s", screen)
+	if code, _ := os.ReadFile(exitFile); strings.TrimSpace(string(code)) != "0" {
+		t.Errorf("exit %s, want 0", code)
+	}
+	return screen
 }

@@ -104,15 +104,7 @@ func TestEscapesOnATerminal(t *testing.T) {
 	tm.start(t, "sleep 600")
 	tm.run(t, "set-option", "-g", "set-clipboard", "on")
 	tm.run(t, "respawn-pane", "-k", "-t", "e2e", line)
-	waitFor(t, 60*time.Second, "drover to finish", func() bool {
-		_, err := os.Stat(exitFile)
-		return err == nil
-	})
-	screen := tm.screen(t)
-	t.Logf("terminal:\n%s", screen)
-	if code, _ := os.ReadFile(exitFile); strings.TrimSpace(string(code)) != "0" {
-		t.Errorf("exit %s, want 0", code)
-	}
+	screen := tm.finish(t, exitFile)
 	if !strings.Contains(screen, escapeShown) {
 		t.Errorf("the screen does not show the escapes as text %q", escapeShown)
 	}
