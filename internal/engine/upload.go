@@ -3,6 +3,8 @@ package engine
 import (
 	"archive/tar"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -32,10 +34,14 @@ func (hr *hostRun) upload(ctx context.Context, st plan.Step) outcome {
 	if !info.IsDir() {
 		return hr.uploadFile(ctx, st, info)
 	}
+	end, err := endMarker()
+	if err != nil {
+		return failed(fmt.Errorf("upload: %w", err))
+	}
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- pw.CloseWithError(writeTar(pw, st.Arg)) }()
-	err = hr.command(ctx, "sh -c "+shell.Quote(dirScript(st.To)), commandOpts{timeout: st.Timeout, stdin: pr, step: st.Name})
+	go func() { done <- pw.CloseWithError(writeTar(pw, st.Arg, end)) }()
+	err = hr.command(ctx, "sh -c "+shell.Quote(dirScript(st.To, end)), commandOpts{timeout: st.Timeout, stdin: pr, step: st.Name})
 	pr.CloseWithError(io.ErrClosedPipe)
 	if terr := <-done; err == nil && terr != nil {
 		err = terr
@@ -52,8 +58,9 @@ func (hr *hostRun) uploadFile(ctx context.Context, st plan.Step, info fs.FileInf
 		return failed(fmt.Errorf("upload: %w", err))
 	}
 	defer f.Close()
-	script := fileScript(st.To, info.Mode().Perm())
-	err = hr.command(ctx, "sh -c "+shell.Quote(script), commandOpts{timeout: st.Timeout, stdin: f, step: st.Name})
+	script := fileScript(st.To, info.Mode().Perm(), info.Size())
+	in := io.LimitReader(f, info.Size())
+	err = hr.command(ctx, "sh -c "+shell.Quote(script), commandOpts{timeout: st.Timeout, stdin: in, step: st.Name})
 	if err != nil {
 		return failed(fmt.Errorf("upload %s to %s: %w", st.Arg, st.To, err))
 	}
@@ -80,13 +87,33 @@ for x in "$p/.$b.drover-tmp."* "$p/.$b.drover-old."* "$p/$b.drover-tmp."* "$p/$b
 done
 `
 
-// fileScript writes stdin to a temporary file next to to, sets its mode
-// and renames it over to.
-func fileScript(to string, mode fs.FileMode) string {
+// An upload cut short must never be put in place. A stream that ends
+// early looks like a finished one to the host: cat stops at end of input,
+// and tar (GNU and BusyBox alike) exits 0 on a stream cut at a member
+// boundary. So the host checks for proof of the whole: a file's size, and
+// for a tree, an empty end marker written as the stream's last member,
+// under a name drawn afresh for each upload, which the host removes
+// before the rename.
+func endMarker() (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return ".drover-end." + hex.EncodeToString(b[:]), nil
+}
+
+// fileScript writes stdin to a temporary file next to to, checks that all
+// size bytes came, sets its mode and renames it over to.
+func fileScript(to string, mode fs.FileMode, size int64) string {
 	return fmt.Sprintf(uploadPrelude+`trap 'rm -f "$t"' EXIT
 cat > "$t"
+n=$(wc -c < "$t")
+if [ $n -ne %d ]; then
+	printf 'drover: the upload of %%s ended early (%%s of %d bytes): left as it was\n' "$d" $n >&2
+	exit 1
+fi
 chmod %o "$t"
-mv -f "$t" "$d"`, shell.Quote(to), mode)
+mv -f "$t" "$d"`, shell.Quote(to), size, size, mode)
 }
 
 // dirScript unpacks a tar stream from stdin into a temporary directory
@@ -106,7 +133,7 @@ mv -f "$t" "$d"`, shell.Quote(to), mode)
 // (the old tree's name is new, and the target is checked to be gone), so
 // mv renames and never moves into a directory. If the new tree cannot be
 // put in place, the old one goes back.
-func dirScript(to string) string {
+func dirScript(to, end string) string {
 	return fmt.Sprintf(uploadPrelude+`trap 'rm -rf "$t" "$o"' EXIT
 live() {
 	for c in "$(dirname "$p")/current" "$p/current"; do
@@ -119,17 +146,23 @@ live() {
 live
 mkdir "$t"
 tar -x -p -f - -C "$t"
+if ! [ -f "$t/"%[2]s ]; then
+	printf 'drover: the upload of %%s ended early: left as it was\n' "$d" >&2
+	exit 1
+fi
+rm -f "$t/"%[2]s
 live
 if [ -e "$d" ] || [ -L "$d" ]; then mv -f "$d" "$o"; fi
 if [ -e "$d" ] || [ -L "$d" ]; then
 	printf 'drover: %%s appeared during the upload: left as it is\n' "$d" >&2
 	exit 1
 fi
-mv -f "$t" "$d" || { [ -e "$o" ] && mv -f "$o" "$d"; exit 1; }`, shell.Quote(to))
+mv -f "$t" "$d" || { [ -e "$o" ] && mv -f "$o" "$d"; exit 1; }`, shell.Quote(to), shell.Quote(end))
 }
 
-// writeTar writes the tree under root as a tar stream, root itself as ".".
-func writeTar(w io.Writer, root string) error {
+// writeTar writes the tree under root as a tar stream, root itself as ".",
+// and last an empty file named end (see endMarker).
+func writeTar(w io.Writer, root, end string) error {
 	tw := tar.NewWriter(w)
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -139,6 +172,9 @@ func writeTar(w io.Writer, root string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("pack %s: %w", root, err)
+	}
+	if err := tw.WriteHeader(&tar.Header{Name: "./" + end, Typeflag: tar.TypeReg, Mode: 0o600}); err != nil {
+		return err
 	}
 	return tw.Close()
 }
