@@ -124,7 +124,7 @@ func TestHAProxyAndHTTPSteps(t *testing.T) {
 	}
 	probe := func(path string) plan.Step {
 		return plan.Step{Name: "probe", Kind: plan.KindHTTP, Arg: "http://" + ln.Addr().String() + path,
-			Status: 200, Body: regexp.MustCompile(`ok r2`), Interval: 20 * time.Millisecond, Via: plan.ViaSSH, Timeout: 300 * time.Millisecond}
+			Status: 200, Body: regexp.MustCompile(`ok r2`), Interval: 20 * time.Millisecond, Via: plan.ViaSSH, Timeout: 2 * time.Second}
 	}
 	lbStep := func(action string) plan.Step {
 		return plan.Step{Name: action, Kind: plan.KindHAProxy, Arg: action, Wait: true, Timeout: 5 * time.Second}

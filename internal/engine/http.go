@@ -37,11 +37,12 @@ func (hr *hostRun) httpProbe(ctx context.Context, st plan.Step) outcome {
 	deadline := time.Now().Add(st.Timeout)
 	var last probe
 	for attempt := 1; ; attempt++ {
-		last = getOnce(ctx, client, st, deadline)
-		if last.err == nil && probeMatches(st, last) {
-			hr.output(commandOpts{step: st.Name}, fmt.Sprintf("%d after %s", last.status, plural(attempt, "attempt")))
+		p := getOnce(ctx, client, st, deadline)
+		if p.err == nil && probeMatches(st, p) {
+			hr.output(commandOpts{step: st.Name}, fmt.Sprintf("%d after %s", p.status, plural(attempt, "attempt")))
 			return okOutcome
 		}
+		last = last.then(p)
 		if ctx.Err() != nil {
 			return failed(context.Cause(ctx))
 		}
@@ -100,12 +101,29 @@ func probeMatches(st plan.Step, p probe) bool {
 	return ok && (st.Body == nil || st.Body.MatchString(p.body))
 }
 
-// describe says what the last attempt got: "status 503, body \"down\"".
+// then folds the next attempt into what the step reports: the last answer
+// the server gave stays, even when a later attempt got none (the step's
+// deadline often cuts the final request short), and that later error is
+// said beside it.
+func (p probe) then(next probe) probe {
+	if next.status != 0 || p.status == 0 {
+		return next
+	}
+	p.err = next.err
+	return p
+}
+
+// describe says what the last attempt got: "last status 503, body
+// \"down\"", and the error of a later attempt that got no answer.
 func (p probe) describe() string {
 	if p.status == 0 {
 		return fmt.Sprintf("last error: %v", p.err)
 	}
-	return fmt.Sprintf("last status %d, body %q", p.status, excerpt(p.body))
+	s := fmt.Sprintf("last status %d, body %q", p.status, excerpt(p.body))
+	if p.err != nil {
+		s += fmt.Sprintf(" (then: %v)", p.err)
+	}
+	return s
 }
 
 // excerpt keeps the start of a body on one line, printable characters only.

@@ -128,9 +128,12 @@ func TestUploadKilledMidway(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	})
-	r, _ := runOnFirst(t, ctx, hosts, conns, publish(src, "app/releases/r9"))
+	r, rec := runOnFirst(t, ctx, hosts, conns, publish(src, "app/releases/r9"))
 	cancel()
 	watch.Wait()
+	if _, err := os.Stat(rels); err != nil {
+		t.Fatalf("the upload (result %s) ended before it wrote anything: %v\nevents: %+v", r, err, rec.all())
+	}
 	finished := r == event.OK // a loaded machine may finish first: the rest must hold anyway
 	for _, n := range names(t, rels) {
 		if !strings.HasPrefix(n, ".") && !(finished && n == "r9") {
