@@ -27,6 +27,9 @@ func connectTargets(ctx context.Context, env *env, target targetOptions, out out
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDescriptors(len(hosts), descriptorsPerHost(out)); err != nil {
+		return nil, err
+	}
 	dialer, err := target.dialer(env, nil, hosts)
 	if err != nil {
 		return nil, err

@@ -246,6 +246,9 @@ func pickGate(env *env, pl *plan.Plan, yes bool, st *ui.Style) (engine.Gate, err
 // connect dials every host. Host key problems stop the run (exit 2);
 // unreachable hosts are failed hosts of the run.
 func (p *prepared) connect(ctx context.Context, env *env, req *runRequest) error {
+	if err := checkDescriptors(len(p.hosts), descriptorsPerHost(req.out)); err != nil {
+		return err
+	}
 	dialer, err := req.target.dialer(env, p.redactor.Add, p.hosts)
 	if err != nil {
 		return err
