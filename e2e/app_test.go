@@ -42,7 +42,7 @@ if [ -f "$root/app.pid" ]; then
 	rm -f "$root/app.pid"
 fi
 echo "restarting" > "$root/state"
-nohup setsid sh "$root/current/bin/app" </dev/null >/dev/null 2>&1 &
+setsid sh "$root/current/bin/app" </dev/null >/dev/null 2>&1 &
 i=0
 while [ ! -s "$root/app.pid" ] && [ $i -lt 100 ]; do
 	sleep 0.05

@@ -29,9 +29,13 @@ const (
 	farmHosts    = 20
 	farmCAHosts  = 5 // ca01..ca05: host certificates, MaxAuthTries 3; ca05's names ca01
 	farmDropbear = 3 // db01..db03: Dropbear
+	farmBusyBox  = 3 // bb01..bb03: BusyBox's ash and applets only
 	farmScript   = "../examples/farm/farm.sh"
 	dropbearBin  = "/usr/sbin/dropbear"
 )
+
+// busyboxBin is where Debian's busybox package puts BusyBox.
+var busyboxBin = cmp.Or(os.Getenv("BUSYBOX"), "/bin/busybox")
 
 // farmNet and farmDir place the farm: hosts listen on 127.0.<farmNet>.1 ..
 // 127.0.<farmNet>.20. $DROVER_E2E_NET and $DROVER_E2E_FARM move it, so two
@@ -61,6 +65,11 @@ type Farm struct {
 	// DropbearNames are the Dropbear hosts (group dropbear); empty when
 	// Dropbear is not installed.
 	DropbearNames []string
+
+	// BusyBoxNames are the BusyBox hosts (group busybox): OpenSSH, with
+	// BusyBox's ash as every user's shell and only BusyBox's applets on
+	// PATH; empty when BusyBox is not installed.
+	BusyBoxNames []string
 
 	Home string // HOME and XDG_STATE_HOME for drover runs, away from the machine's ~/.ssh
 
@@ -135,6 +144,12 @@ func startFarm(dir string, n int) (*Farm, error) {
 			f.DropbearNames = append(f.DropbearNames, fmt.Sprintf("db%02d", i))
 		}
 		args = append(args, "--dropbear", fmt.Sprint(farmDropbear))
+	}
+	if _, err := os.Stat(busyboxBin); err == nil {
+		for i := 1; i <= farmBusyBox; i++ {
+			f.BusyBoxNames = append(f.BusyBoxNames, fmt.Sprintf("bb%02d", i))
+		}
+		args = append(args, "--busybox", fmt.Sprint(farmBusyBox))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

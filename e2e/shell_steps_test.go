@@ -82,7 +82,8 @@ func stepViews(events []journalEvent, host string) map[string]*stepView {
 	return views
 }
 
-// TestShellStepFiveOfTenFails: ten plain steps on every host; step 5
+// TestShellStepFiveOfTenFails: ten plain steps on every web and BusyBox
+// host (where the host shell is BusyBox's ash); step 5
 // fails. Every host stops at step 5 with its exit status and output, in
 // the --json events, the journal and the summary; steps 6 to 10 never
 // start; steps 1 to 5 ran in one shell per host.
@@ -97,13 +98,17 @@ func TestShellStepFiveOfTenFails(t *testing.T) {
 		steps = append(steps, fmt.Sprintf("step%d=%s", i, cmd))
 	}
 	start := time.Now()
-	out, stderr, code := droverCmd(t, "run", stepsRunbook(t, steps...), "-g", "web", "--yes", "--json")
+	args := []string{"run", stepsRunbook(t, steps...), "-g", "web", "--yes", "--json"}
+	if len(farm.BusyBoxNames) > 0 {
+		args = append(args, "-g", "busybox")
+	}
+	out, stderr, code := droverCmd(t, args...)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", code, stderr)
 	}
 	_, journal := lastJournal(t, start)
 	for source, events := range map[string][]journalEvent{"--json": jsonEvents(t, out), "journal": journal} {
-		for _, name := range farm.Names {
+		for _, name := range append(slices.Clip(farm.Names), farm.BusyBoxNames...) {
 			checkStoppedAtFive(t, source, name, events)
 		}
 	}

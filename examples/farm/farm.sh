@@ -5,7 +5,7 @@
 # --dropbear also needs dropbear-bin. Uses only 127.0.0.0/8.
 #
 #   farm.sh up N [--dir DIR] [--shared] [--net B] [--ca C] [--dropbear D]
-#                                                   start N hosts web01..webNN
+#                [--busybox K]                      start N hosts web01..webNN
 #   farm.sh down [--dir DIR]                        stop what `up` started
 #   farm.sh status [--dir DIR]                      one line per host
 #   farm.sh kill NAME [--dir DIR]                   host down: server and its sessions
@@ -15,10 +15,11 @@
 #   farm.sh exec NAME [--dir DIR] CMD...            run CMD as root on the host
 #
 # Addresses: the farm's hosts are numbered 1, 2, ... in the order web hosts,
-# then ca hosts, then dropbear hosts, and host i listens on 127.0.X.Y port 22
-# with X = B + (i-1)/250 and Y = (i-1)%250 + 1 (B defaults to 1). So with
-# `up 20 --ca 5 --dropbear 3`, web01..web20 are .1-.20, ca01..ca05 .21-.25
-# and db01..db03 .26-.28; DIR/hosts/NAME/addr has each host's address.
+# then ca hosts, then dropbear hosts, then busybox hosts, and host i listens
+# on 127.0.X.Y port 22 with X = B + (i-1)/250 and Y = (i-1)%250 + 1 (B
+# defaults to 1). So with `up 20 --ca 5 --dropbear 3 --busybox 3`,
+# web01..web20 are .1-.20, ca01..ca05 .21-.25, db01..db03 .26-.28 and
+# bb01..bb03 .29-.31; DIR/hosts/NAME/addr has each host's address.
 #
 # Every host runs its server in a private mount namespace with its own /etc,
 # /home, /root, /srv, /var/log and /run/sudo (bind mounts of
@@ -48,6 +49,12 @@
 # each user's ~/.ssh/authorized_keys, which holds id_ed25519 and id_pass for
 # deploy, ops and root.
 #
+# --busybox K adds bb01..bbKK (needs busybox): OpenSSH hosts where every
+# user's login shell is BusyBox's ash and sshd sets PATH to a directory of
+# BusyBox applets only (UNIT/bbin), as on a BusyBox or Alpine host: what
+# drover runs there finds BusyBox's sh, mv, ln, tar, tail, sha256sum and
+# nothing of GNU's. There is no sudo on PATH.
+#
 # --shared (benchmarks only) lets one sshd serve up to 16 web hosts: those
 # hosts share one namespace, one host key and one /srv, and `kill`, `stop`
 # and `rekey` act on all of them.
@@ -55,6 +62,7 @@ set -euo pipefail
 
 SSHD=${SSHD:-/usr/sbin/sshd}
 DROPBEAR=${DROPBEAR:-/usr/sbin/dropbear}
+BUSYBOX=${BUSYBOX:-$(command -v busybox || echo /bin/busybox)}
 PASSPHRASE=correct-horse-farm
 PER_UNIT_SHARED=16
 READY_TIMEOUT=${FARM_READY_TIMEOUT:-60}
@@ -181,7 +189,16 @@ make_unit() {
 		> "$u/etc/sudoers.d/drover-farm"
 	chmod 440 "$u/etc/sudoers.d/drover-farm"
 	printf '# plain shell start-up for farm users\nPS1='"'"'\\u@\\h:\\w\\$ '"'"'\n' > "$u/root/.bashrc"
+	[ "$(unit_kind "$u")" != busybox ] || make_applets "$u/bbin"
 	make_host_key "$u"
+}
+
+# make_applets DIR: one link to BusyBox per applet it has, and nothing else.
+make_applets() {
+	local a
+	mkdir -p "$1"
+	for a in $("$BUSYBOX" --list); do ln -sfn "$BUSYBOX" "$1/$a"; done
+	chmod 755 "$1"
 }
 
 # make_host_key UNIT: a new ed25519 host key, and what the unit's kind
@@ -205,7 +222,8 @@ make_host_key() {
 	fi
 }
 
-# unit_kind UNIT: the server the unit runs, sshd or dropbear.
+# unit_kind UNIT: what the unit is: sshd, dropbear or busybox (sshd with
+# BusyBox as every user's shell and tools).
 unit_kind() {
 	if [ -f "$1/kind" ]; then cat "$1/kind"; else echo sshd; fi
 }
@@ -220,6 +238,8 @@ write_sshd_config() {
 			echo "HostCertificate $u/ssh_host_ed25519_key-cert.pub"
 			echo "MaxAuthTries 3"
 		fi
+		[ "$(unit_kind "$u")" != busybox ] || echo "SetEnv PATH=$u/bbin"
+
 		cat <<EOF
 HostKey $u/ssh_host_ed25519_key
 TrustedUserCAKeys $DIR/user_ca.pub
@@ -273,6 +293,7 @@ if [ ! -e '$u/users.done' ]; then
 	chown deploy: /srv
 	cp /etc/hostname /srv/hostname
 	$(authorized_keys_script "$u")
+	$(busybox_shell_script "$u")
 	touch '$u/users.done'
 fi
 readlink /proc/self/ns/mnt > '$u/mntns'
@@ -294,6 +315,13 @@ for home in /home/deploy /home/ops /root; do
 		chown -R "\$owner:" "\$home/.ssh"
 	done
 EOF
+}
+
+# busybox_shell_script UNIT: for a busybox unit, the line that makes
+# BusyBox's ash every user's login shell; nothing for other units.
+busybox_shell_script() {
+	[ "$(unit_kind "$1")" = busybox ] || { echo ':'; return; }
+	echo "for user in root deploy ops pwuser certuser; do usermod -s '$1/bbin/sh' \"\$user\"; done"
 }
 
 # server_exec UNIT: the line that replaces the unit's shell by its server.
@@ -352,7 +380,7 @@ write_inventory() {
 	{
 		printf '# written by examples/farm/farm.sh\n[defaults]\nuser = "deploy"\n'
 		printf 'identity = "%s"\nknown_hosts = "%s"\n\n[groups]\n' "$DIR/id_ed25519" "$DIR/known_hosts"
-		for group in web ca dropbear; do
+		for group in web ca dropbear busybox; do
 			grep -q "^$group " "$DIR/hosts.list" || continue
 			printf '%s = [%s]\n' "$group" "$(awk -v g="$group" '$1 == g { printf "%s\"%s\"", sep, $2; sep = ", " }' "$DIR/hosts.list")"
 		done
@@ -435,6 +463,14 @@ dropbear_units() {
 	done
 }
 
+# busybox_units FIRST K: bb01..bbKK from address number FIRST on.
+busybox_units() {
+	local first=$1 k=$2 i
+	for (( i = 0; i < k; i++ )); do
+		single_unit busybox "$(printf 'bb%02d' $(( i + 1 )))" $(( first + i )) busybox
+	done
+}
+
 # write_known_hosts_variants N: known_hosts.ca (only the @cert-authority
 # line) and known_hosts.revoked (the last web host's key @revoked).
 write_known_hosts_variants() {
@@ -463,6 +499,10 @@ up_checks() {
 		[ -x "$DROPBEAR" ] && command -v dropbearconvert >/dev/null ||
 			die "up: --dropbear needs $DROPBEAR and dropbearconvert (install dropbear-bin)"
 	fi
+	[[ "$BUSYBOX_N" =~ ^[0-9]+$ ]] || die "up: --busybox must be a number"
+	if [ "$BUSYBOX_N" -gt 0 ]; then
+		[ -x "$BUSYBOX" ] || die "up: --busybox needs $BUSYBOX (install busybox)"
+	fi
 }
 
 cmd_up() {
@@ -482,6 +522,7 @@ cmd_up() {
 	web_units "$n" "$per"
 	ca_units "$n" "$CA"
 	dropbear_units $(( n + CA + 1 )) "$DROPBEAR_N"
+	busybox_units $(( n + CA + DROPBEAR_N + 1 )) "$BUSYBOX_N"
 	for u in "$DIR"/units/*; do
 		# shellcheck disable=SC2046
 		unit_wait "$u" $(cat "$u/addrs")
@@ -541,7 +582,7 @@ usage() {
 
 main() {
 	local cmd=${1:-}; [ $# -gt 0 ] && shift
-	DIR=./.farm SHARED=0 NET=1 CA=0 DROPBEAR_N=0
+	DIR=./.farm SHARED=0 NET=1 CA=0 DROPBEAR_N=0 BUSYBOX_N=0
 	local args=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -551,6 +592,7 @@ main() {
 		--net) NET=$2; shift 2 ;;
 		--ca) CA=$2; shift 2 ;;
 		--dropbear) DROPBEAR_N=$2; shift 2 ;;
+		--busybox) BUSYBOX_N=$2; shift 2 ;;
 		--) shift; args+=("$@"); break ;;
 		*) args+=("$1"); shift ;;
 		esac
