@@ -62,9 +62,7 @@ func (o *sshOptions) apply(l configLine, active bool, origin string, local Local
 	case key == "userknownhostsfile" || key == "globalknownhostsfile":
 		return o.fileList(l, active, origin)
 	case key == "proxycommand":
-		if _, jump := o.scalar["proxyjump"]; !jump { // readconf.c skips it after any ProxyJump, "none" too
-			o.set(key, strings.TrimLeft(l.rest, whitespace+"="), origin, active)
-		}
+		o.set(key, strings.TrimLeft(l.rest, whitespace+"="), origin, active)
 	case key == "proxyjump":
 		return o.proxyJump(l, active, origin)
 	}
@@ -224,8 +222,7 @@ func (o *sshOptions) proxyJump(l configLine, active bool, origin string) error {
 
 // setJump records a ProxyJump as readconf.c's parse_jump does: only while
 // neither ProxyJump nor ProxyCommand is set; a jump host also sets
-// ProxyCommand to none. "none" sets no ProxyCommand, but a ProxyCommand
-// after it is skipped all the same, as after any ProxyJump.
+// ProxyCommand to none, "none" leaves ProxyCommand open.
 func (o *sshOptions) setJump(spec, origin string, active bool) {
 	_, jump := o.scalar["proxyjump"]
 	_, cmd := o.scalar["proxycommand"]
