@@ -41,6 +41,9 @@ func TestSSHConfigAgainstOpenSSH(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
+			if why := oldSSHDiffers(t, filepath.Base(file)); why != "" {
+				t.Skip(why)
+			}
 			cfg, err := LoadSSHConfigFile(file)
 			if err != nil {
 				t.Fatal(err)
@@ -56,6 +59,25 @@ func TestSSHConfigAgainstOpenSSH(t *testing.T) {
 			}
 		})
 	}
+}
+
+// oldSSHDiffers says why the installed ssh cannot judge corpus file name,
+// or "". OpenSSH builds before a fix (Debian 12's 9.2p1 up to deb12u6 among
+// them) skip a ProxyCommand that follows "ProxyJump none"; current ones,
+// and drover, keep it, since "none" sets no jump. A machine with the old
+// ssh skips the file that tests it rather than fail on its ssh.
+func oldSSHDiffers(t *testing.T, name string) string {
+	if name != "17-proxyjump-none.conf" {
+		return ""
+	}
+	probe := filepath.Join(t.TempDir(), "probe.conf")
+	if err := os.WriteFile(probe, []byte("Host x\n\tProxyJump none\n\tProxyCommand nc %h %p\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if g := sshG(t, probe, "x"); len(g["proxycommand"]) == 0 {
+		return "this ssh predates OpenSSH's fix: it skips a ProxyCommand after ProxyJump none"
+	}
+	return ""
 }
 
 // passwdLocal describes this machine the way ssh sees it: home directory
