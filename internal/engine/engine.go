@@ -169,6 +169,7 @@ func Run(ctx context.Context, p *plan.Plan, conns map[string]transport.Conn, opt
 		}
 	}()
 	defer recoverRun(&err)
+	defer r.streams.close()
 	r.runStages(runCtx)
 	return r.summary(ctx), r.em.failure()
 }
@@ -206,6 +207,9 @@ type runner struct {
 	quit    bool
 	stages  []*stageRun // stages that began, in order, for undo
 	lbMarks lbMarks     // servers drained by haproxy steps, to restore
+
+	trees   treeCache   // local trees uploads send, each read once
+	streams streamCache // upload streams, each archived once
 }
 
 func newRunner(p *plan.Plan, conns map[string]transport.Conn, opts Options, cancel context.CancelCauseFunc) *runner {

@@ -1,10 +1,7 @@
 package engine
 
 import (
-	"archive/tar"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -34,22 +31,37 @@ func (hr *hostRun) upload(ctx context.Context, st plan.Step) outcome {
 	if !info.IsDir() {
 		return hr.uploadFile(ctx, st, info)
 	}
-	end, err := endMarker()
-	if err != nil {
-		return failed(fmt.Errorf("upload: %w", err))
-	}
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() { done <- pw.CloseWithError(writeTar(pw, st.Arg, end)) }()
-	err = hr.command(ctx, "sh -c "+shell.Quote(dirScript(st.To, end)), commandOpts{timeout: st.Timeout, stdin: pr, step: st.Name})
-	pr.CloseWithError(io.ErrClosedPipe)
-	if terr := <-done; err == nil && terr != nil {
-		err = terr
-	}
-	if err != nil {
+	if err := hr.uploadDir(ctx, st); err != nil {
 		return failed(fmt.Errorf("upload %s to %s: %w", st.Arg, st.To, err))
 	}
 	return okOutcome
+}
+
+// uploadDir sends the tree at st.Arg: only what changed against the
+// host's base release when it has one (see delta.go), else all of it.
+func (hr *hostRun) uploadDir(ctx context.Context, st plan.Step) error {
+	t, err := hr.s.r.trees.get(st.Arg)
+	if err != nil {
+		return err
+	}
+	base, err := hr.readBase(ctx, st)
+	if err != nil {
+		return err
+	}
+	s, err := hr.s.r.streams.get(t, base)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(s.file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := hr.command(ctx, "sh -c "+shell.Quote(dirScript(st.To, s, base)), commandOpts{timeout: st.Timeout, stdin: f, step: st.Name}); err != nil {
+		return err
+	}
+	hr.output(commandOpts{step: st.Name}, s.report(base))
+	return nil
 }
 
 func (hr *hostRun) uploadFile(ctx context.Context, st plan.Step, info fs.FileInfo) outcome {
@@ -92,15 +104,8 @@ done
 // and tar (GNU and BusyBox alike) exits 0 on a stream cut at a member
 // boundary. So the host checks for proof of the whole: a file's size, and
 // for a tree, an empty end marker written as the stream's last member,
-// under a name drawn afresh for each upload, which the host removes
-// before the rename.
-func endMarker() (string, error) {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	return ".drover-end." + hex.EncodeToString(b[:]), nil
-}
+// under a name drawn afresh for each run's stream (upStream.tag), which the
+// host removes before the rename.
 
 // fileScript writes stdin to a temporary file next to to, checks that all
 // size bytes came, sets its mode and renames it over to.
@@ -133,8 +138,23 @@ mv -f "$t" "$d"`, shell.Quote(to), size, size, mode)
 // (the old tree's name is new, and the target is checked to be gone), so
 // mv renames and never moves into a directory. If the new tree cannot be
 // put in place, the old one goes back.
-func dirScript(to, end string) string {
-	return fmt.Sprintf(uploadPrelude+`trap 'rm -rf "$t" "$o"' EXIT
+//
+// A delta stream carries a link script: once the stream is whole, the
+// host runs it to link the unchanged files from the base. Every stream
+// carries the new tree's manifest, which the host keeps beside the tree
+// as .NAME.drover-manifest, headed by the tree's inode, for the next
+// delta against it.
+func dirScript(to string, s *upStream, base *baseManifest) string {
+	links := ""
+	if base != nil {
+		links = fmt.Sprintf(`bd=%s
+[ -d "$bd" ] || { printf 'drover: the base release %%s is gone\n' "$bd" >&2; exit 1; }
+sh "$t/"%s "$bd" "$(cd "$t" && pwd -P)" || { printf 'drover: linking the unchanged files of %%s from %%s failed\n' "$d" "$bd" >&2; exit 1; }
+rm -f "$t/"%[2]s
+`, shell.Quote(base.dir), shell.Quote(s.linksName()))
+	}
+	return fmt.Sprintf(uploadPrelude+`m="$p/.$b.drover-manifest"
+trap 'rm -rf "$t" "$o" "$m.$$" "$m.$$.w"' EXIT
 live() {
 	for c in "$(dirname "$p")/current" "$p/current"; do
 		[ -L "$c" ] && [ -d "$c" ] && [ -d "$d" ] || continue
@@ -151,76 +171,16 @@ if ! [ -f "$t/"%[2]s ]; then
 	exit 1
 fi
 rm -f "$t/"%[2]s
+%[3]smv -f "$t/"%[4]s "$m.$$"
 live
+rm -f "$m"
 if [ -e "$d" ] || [ -L "$d" ]; then mv -f "$d" "$o"; fi
 if [ -e "$d" ] || [ -L "$d" ]; then
 	printf 'drover: %%s appeared during the upload: left as it is\n' "$d" >&2
 	exit 1
 fi
-mv -f "$t" "$d" || { [ -e "$o" ] && mv -f "$o" "$d"; exit 1; }`, shell.Quote(to), shell.Quote(end))
-}
-
-// writeTar writes the tree under root as a tar stream, root itself as ".",
-// and last an empty file named end (see endMarker).
-func writeTar(w io.Writer, root, end string) error {
-	tw := tar.NewWriter(w)
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		return addTarEntry(tw, root, path, d)
-	})
-	if err != nil {
-		return fmt.Errorf("pack %s: %w", root, err)
-	}
-	if err := tw.WriteHeader(&tar.Header{Name: "./" + end, Typeflag: tar.TypeReg, Mode: 0o600}); err != nil {
-		return err
-	}
-	return tw.Close()
-}
-
-func addTarEntry(tw *tar.Writer, root, path string, d fs.DirEntry) error {
-	info, err := d.Info()
-	if err != nil {
-		return err
-	}
-	link := ""
-	if info.Mode()&fs.ModeSymlink != 0 {
-		if link, err = os.Readlink(path); err != nil {
-			return err
-		}
-	}
-	hdr, err := tar.FileInfoHeader(info, link)
-	if err != nil {
-		return err
-	}
-	rel, err := filepath.Rel(root, path)
-	if err != nil {
-		return err
-	}
-	hdr.Name = "./" + filepath.ToSlash(rel)
-	if rel == "." {
-		hdr.Name = "./"
-	} else if info.IsDir() {
-		hdr.Name += "/"
-	}
-	// Files belong to the login user on the host, not to a uid of this machine.
-	hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
-	if err := tw.WriteHeader(hdr); err != nil {
-		return err
-	}
-	if !info.Mode().IsRegular() {
-		return nil
-	}
-	return copyFile(tw, path)
-}
-
-func copyFile(w io.Writer, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = io.Copy(w, f)
-	return err
+mv -f "$t" "$d" || { [ -e "$o" ] && mv -f "$o" "$d"; exit 1; }
+if stats=$(cd "$d" && find . -type f -exec stat -c 'stat %%a %%s %%Y %%n' {} +); then
+	{ echo %[5]s; printf '%%s\n' "$stats"; cat "$m.$$"; } > "$m.$$.w" && mv -f "$m.$$.w" "$m" || rm -f "$m.$$.w"
+fi`, shell.Quote(to), shell.Quote(s.endName()), links, shell.Quote(s.manifestName()), shell.Quote(manifestHead))
 }

@@ -60,25 +60,19 @@ func TestUploadCutStreamNotPublished(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	end, err := endMarker()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stream bytes.Buffer
-	if err := writeTar(&stream, src, end); err != nil {
-		t.Fatal(err)
-	}
+	s, stream := wholeStream(t, src)
+	end := s.endName()
 	whole := markerEnd(t, stream.Bytes(), end)
 	// Cut right before the marker, tar itself sees nothing wrong: the
 	// script must say why it refuses.
 	dest := filepath.Join(t.TempDir(), "r2")
-	if out, err := runScript(nil, dirScript(dest, end), stream.Bytes()[:whole-512]); err == nil || !strings.Contains(out, "ended early") {
+	if out, err := runScript(nil, dirScript(dest, s, nil), stream.Bytes()[:whole-512]); err == nil || !strings.Contains(out, "ended early") {
 		t.Errorf("stream cut before its end marker: exit %v, output %q, want a refusal that says the upload ended early", err, out)
 	}
 	for name, env := range shells(t) {
 		for cut := 0; cut < stream.Len(); cut += 512 {
 			dest := filepath.Join(t.TempDir(), "releases", "r2")
-			out, err := runScript(env, dirScript(dest, end), stream.Bytes()[:cut])
+			out, err := runScript(env, dirScript(dest, s, nil), stream.Bytes()[:cut])
 			_, statErr := os.Stat(dest)
 			switch {
 			case cut < whole && (err == nil || statErr == nil):
@@ -92,6 +86,26 @@ func TestUploadCutStreamNotPublished(t *testing.T) {
 			}
 		}
 	}
+}
+
+// wholeStream archives the tree at src as an upload with no base sends it.
+func wholeStream(t *testing.T, src string) (*upStream, *bytes.Buffer) {
+	t.Helper()
+	tr, err := readTree(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c streamCache
+	t.Cleanup(c.close)
+	s, err := c.get(tr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(s.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, bytes.NewBuffer(b)
 }
 
 // markerEnd returns the offset just past the end marker's header.

@@ -56,7 +56,8 @@ func srcTree(t *testing.T, files map[string]string) string {
 	return dir
 }
 
-// names lists dir, hidden names too, sorted.
+// names lists dir, hidden names too, sorted, but for the manifests kept
+// beside releases (.ID.drover-manifest), which belong with them.
 func names(t *testing.T, dir string) []string {
 	t.Helper()
 	list, err := os.ReadDir(dir)
@@ -65,7 +66,9 @@ func names(t *testing.T, dir string) []string {
 	}
 	var out []string
 	for _, e := range list {
-		out = append(out, e.Name())
+		if n := e.Name(); !(strings.HasPrefix(n, ".") && strings.HasSuffix(n, ".drover-manifest")) {
+			out = append(out, n)
+		}
 	}
 	return out
 }

@@ -100,6 +100,9 @@ const (
 	KindHAProxy   Kind = "haproxy"
 )
 
+// NoBase is the upload base that sends the whole tree.
+const NoBase = "none"
+
 // HTTP step "via" values.
 const (
 	ViaSSH    = "ssh"    // dialled through the host's SSH connection
@@ -125,8 +128,13 @@ type Step struct {
 	// Arg is the kind's value: the command for run and local, the local path
 	// for upload, the release id or "previous" for switchrel, the log path for
 	// watch, the question for confirm.
-	Arg   string
-	To    string        // upload: remote path
+	Arg string
+	To  string // upload: remote path
+	// Base is, for an upload of a directory, the release on the host whose
+	// unchanged files the new tree links instead of receiving: "" for the
+	// release current points to when To is ROOT/releases/ID, NoBase for
+	// none (the whole tree is sent).
+	Base  string
 	Once  bool          // local: once per stage instead of once per host
 	Pause time.Duration // pause: how long
 	// EnvSecrets names the secrets a local step gets in its environment, as

@@ -10,7 +10,8 @@ import (
 // pruneScript removes the releases named in $ids (valid ids: no blanks or
 // glob characters, so the unquoted expansion splits exactly into ids). Each
 // is first renamed to a hidden name, so a half-removed release is never seen
-// as present; leftovers of an earlier failed prune go first. It re-checks
+// as present; leftovers of an earlier failed prune go first, and the
+// manifest an upload kept beside it (.ID.drover-manifest) goes after it. It re-checks
 // current on the host and never removes it. It prints each removed id.
 // The hidden name is made free first, so mv renames to it (no GNU mv -T
 // needed) and never moves the release into a directory of that name.
@@ -27,6 +28,7 @@ for id in $ids; do
 	if [ -e "$gone" ] || [ -L "$gone" ]; then rm -rf "$gone" || exit 1; fi
 	mv -f "$root/releases/$id" "$gone" || exit 1
 	rm -rf "$gone" || exit 1
+	rm -f "$root/releases/.$id.drover-manifest"
 	printf '%s\n' "$id"
 done
 `

@@ -319,6 +319,12 @@ func (r *renderer) step(s step, host string, data map[string]any) plan.Step {
 		ps.To = to
 		r.checkPath(s.to, host, to, data)
 	}
+	if base, ok := r.render(s.upBase, host, data); ok && s.upBase.set {
+		ps.Base = base
+		if base != plan.NoBase {
+			r.checkPath(s.upBase, host, base, data)
+		}
+	}
 	ps.SkipIf, _ = r.render(s.skipIf, host, data)
 	r.renderBody(s, host, data, &ps)
 	r.renderLBTarget(s, host, data, &ps)

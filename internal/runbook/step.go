@@ -22,6 +22,7 @@ type step struct {
 	base   plan.Step // every field that is not a template; Expect unset
 	arg    text      // the kind's value (not for pause)
 	to     text
+	upBase text // upload: base
 	skipIf text
 	body   text         // http: a body regexp written as a template
 	expect []expectRule // the runbook's [[expect]] rules, then the step's own
@@ -141,6 +142,8 @@ func (d *runbookDecoder) kindKeys(t *table, s *step) {
 	if kind == plan.KindUpload && !s.to.set {
 		d.errorf(t.path, "%s: upload needs to = \"REMOTE PATH\"", t.name)
 	}
+	d.onlyFor(t, kind, "base", plan.KindUpload)
+	s.upBase = d.text(t, "base", d.refs)
 	d.onlyFor(t, kind, "until", plan.KindRun, plan.KindWatch)
 	d.onlyFor(t, kind, "fail_on", plan.KindRun, plan.KindWatch)
 	if kind == plan.KindWatch && !t.has("until") {

@@ -1,0 +1,257 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/drover-sh/drover/internal/plan"
+	"github.com/drover-sh/drover/internal/shell"
+)
+
+// A delta upload sends only what changed against a release the host
+// already has (the base): drover reads the base's manifest from the host,
+// compares it with the local tree, and sends the directories, symlinks and
+// the regular files that are new or differ; the host hard-links every
+// other file from the base (or copies it, across file systems), so the new
+// release shares their inodes and is still complete on its own: removing
+// the base later leaves it whole, as with rsync --link-dest. A file is
+// linked only when its content hash, size and mode all match; the new tree
+// is built from nothing but the stream and those links, so deletions are
+// exact. Nothing of the base is ever written to.
+//
+// The base is the step's base, else, for a target ROOT/releases/ID, the
+// release ROOT/current points to. The host keeps each release's manifest
+// beside it (releases/.ID.drover-manifest): every file's mode, size and
+// mtime as the host saw them right after the upload, and its SHA-256 as
+// drover computed it. A cached hash counts only for a file whose mode,
+// size and mtime are still the same (rsync's quick check), so a file
+// changed by other means is sent again; without a manifest, the host
+// hashes the base with sha256sum. A host without sha256sum, stat or a
+// base gets the whole tree.
+
+// baseFile is what the host's manifest says of one regular file.
+type baseFile struct {
+	mode  string // octal permissions, as stat %a prints them
+	size  int64
+	mtime string // seconds since the epoch, as stat %Y prints them
+	sum   string
+}
+
+// baseManifest is the manifest of the base release a host reported.
+type baseManifest struct {
+	dir   string // the base release's directory on the host, links resolved
+	files map[string]baseFile
+}
+
+// manifestScript prints "base DIR" and the base's manifest, or nothing
+// when the host has no base to link from. base "" means the release
+// current points to, when to is ROOT/releases/ID.
+func manifestScript(to, base string) string {
+	return fmt.Sprintf(`d=%s
+b=%s
+p=$(dirname "$d")
+if [ -z "$b" ]; then
+	[ "$(basename "$p")" = releases ] || exit 0
+	b="$(dirname "$p")/current"
+fi
+[ -d "$b" ] || exit 0
+b=$(cd "$b" && pwd -P) || exit 0
+[ "$b" != "$(cd "$d" 2>/dev/null && pwd -P)" ] || exit 0
+command -v sha256sum >/dev/null 2>&1 || exit 0
+m="$(dirname "$b")/.$(basename "$b").drover-manifest"
+cd "$b" || exit 0
+stats=$(find . -type f -exec stat -c 'stat %%a %%s %%Y %%n' {} +) || exit 0
+echo "base $b"
+printf '%%s\n' "$stats"
+if [ -f "$m" ] && [ "$(head -n 1 "$m")" = %[3]s ]; then
+	echo cached
+	tail -n +2 "$m"
+	exit 0
+fi
+find . -type f -exec sha256sum {} +`, shell.Quote(to), shell.Quote(base), shell.Quote(manifestHead))
+}
+
+// manifestHead is the first line of a manifest a host keeps.
+const manifestHead = "drover-manifest 1"
+
+// readBase asks the host for the manifest of the base of st's upload.
+// No base (or a host that cannot hash) is nil, not an error: the upload
+// sends the whole tree.
+func (hr *hostRun) readBase(ctx context.Context, st plan.Step) (*baseManifest, error) {
+	if st.Base == plan.NoBase {
+		return nil, nil
+	}
+	var lines []string
+	o := commandOpts{timeout: st.Timeout, line: func(l string) { lines = append(lines, l) }}
+	if err := hr.command(ctx, "sh -c "+shell.Quote(manifestScript(st.To, st.Base)), o); err != nil {
+		return nil, fmt.Errorf("read the manifest of the base release: %w", err)
+	}
+	return parseManifest(lines), nil
+}
+
+// parseManifest reads manifestScript's output: the base's stat lines as
+// they are now, then either fresh hash lines or, after "cached", the kept
+// manifest's stat and hash lines. A file is known with a stat line and a
+// hash line, and with a kept hash only when its kept stat line is the
+// same as now. A path named twice in one part (a name with a newline
+// could forge a line) is not known at all.
+func parseManifest(lines []string) *baseManifest {
+	if len(lines) == 0 || !strings.HasPrefix(lines[0], "base /") {
+		return nil
+	}
+	m := &baseManifest{dir: strings.TrimPrefix(lines[0], "base "), files: map[string]baseFile{}}
+	now, rest := lines[1:], []string(nil)
+	cached := false
+	if i := slices.Index(now, "cached"); i >= 0 {
+		now, rest, cached = now[:i], now[i+1:], true
+	}
+	stats, sums, bad := map[string]baseFile{}, map[string]string{}, map[string]bool{}
+	readLines(now, stats, sums, bad)
+	kept := map[string]baseFile{}
+	if cached {
+		sums = map[string]string{}
+		readLines(rest, kept, sums, bad)
+	}
+	for p, f := range stats {
+		sum := sums[p]
+		if sum == "" || bad[p] || (cached && kept[p] != f) {
+			continue
+		}
+		f.sum = sum
+		m.files[p] = f
+	}
+	return m
+}
+
+// readLines sorts stat and hash lines into stats and sums, marking in bad
+// the paths that come twice.
+func readLines(lines []string, stats map[string]baseFile, sums map[string]string, bad map[string]bool) {
+	for _, l := range lines {
+		if p, f, ok := statLine(l); ok {
+			_, dup := stats[p]
+			bad[p] = bad[p] || dup
+			stats[p] = f
+		} else if p, sum, ok := sumLine(l); ok {
+			_, dup := sums[p]
+			bad[p] = bad[p] || dup
+			sums[p] = sum
+		}
+	}
+}
+
+// statLine parses "stat MODE SIZE MTIME ./PATH".
+func statLine(l string) (string, baseFile, bool) {
+	rest, ok := strings.CutPrefix(l, "stat ")
+	if !ok {
+		return "", baseFile{}, false
+	}
+	f := strings.SplitN(rest, " ", 4)
+	if len(f) != 4 || !strings.HasPrefix(f[3], "./") {
+		return "", baseFile{}, false
+	}
+	size, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return "", baseFile{}, false
+	}
+	return f[3], baseFile{mode: f[0], size: size, mtime: f[2]}, true
+}
+
+// sumLine parses sha256sum's "HASH  ./PATH" (an escaped name starts with
+// a backslash and is not parsed).
+func sumLine(l string) (string, string, bool) {
+	sum, p, ok := strings.Cut(l, "  ")
+	if !ok || len(sum) != 64 || !strings.HasPrefix(p, "./") {
+		return "", "", false
+	}
+	return p, sum, true
+}
+
+// delta is what one host's upload sends and links.
+type delta struct {
+	links     []treeEntry // regular files the host links from the base
+	sentFiles int
+	sentBytes int64
+}
+
+// diff splits t's regular files into those the host can link from base
+// and those it must be sent.
+func diff(t *tree, base *baseManifest) delta {
+	var d delta
+	for _, e := range t.entries {
+		if !e.regular() {
+			continue
+		}
+		if f, ok := base.files[e.path]; ok && manifestSafe(e.path) && f.sum == e.sum && f.size == e.size &&
+			f.mode == strconv.FormatUint(uint64(e.mode.Perm()), 8) {
+			d.links = append(d.links, e)
+			continue
+		}
+		d.sentFiles++
+		d.sentBytes += e.size
+	}
+	return d
+}
+
+// linkArgsMax is how many names one ln gets, far below any ARG_MAX.
+const linkArgsMax = 256
+
+// linkScript is the shell script the host runs after unpacking the
+// stream, as sh SCRIPT BASE TREE: it hard-links each file of
+// links into place, directory by directory, one ln for many names; where
+// ln fails (another file system) it copies them instead, after removing
+// what ln made, so nothing is written through a link into the base. A
+// directory the tree gives no write permission is opened for the links
+// and given its mode back after.
+func linkScript(t *tree, links []treeEntry) string {
+	byDir := map[string][]string{}
+	for _, e := range links {
+		dir, name := path.Split(e.path)
+		byDir[path.Clean(dir)] = append(byDir[path.Clean(dir)], name)
+	}
+	modes := map[string]uint32{}
+	for _, e := range t.entries {
+		if e.mode.IsDir() {
+			modes[path.Clean(e.path)] = uint32(e.mode.Perm())
+		}
+	}
+	var b strings.Builder
+	b.WriteString("set -e\nbase=$1 t=$2\nrelink() { s=$1; d=$2; shift 2; (cd \"$d\" && rm -f -- \"$@\"); (cd \"$s\" && cp -p -- \"$@\" \"$d\"/); }\n")
+	for _, dir := range dirsOf(linkPaths(links)) {
+		names := byDir[dir]
+		q := shell.Quote(dir)
+		mode := modes[dir]
+		if mode&0o200 == 0 {
+			fmt.Fprintf(&b, "chmod u+w \"$t\"/%s\n", q)
+		}
+		for len(names) > 0 {
+			n := min(len(names), linkArgsMax)
+			args := quoteAll(names[:n])
+			fmt.Fprintf(&b, "(cd \"$base\"/%[1]s && ln -- %[2]s \"$t\"/%[1]s/) 2>/dev/null || relink \"$base\"/%[1]s \"$t\"/%[1]s %[2]s\n", q, args)
+			names = names[n:]
+		}
+		if mode&0o200 == 0 {
+			fmt.Fprintf(&b, "chmod %o \"$t\"/%s\n", mode, q)
+		}
+	}
+	return b.String()
+}
+
+func linkPaths(links []treeEntry) []string {
+	out := make([]string, len(links))
+	for i, e := range links {
+		out[i] = e.path
+	}
+	return out
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = shell.Quote(n)
+	}
+	return strings.Join(q, " ")
+}

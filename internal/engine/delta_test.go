@@ -1,0 +1,238 @@
+package engine
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// writeTree makes the files of m under dir: "path" -> content; a content
+// starting with "->" makes a symlink, a path ending in / an empty
+// directory. mode sets permissions of paths that need others than 0644.
+func writeTree(t *testing.T, dir string, m map[string]string, mode map[string]fs.FileMode) {
+	t.Helper()
+	for p, body := range m {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		switch {
+		case strings.HasSuffix(p, "/"):
+			err = os.MkdirAll(full, 0o755)
+		case strings.HasPrefix(body, "->"):
+			err = os.Symlink(strings.TrimPrefix(body, "->"), full)
+		default:
+			err = os.WriteFile(full, []byte(body), 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for p, m := range mode {
+		if err := os.Chmod(filepath.Join(dir, p), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// sameTree fails t unless the trees at a and b hold the same entries
+// with the same types, permissions, contents and link targets (diff -r,
+// plus modes).
+func sameTree(t *testing.T, a, b string) {
+	t.Helper()
+	ta, err := readTree(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := readTree(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(e treeEntry) string {
+		return strings.Join([]string{e.path, e.mode.String(), e.sum, e.link}, " ")
+	}
+	var ka, kb []string
+	for _, e := range ta.entries {
+		ka = append(ka, key(e))
+	}
+	for _, e := range tb.entries {
+		if !strings.HasPrefix(filepath.Base(e.path), ".drover-") {
+			kb = append(kb, key(e))
+		}
+	}
+	if !slices.Equal(ka, kb) {
+		t.Errorf("%s and %s differ:\n%s\n---\n%s", a, b, strings.Join(ka, "\n"), strings.Join(kb, "\n"))
+	}
+}
+
+func sameFile(t *testing.T, a, b string) bool {
+	t.Helper()
+	ia, err := os.Stat(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ib, err := os.Stat(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return os.SameFile(ia, ib)
+}
+
+// TestDeltaUpload publishes r1 whole, then r2 as a delta against it,
+// under the machine's sh and under BusyBox ash with only its applets: r2
+// equals the local tree exactly (changed, added and removed files and
+// directories, a changed mode, a changed symlink, an empty directory, a
+// read-only directory), its unchanged files share r1's inodes, r1 is left
+// as it was, and r2 stays whole when r1 is removed.
+func TestDeltaUpload(t *testing.T) {
+	v1 := map[string]string{"bin/app": "app v1\n", "bin/tool": "tool\n", "conf/a.conf": "a\n", "conf/b.conf": "b\n",
+		"lib/x/y.so": "so\n", "old/gone.txt": "gone\n", "latest": "->bin/app", "ro/keep": "keep\n", "name with space": "s\n"}
+	v2 := map[string]string{"bin/app": "app v2\n", "bin/tool": "tool\n", "conf/a.conf": "a\n", "conf/b.conf": "b\n",
+		"lib/x/y.so": "so\n", "new/file": "new\n", "empty/": "", "latest": "->bin/tool", "ro/keep": "keep\n", "name with space": "s\n"}
+	modes1 := map[string]fs.FileMode{"bin/app": 0o755, "conf/b.conf": 0o644, "ro": 0o555}
+	modes2 := map[string]fs.FileMode{"bin/app": 0o755, "conf/b.conf": 0o600, "ro": 0o555}
+	for name, env := range shells(t) {
+		t.Run(name, func(t *testing.T) {
+			src1, src2, root := t.TempDir(), t.TempDir(), t.TempDir()
+			writeTree(t, src1, v1, modes1)
+			writeTree(t, src2, v2, modes2)
+			t.Cleanup(func() { os.Chmod(filepath.Join(root, "releases", "r2", "ro"), 0o755) })
+			r1, r2 := filepath.Join(root, "releases", "r1"), filepath.Join(root, "releases", "r2")
+			publishWhole(t, env, src1, r1)
+			if err := os.Symlink("releases/r1", filepath.Join(root, "current")); err != nil {
+				t.Fatal(err)
+			}
+			base := hostBase(t, env, r2, "")
+			if base == nil || base.dir != r1 || len(base.files) != 8 {
+				t.Fatalf("base = %+v, want r1 with its 8 files", base)
+			}
+			sent := publishDelta(t, env, src2, r2, base)
+			if sent.sentFiles != 3 || len(sent.links) != 5 {
+				t.Errorf("delta sent %d files and linked %d, want 3 (app, b.conf, new/file) and 5", sent.sentFiles, len(sent.links))
+			}
+			sameTree(t, src2, r2)
+			sameTree(t, src1, r1)
+			for _, p := range []string{"bin/tool", "conf/a.conf", "lib/x/y.so", "ro/keep", "name with space"} {
+				if !sameFile(t, filepath.Join(r1, p), filepath.Join(r2, p)) {
+					t.Errorf("%s: not linked from r1", p)
+				}
+			}
+			for _, p := range []string{"bin/app", "conf/b.conf"} {
+				if sameFile(t, filepath.Join(r1, p), filepath.Join(r2, p)) {
+					t.Errorf("%s changed but shares r1's inode", p)
+				}
+			}
+			os.Chmod(filepath.Join(r1, "ro"), 0o755)
+			if err := os.RemoveAll(r1); err != nil {
+				t.Fatal(err)
+			}
+			sameTree(t, src2, r2)
+		})
+	}
+}
+
+// TestDeltaManifestCache: the manifest the upload leaves beside r1 is
+// what the next delta reads (no hashing on the host); a file of r1
+// changed by other means since (its mtime differs) is not linked from a
+// stale hash.
+func TestDeltaManifestCache(t *testing.T) {
+	for name, env := range shells(t) {
+		t.Run(name, func(t *testing.T) {
+			src, root := t.TempDir(), t.TempDir()
+			writeTree(t, src, map[string]string{"a": "one\n", "d/b": "two\n"}, nil)
+			r1 := filepath.Join(root, "releases", "r1")
+			publishWhole(t, env, src, r1)
+			cache, err := os.ReadFile(filepath.Join(root, "releases", ".r1.drover-manifest"))
+			if err != nil || !bytes.HasPrefix(cache, []byte(manifestHead+"\n")) {
+				t.Fatalf("manifest beside r1: %q, %v", cache, err)
+			}
+			out, err := runScript(env, manifestScript(filepath.Join(root, "releases", "r2"), r1), nil)
+			kept := strings.SplitN(string(cache), "\n", 2)[1]
+			if err != nil || !strings.Contains(out, "\ncached\n"+kept) {
+				t.Errorf("manifest read = %q, %v; want the kept one %q", out, err, kept)
+			}
+			// Change r1 behind drover's back: same size, other content, later.
+			writeTree(t, r1, map[string]string{"a": "ONE\n"}, nil)
+			later := time.Now().Add(time.Hour)
+			if err := os.Chtimes(filepath.Join(r1, "a"), later, later); err != nil {
+				t.Fatal(err)
+			}
+			base := hostBase(t, env, filepath.Join(root, "releases", "r2"), r1)
+			tr, err := readTree(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := diff(tr, base)
+			if len(d.links) != 1 || d.links[0].path != "./d/b" {
+				t.Errorf("links %+v against a replaced r1, want only ./d/b", d.links)
+			}
+		})
+	}
+}
+
+// TestParseManifestForgedLine: a file name with a newline cannot add or
+// change another file's entry: a path named twice is not known at all;
+// a kept hash counts only while the file's stat line is unchanged.
+func TestParseManifestForgedLine(t *testing.T) {
+	sum := strings.Repeat("a", 64)
+	m := parseManifest([]string{"base /r1", "stat 644 3 9 ./x", "stat 755 3 9 ./x", sum + "  ./x", "stat 644 2 9 ./y", sum + "  ./y"})
+	if _, ok := m.files["./x"]; ok {
+		t.Errorf("./x with two stat lines is known: %+v", m.files["./x"])
+	}
+	if f := m.files["./y"]; f.sum != sum || f.mode != "644" || f.size != 2 {
+		t.Errorf("./y = %+v", f)
+	}
+	if parseManifest([]string{"stat 644 2 9 ./y"}) != nil || parseManifest(nil) != nil {
+		t.Error("output without a base line gave a manifest")
+	}
+	m = parseManifest([]string{"base /r1", "stat 644 2 9 ./y", "stat 644 2 10 ./z", "cached",
+		"stat 644 2 9 ./y", sum + "  ./y", "stat 644 2 9 ./z", sum + "  ./z"})
+	if _, ok := m.files["./z"]; ok || len(m.files) != 1 {
+		t.Errorf("files %+v: want ./y only (./z changed since its hash was kept)", m.files)
+	}
+}
+
+func publishWhole(t *testing.T, env []string, src, dest string) {
+	t.Helper()
+	s, stream := wholeStream(t, src)
+	if out, err := runScript(env, dirScript(dest, s, nil), stream.Bytes()); err != nil {
+		t.Fatalf("whole upload to %s: %v\n%s", dest, err, out)
+	}
+}
+
+func hostBase(t *testing.T, env []string, to, base string) *baseManifest {
+	t.Helper()
+	out, err := runScript(env, manifestScript(to, base), nil)
+	if err != nil {
+		t.Fatalf("manifest: %v\n%s", err, out)
+	}
+	return parseManifest(strings.Split(strings.TrimSpace(out), "\n"))
+}
+
+func publishDelta(t *testing.T, env []string, src, dest string, base *baseManifest) delta {
+	t.Helper()
+	tr, err := readTree(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c streamCache
+	t.Cleanup(c.close)
+	s, err := c.get(tr, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := os.ReadFile(s.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runScript(env, dirScript(dest, s, base), stream); err != nil {
+		t.Fatalf("delta upload to %s: %v\n%s", dest, err, out)
+	}
+	return s.delta
+}

@@ -1,0 +1,158 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// treeEntry is one entry of a local tree an upload sends: its path below
+// the tree's root ("./a/b"), what it is, and for a regular file its size
+// and SHA-256.
+type treeEntry struct {
+	path  string
+	mode  fs.FileMode // type bits and permissions
+	size  int64
+	sum   string // hex SHA-256 of a regular file's content
+	link  string // a symlink's target
+	mtime time.Time
+}
+
+func (e treeEntry) regular() bool { return e.mode.IsRegular() }
+
+// tree is a local directory read once per run: every upload of it, to
+// any number of hosts, uses the same walk and the same hashes.
+type tree struct {
+	root    string
+	entries []treeEntry // in walk order: a directory before what it holds
+	files   int
+	bytes   int64 // sum of the regular files' sizes
+}
+
+// treeCache reads each local tree of a run once, however many hosts and
+// steps upload it. Safe for concurrent use.
+type treeCache struct {
+	mu    sync.Mutex
+	trees map[string]*treeOnce
+}
+
+type treeOnce struct {
+	once sync.Once
+	t    *tree
+	err  error
+}
+
+// get returns the tree at root, reading and hashing it on the first call.
+func (c *treeCache) get(root string) (*tree, error) {
+	c.mu.Lock()
+	if c.trees == nil {
+		c.trees = map[string]*treeOnce{}
+	}
+	o := c.trees[root]
+	if o == nil {
+		o = &treeOnce{}
+		c.trees[root] = o
+	}
+	c.mu.Unlock()
+	o.once.Do(func() { o.t, o.err = readTree(root) })
+	return o.t, o.err
+}
+
+// readTree walks root and hashes every regular file.
+func readTree(root string) (*tree, error) {
+	t := &tree{root: root}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		e, err := entryOf(root, path, d)
+		if err != nil {
+			return err
+		}
+		if e.regular() {
+			t.files++
+			t.bytes += e.size
+		}
+		t.entries = append(t.entries, e)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", root, err)
+	}
+	return t, nil
+}
+
+func entryOf(root, path string, d fs.DirEntry) (treeEntry, error) {
+	info, err := d.Info()
+	if err != nil {
+		return treeEntry{}, err
+	}
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		return treeEntry{}, err
+	}
+	e := treeEntry{path: "./" + filepath.ToSlash(rel), mode: info.Mode(), size: info.Size(), mtime: info.ModTime()}
+	if rel == "." {
+		e.path = "."
+	}
+	switch {
+	case info.Mode()&fs.ModeSymlink != 0:
+		e.link, err = os.Readlink(path)
+	case info.Mode().IsRegular():
+		e.sum, err = fileSum(path)
+	}
+	return e, err
+}
+
+func fileSum(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// sums are the hash lines of the tree's regular files, as sha256sum
+// prints them; the host keeps them in the release's manifest.
+func (t *tree) sums() string {
+	var b strings.Builder
+	for _, e := range t.entries {
+		if e.regular() && manifestSafe(e.path) {
+			fmt.Fprintf(&b, "%s  %s\n", e.sum, e.path)
+		}
+	}
+	return b.String()
+}
+
+// manifestSafe reports whether a path can stand on a manifest line: no
+// newline, and no backslash (sha256sum escapes names with either).
+func manifestSafe(path string) bool {
+	return !strings.ContainsAny(path, "\n\\")
+}
+
+// dirsOf lists the directories of paths ("." for the root), sorted.
+func dirsOf(paths []string) []string {
+	seen := map[string]bool{}
+	for _, p := range paths {
+		seen[filepath.ToSlash(filepath.Dir(p))] = true
+	}
+	out := make([]string, 0, len(seen))
+	for d := range seen {
+		out = append(out, d)
+	}
+	sort.Strings(out)
+	return out
+}
