@@ -11,7 +11,9 @@ import (
 
 // The BusyBox hosts (bb01..bb03, group busybox) run OpenSSH, but every
 // user's login shell is BusyBox's ash and PATH holds BusyBox's applets
-// only: no GNU mv, ln, tar or tail, no sudo, no nohup. Everything drover
+// only: no GNU mv, ln, tar or tail, no sudo, no nohup. (Debian's BusyBox
+// mv has -T; the host scripts' tests in package release also run with an
+// mv that lacks it.) Everything drover
 // runs on a host must work there as it does on the GNU hosts.
 
 // needBusyBox skips a test when the farm has no BusyBox hosts; under
@@ -37,7 +39,6 @@ for c in sh mv ln rm mkdir tar tail cat sha256sum mktemp setsid; do
 	echo "$c: $(readlink "$p")"
 done
 command -v sudo >/dev/null && echo "sudo: present"
-mv -T /dev/null /dev/null 2>/dev/null && echo "mv -T works"
 echo end`
 	for _, name := range farm.BusyBoxNames {
 		for _, user := range []string{"deploy", "root"} {
@@ -60,17 +61,12 @@ echo end`
 func TestBusyBoxExec(t *testing.T) {
 	needDrover(t, "exec")
 	needBusyBox(t)
-	out, errOut, code := droverCmd(t, "exec", "-g", "busybox", "--", "mv --help 2>&1 | head -n 1 | cut -d' ' -f1; cat /etc/hostname")
+	out, errOut, code := droverCmd(t, "exec", "-g", "busybox", "--", "mv --help 2>&1 | head -n 1 | cut -d' ' -f1")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	if n := strings.Count(out, "BusyBox"); n != 1 {
-		t.Errorf("BusyBox shows %d times, want once (folded):\n%s", n, out)
-	}
-	for _, name := range farm.BusyBoxNames {
-		if !strings.Contains(out, name) {
-			t.Errorf("output lacks %s:\n%s", name, out)
-		}
+	if n := strings.Count(out, "BusyBox"); n != 1 || !strings.Contains(out, "3/3 hosts") {
+		t.Errorf("BusyBox shows %d times, want once for 3/3 hosts (folded):\n%s", n, out)
 	}
 }
 

@@ -177,6 +177,8 @@ func TestUploadOverLiveReleaseOnRealHost(t *testing.T) {
 	}
 }
 
+// readDir lists dir, but for the manifests kept beside releases
+// (.ID.drover-manifest), which belong with them.
 func readDir(t *testing.T, dir string) []string {
 	t.Helper()
 	list, err := os.ReadDir(dir)
@@ -185,7 +187,9 @@ func readDir(t *testing.T, dir string) []string {
 	}
 	var names []string
 	for _, e := range list {
-		names = append(names, e.Name())
+		if n := e.Name(); !(strings.HasPrefix(n, ".") && strings.HasSuffix(n, ".drover-manifest")) {
+			names = append(names, n)
+		}
 	}
 	return names
 }

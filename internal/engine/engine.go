@@ -163,6 +163,12 @@ func Run(ctx context.Context, p *plan.Plan, conns map[string]transport.Conn, opt
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r := newRunner(p, conns, opts, cancel)
+	tunnels, stopServing, err := serveTunnels(p.Tunnels)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", p.Name, err)
+	}
+	defer stopServing()
+	r.tunnels = tunnels
 	defer func() {
 		if err != nil {
 			err = fmt.Errorf("run %s: %w", p.Name, err)
@@ -210,6 +216,8 @@ type runner struct {
 
 	trees   treeCache   // local trees uploads send, each read once
 	streams streamCache // upload streams, each archived once
+	sums    sumCache    // served files fetch steps check against
+	tunnels []plan.Tunnel
 }
 
 func newRunner(p *plan.Plan, conns map[string]transport.Conn, opts Options, cancel context.CancelCauseFunc) *runner {

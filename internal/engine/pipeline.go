@@ -171,6 +171,8 @@ func (hr *hostRun) exec(ctx context.Context, st plan.Step) outcome {
 		return hr.httpProbe(ctx, st)
 	case plan.KindHAProxy:
 		return hr.haproxy(ctx, st)
+	case plan.KindFetch:
+		return hr.fetch(ctx, st)
 	}
 	return failed(fmt.Errorf("step kind %q: not supported yet", st.Kind))
 }

@@ -11,7 +11,7 @@ import (
 // withTunnels opens the plan's tunnels on the host, runs fn and closes
 // them. A tunnel that cannot be opened fails the host.
 func (hr *hostRun) withTunnels(ctx context.Context, fn func(context.Context) (event.Result, string)) (event.Result, string) {
-	tunnels := hr.s.r.plan.Tunnels
+	tunnels := hr.s.r.tunnels
 	if len(tunnels) == 0 {
 		return fn(ctx)
 	}

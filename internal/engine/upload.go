@@ -121,6 +121,28 @@ chmod %o "$t"
 mv -f "$t" "$d"`, shell.Quote(to), size, size, mode)
 }
 
+// liveCheck defines and runs live, which fails the script when $d is the
+// release current points to (for use in a fmt format: %% doubled).
+const liveCheck = `live() {
+	for c in "$(dirname "$p")/current" "$p/current"; do
+		[ -L "$c" ] && [ -d "$c" ] && [ -d "$d" ] || continue
+		[ "$(cd "$c" && pwd -P)" = "$(cd "$d" && pwd -P)" ] || continue
+		printf 'drover: %%s is the live release (%%s points to it): publish under a new release id, or switch away first\n' "$d" "$c" >&2
+		exit 1
+	done
+}
+live`
+
+// placeTree renames the finished $t to $d, moving an old $d aside to $o
+// first and back if the rename fails, after checking live once more.
+const placeTree = `live
+if [ -e "$d" ] || [ -L "$d" ]; then mv -f "$d" "$o"; fi
+if [ -e "$d" ] || [ -L "$d" ]; then
+	printf 'drover: %%s appeared during the upload: left as it is\n' "$d" >&2
+	exit 1
+fi
+mv -f "$t" "$d" || { [ -e "$o" ] && mv -f "$o" "$d"; exit 1; }`
+
 // dirScript unpacks a tar stream from stdin into a temporary directory
 // next to to, then renames it into place (moving an old tree aside first).
 //
@@ -155,15 +177,7 @@ rm -f "$t/"%[2]s
 	}
 	return fmt.Sprintf(uploadPrelude+`m="$p/.$b.drover-manifest"
 trap 'rm -rf "$t" "$o" "$m.$$" "$m.$$.w"' EXIT
-live() {
-	for c in "$(dirname "$p")/current" "$p/current"; do
-		[ -L "$c" ] && [ -d "$c" ] && [ -d "$d" ] || continue
-		[ "$(cd "$c" && pwd -P)" = "$(cd "$d" && pwd -P)" ] || continue
-		printf 'drover: %%s is the live release (%%s points to it): publish under a new release id, or switch away first\n' "$d" "$c" >&2
-		exit 1
-	done
-}
-live
+`+liveCheck+`
 mkdir "$t"
 tar -x -p -f - -C "$t"
 if ! [ -f "$t/"%[2]s ]; then
@@ -172,14 +186,8 @@ if ! [ -f "$t/"%[2]s ]; then
 fi
 rm -f "$t/"%[2]s
 %[3]smv -f "$t/"%[4]s "$m.$$"
-live
 rm -f "$m"
-if [ -e "$d" ] || [ -L "$d" ]; then mv -f "$d" "$o"; fi
-if [ -e "$d" ] || [ -L "$d" ]; then
-	printf 'drover: %%s appeared during the upload: left as it is\n' "$d" >&2
-	exit 1
-fi
-mv -f "$t" "$d" || { [ -e "$o" ] && mv -f "$o" "$d"; exit 1; }
+`+placeTree+`
 if stats=$(cd "$d" && find . -type f -exec stat -c 'stat %%a %%s %%Y %%n' {} +); then
 	{ echo %[5]s; printf '%%s\n' "$stats"; cat "$m.$$"; } > "$m.$$.w" && mv -f "$m.$$.w" "$m" || rm -f "$m.$$.w"
 fi`, shell.Quote(to), shell.Quote(s.endName()), links, shell.Quote(s.manifestName()), shell.Quote(manifestHead))

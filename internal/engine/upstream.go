@@ -34,9 +34,14 @@ func (s *upStream) linksName() string    { return ".drover-links." + s.tag }
 func (s *upStream) manifestName() string { return ".drover-manifest." + s.tag }
 
 // report says what the upload moved: "sent 1.2 MB in 21 files, linked
-// 1979 files from /srv/app/releases/r1".
+// 1979 files from /srv/app/releases/r1". The bytes are the whole stream's:
+// the files, their headers and the upload's own members.
 func (s *upStream) report(base *baseManifest) string {
-	r := fmt.Sprintf("sent %s in %s", byteSize(s.delta.sentBytes), plural(s.delta.sentFiles, "file"))
+	size := s.delta.sentBytes
+	if info, err := os.Stat(s.file); err == nil {
+		size = info.Size()
+	}
+	r := fmt.Sprintf("sent %s in %s", byteSize(size), plural(s.delta.sentFiles, "file"))
 	if base != nil {
 		r += fmt.Sprintf(", linked %s from %s", plural(len(s.delta.links), "file"), base.dir)
 	}

@@ -45,6 +45,9 @@ type Secret struct {
 type Tunnel struct {
 	Remote string // listen address on the host, e.g. "127.0.0.1:9418"
 	Local  string // address dialled from the control machine
+	// Serve is a local directory the run serves over HTTP on a loopback
+	// port of its own, which the tunnel forwards to (Local is then empty).
+	Serve string
 }
 
 // Gate is when a stage asks a person before going on.
@@ -98,6 +101,7 @@ const (
 	KindPause     Kind = "pause"
 	KindHTTP      Kind = "http"
 	KindHAProxy   Kind = "haproxy"
+	KindFetch     Kind = "fetch"
 )
 
 // NoBase is the upload base that sends the whole tree.
@@ -135,6 +139,10 @@ type Step struct {
 	// release current points to when To is ROOT/releases/ID, NoBase for
 	// none (the whole tree is sent).
 	Base  string
+	// Sha256 is, for a fetch, the hex SHA-256 the download must have; ""
+	// checks a file a serve tunnel serves against the local file's hash,
+	// and any other download against nothing.
+	Sha256 string
 	Once  bool          // local: once per stage instead of once per host
 	Pause time.Duration // pause: how long
 	// EnvSecrets names the secrets a local step gets in its environment, as

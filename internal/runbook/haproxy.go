@@ -103,13 +103,19 @@ func (r *renderer) haproxyPlan(params map[string]string) []plan.HAProxy {
 	return out
 }
 
-// lbBase renders the run-wide values of one load balancer and checks them.
-func (r *renderer) lbBase(l lb, params map[string]string) plan.HAProxy {
+// paramData is the data of a run-wide template: the params and run_id.
+func paramData(params map[string]string, runID string) map[string]any {
 	data := make(map[string]any, len(params)+1)
 	for k, v := range params {
 		data[k] = v
 	}
-	data["run_id"] = r.opts.RunID
+	data["run_id"] = runID
+	return data
+}
+
+// lbBase renders the run-wide values of one load balancer and checks them.
+func (r *renderer) lbBase(l lb, params map[string]string) plan.HAProxy {
+	data := paramData(params, r.opts.RunID)
 	var p plan.HAProxy
 	var ok bool
 	if p.Socket, ok = r.render(l.socket, "", data); ok && containsAction(l.socket.src) {

@@ -155,15 +155,42 @@ func (d *runbookDecoder) secretTables(t *table) map[string]plan.Secret {
 	return out
 }
 
-// tunnels reads every [[tunnel]].
-func (d *runbookDecoder) tunnels(t *table) []plan.Tunnel {
-	var out []plan.Tunnel
+// tunnel is one [[tunnel]]: its addresses, or the directory it serves
+// (a template of params).
+type tunnel struct {
+	base  plan.Tunnel
+	serve text
+}
+
+// tunnels reads every [[tunnel]]: remote, and one of local or serve.
+func (d *runbookDecoder) tunnels(t *table) []tunnel {
+	var out []tunnel
 	for _, tt := range d.subs(t, "tunnel", "[[tunnel]]") {
-		var tun plan.Tunnel
-		tun.Remote = d.address(tt, "remote")
-		tun.Local = d.address(tt, "local")
+		var tun tunnel
+		tun.base.Remote = d.address(tt, "remote")
+		switch {
+		case tt.has("serve") && tt.has("local"):
+			d.keyErrorf(tt, "serve", "a tunnel goes to local or serves a directory, not both")
+		case tt.has("serve"):
+			tun.serve = d.text(tt, "serve", d.refs)
+		default:
+			tun.base.Local = d.address(tt, "local")
+		}
 		d.finish(tt)
 		out = append(out, tun)
+	}
+	return out
+}
+
+// tunnelPlan renders the directories the tunnels serve.
+func (r *renderer) tunnelPlan(params map[string]string) []plan.Tunnel {
+	var out []plan.Tunnel
+	for _, t := range r.rb.tunnels {
+		p := t.base
+		if t.serve.set {
+			p.Serve, _ = r.render(t.serve, "", paramData(params, r.opts.RunID))
+		}
+		out = append(out, p)
 	}
 	return out
 }

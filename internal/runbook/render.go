@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"text/template"
@@ -54,11 +56,11 @@ func (rb *Runbook) Plan(opts Options) (*plan.Plan, error) {
 		Params:      params,
 		Hosts:       slices.Clone(opts.Hosts),
 		Secrets:     maps.Clone(rb.secrets),
-		Tunnels:     slices.Clone(rb.tunnels),
 	}
 	if rb.release != nil {
 		p.Release = &plan.Release{Root: params["root"], Keep: rb.release.keep}
 	}
+	p.Tunnels = r.tunnelPlan(params)
 	p.Stages = r.stages(params)
 	p.HAProxy = r.haproxyPlan(params)
 	r.reportFailures()
@@ -319,6 +321,17 @@ func (r *renderer) step(s step, host string, data map[string]any) plan.Step {
 		ps.To = to
 		r.checkPath(s.to, host, to, data)
 	}
+	if sum, ok := r.render(s.sha256, host, data); ok && s.sha256.set {
+		ps.Sha256 = strings.ToLower(sum)
+		if !sha256Re.MatchString(ps.Sha256) {
+			r.fail(s.sha256, host, fmt.Errorf("%q is not a SHA-256 (64 hex digits)", sum))
+		}
+	}
+	if ok && ps.Kind == plan.KindFetch {
+		if u, err := url.Parse(ps.Arg); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			r.fail(s.arg, host, fmt.Errorf("%q is not an http or https URL", ps.Arg))
+		}
+	}
 	if base, ok := r.render(s.upBase, host, data); ok && s.upBase.set {
 		ps.Base = base
 		if base != plan.NoBase {
@@ -335,6 +348,9 @@ func (r *renderer) step(s step, host string, data map[string]any) plan.Step {
 	}
 	return ps
 }
+
+// sha256Re is a SHA-256 in hex.
+var sha256Re = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // checkPath checks a remote path rendered from a template (upload to,
 // watch): it must be clean, not start with -, have no .. segment, and when

@@ -30,7 +30,7 @@ type Runbook struct {
 	params      []param
 	release     *release
 	secrets     map[string]plan.Secret
-	tunnels     []plan.Tunnel
+	tunnels     []tunnel
 	lbs         []lb
 	stages      []stage
 	pos         positions

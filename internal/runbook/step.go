@@ -23,6 +23,7 @@ type step struct {
 	arg    text      // the kind's value (not for pause)
 	to     text
 	upBase text // upload: base
+	sha256 text // fetch: the download's hash
 	skipIf text
 	body   text         // http: a body regexp written as a template
 	expect []expectRule // the runbook's [[expect]] rules, then the step's own
@@ -40,7 +41,7 @@ type expectRule struct {
 var stepKinds = []plan.Kind{
 	plan.KindRun, plan.KindUpload, plan.KindSwitchrel, plan.KindWatch,
 	plan.KindLocal, plan.KindConfirm, plan.KindPause,
-	plan.KindHTTP, plan.KindHAProxy,
+	plan.KindHTTP, plan.KindHAProxy, plan.KindFetch,
 }
 
 func (d *runbookDecoder) steps(t *table, k, name string, global []expectRule) []step {
@@ -89,7 +90,7 @@ func (d *runbookDecoder) stepKind(t *table) (plan.Kind, bool) {
 	}
 	switch len(found) {
 	case 0:
-		d.errorf(t.path, "%s needs one of run, upload, switchrel, watch, local, confirm, pause, http, haproxy", t.name)
+		d.errorf(t.path, "%s needs one of run, upload, switchrel, watch, local, confirm, pause, http, haproxy, fetch", t.name)
 		return "", false
 	case 1:
 		return found[0], true
@@ -137,11 +138,13 @@ func (d *runbookDecoder) kindKeys(t *table, s *step) {
 	s.base.Once = d.boolean(t, "once")
 	d.onlyFor(t, kind, "env_secrets", plan.KindLocal)
 	s.base.EnvSecrets = d.envSecrets(t)
-	d.onlyFor(t, kind, "to", plan.KindUpload)
+	d.onlyFor(t, kind, "to", plan.KindUpload, plan.KindFetch)
 	s.to = d.text(t, "to", d.refs)
-	if kind == plan.KindUpload && !s.to.set {
-		d.errorf(t.path, "%s: upload needs to = \"REMOTE PATH\"", t.name)
+	if (kind == plan.KindUpload || kind == plan.KindFetch) && !s.to.set {
+		d.errorf(t.path, "%s: %s needs to = \"REMOTE PATH\"", t.name, kind)
 	}
+	d.onlyFor(t, kind, "sha256", plan.KindFetch)
+	s.sha256 = d.text(t, "sha256", d.refs)
 	d.onlyFor(t, kind, "base", plan.KindUpload)
 	s.upBase = d.text(t, "base", d.refs)
 	d.onlyFor(t, kind, "until", plan.KindRun, plan.KindWatch)
