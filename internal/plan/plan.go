@@ -138,13 +138,13 @@ type Step struct {
 	// unchanged files the new tree links instead of receiving: "" for the
 	// release current points to when To is ROOT/releases/ID, NoBase for
 	// none (the whole tree is sent).
-	Base  string
+	Base string
 	// Sha256 is, for a fetch, the hex SHA-256 the download must have; ""
 	// checks a file a serve tunnel serves against the local file's hash,
 	// and any other download against nothing.
 	Sha256 string
-	Once  bool          // local: once per stage instead of once per host
-	Pause time.Duration // pause: how long
+	Once   bool          // local: once per stage instead of once per host
+	Pause  time.Duration // pause: how long
 	// EnvSecrets names the secrets a local step gets in its environment, as
 	// DROVER_SECRET_<NAME>; no other secret reaches a local command.
 	EnvSecrets []string
