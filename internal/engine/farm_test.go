@@ -21,9 +21,16 @@ import (
 
 // startFarm starts n in-process SSH hosts and connects to them through
 // Preflight, as the CLI does.
+//
+// Keepalives go every second, so a connection counts as lost after three
+// seconds without an answer: a machine loaded by the race detector and
+// other tests (GOMAXPROCS=1) can hold an in-process answer for a few
+// hundred milliseconds, which lost the connection of a test that meant
+// to keep it. Tests of a host that stops answering freeze it and set
+// their own interval.
 func startFarm(t *testing.T, n int) (*sshtest.Farm, []inventory.Host, map[string]transport.Conn) {
 	t.Helper()
-	return startFarmKeepalive(t, n, 100*time.Millisecond)
+	return startFarmKeepalive(t, n, time.Second)
 }
 
 // startFarmKeepalive is startFarm with keepalives every interval.
