@@ -51,6 +51,24 @@ func deltaHosts() ([]string, string) {
 	return hosts, list
 }
 
+// deltaSetup gives a delta test its hosts, their -H list and the
+// publish runbook, with /srv/delta removed on every host now and after.
+func deltaSetup(t *testing.T) ([]string, string, string) {
+	t.Helper()
+	needDrover(t, "run")
+	hosts, list := deltaHosts()
+	clean := func() {
+		for _, h := range hosts {
+			os.RemoveAll(srvPath(h, "delta"))
+		}
+	}
+	clean()
+	t.Cleanup(clean)
+	rb := filepath.Join(t.TempDir(), "publish.toml")
+	writeFile(t, rb, publishRunbook)
+	return hosts, list, rb
+}
+
 // makeTree writes n files of size bytes in 10 directories under dir, the
 // content of file i drawn from i and salt.
 func makeTree(t *testing.T, dir string, n, size int, salt string) {
@@ -122,17 +140,7 @@ var linkedRe = regexp.MustCompile(`sent (\S+ \S+) in (\d+) files?, linked (\d+) 
 // the second upload sends only those, links the rest from the first
 // (same inodes), and every host's release equals the local tree.
 func TestDeltaUpload(t *testing.T) {
-	needDrover(t, "run")
-	hosts, list := deltaHosts()
-	clean := func() {
-		for _, h := range hosts {
-			os.RemoveAll(srvPath(h, "delta"))
-		}
-	}
-	clean()
-	t.Cleanup(clean)
-	rb := filepath.Join(t.TempDir(), "publish.toml")
-	writeFile(t, rb, publishRunbook)
+	hosts, list, rb := deltaSetup(t)
 	v1, v2 := t.TempDir(), t.TempDir()
 	makeTree(t, v1, 400, 2000, "v1")
 	makeTree(t, v2, 400, 2000, "v1")
@@ -186,17 +194,7 @@ func TestDeltaUpload(t *testing.T) {
 // delta upload leaves no release that releases lists or switchrel
 // accepts; the next run completes it.
 func TestDeltaUploadKilled(t *testing.T) {
-	needDrover(t, "run")
-	hosts, list := deltaHosts()
-	clean := func() {
-		for _, h := range hosts {
-			os.RemoveAll(srvPath(h, "delta"))
-		}
-	}
-	clean()
-	t.Cleanup(clean)
-	rb := filepath.Join(t.TempDir(), "publish.toml")
-	writeFile(t, rb, publishRunbook)
+	hosts, list, rb := deltaSetup(t)
 	v1, v2 := t.TempDir(), t.TempDir()
 	makeTree(t, v1, 100, 1000, "v1")
 	makeTree(t, v2, 100, 1000, "v1")

@@ -221,17 +221,8 @@ func publishDelta(t *testing.T, env []string, src, dest string, base *baseManife
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c streamCache
-	t.Cleanup(c.close)
-	s, err := c.get(tr, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stream, err := os.ReadFile(s.file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out, err := runScript(env, dirScript(dest, s, base), stream); err != nil {
+	s, stream := streamOf(t, tr, base)
+	if out, err := runScript(env, dirScript(dest, s, base), stream.Bytes()); err != nil {
 		t.Fatalf("delta upload to %s: %v\n%s", dest, err, out)
 	}
 	return s.delta

@@ -95,9 +95,15 @@ func wholeStream(t *testing.T, src string) (*upStream, *bytes.Buffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return streamOf(t, tr, nil)
+}
+
+// streamOf archives tr as an upload to a host with base (nil: none) does.
+func streamOf(t *testing.T, tr *tree, base *baseManifest) (*upStream, *bytes.Buffer) {
+	t.Helper()
 	var c streamCache
 	t.Cleanup(c.close)
-	s, err := c.get(tr, nil)
+	s, err := c.get(tr, base)
 	if err != nil {
 		t.Fatal(err)
 	}
