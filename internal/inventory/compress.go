@@ -22,8 +22,10 @@ func Compress(names []string) string {
 	for _, name := range sorted {
 		prefix, num, suffix := lastNumber(name)
 		key := prefix + "\x00" + suffix
-		if num == "" {
-			key = name + "\x00\x00" // a name without a number stands alone
+		if _, err := strconv.Atoi(num); err != nil {
+			// A name without a number, or with one too large for a range
+			// to carry, stands alone.
+			key = name + "\x00\x00"
 		}
 		if _, ok := nums[key]; !ok {
 			keys = append(keys, key)

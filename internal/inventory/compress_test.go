@@ -20,6 +20,8 @@ func TestCompress(t *testing.T) {
 		{"widths not joined", []string{"web9", "web10", "web09"}, "web[9,09-10]"},
 		{"no numbers", []string{"beta", "alpha"}, "alpha,beta"},
 		{"last number folds", []string{"r1n1", "r1n2", "r2n1"}, "r1n[1-2],r2n1"},
+		{"numbers too large for a range stand alone", []string{"h11000000000000000000", "h10000000000000000000"},
+			"h10000000000000000000,h11000000000000000000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
