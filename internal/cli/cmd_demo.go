@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/drover-sh/drover/internal/target"
 	"github.com/drover-sh/drover/internal/ui"
 )
 
@@ -151,7 +152,7 @@ func (d *demo) say(format string, args ...any) {
 }
 
 func (d *demo) target() targetOptions {
-	return targetOptions{Inventory: d.sb.inventory, Groups: []string{"web"}, Timeout: 10 * time.Second}
+	return targetOptions{Options: target.Options{Inventory: d.sb.inventory, Groups: []string{"web"}, Timeout: 10 * time.Second}}
 }
 
 func (d *demo) cutoverSets(rel string) map[string]string {

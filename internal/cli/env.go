@@ -3,6 +3,8 @@ package cli
 import (
 	"io"
 	"os"
+
+	"github.com/drover-sh/drover/internal/target"
 )
 
 // env is what a command may use of the process: stdio and the environment.
@@ -17,4 +19,9 @@ type env struct {
 
 func newEnv(stdin io.Reader, stdout, stderr io.Writer) *env {
 	return &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, lookupEnv: os.LookupEnv, term: newTerminal(stdin, stderr)}
+}
+
+// target is what package target may use of the process.
+func (e *env) target() target.Env {
+	return target.Env{Getenv: e.getenv, LookupEnv: e.lookupEnv, Term: e.term}
 }

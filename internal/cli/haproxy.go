@@ -2,13 +2,11 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
 
 	"github.com/drover-sh/drover/internal/engine"
-	"github.com/drover-sh/drover/internal/inventory"
 	"github.com/drover-sh/drover/internal/plan"
 )
 
@@ -43,9 +41,9 @@ func (p *prepared) connectVias(ctx context.Context, env *env, req *runRequest) e
 	if len(vias) == 0 {
 		return nil
 	}
-	hosts, err := viaHosts(env, req.target, vias)
+	hosts, err := req.target.Vias(env.target(), vias)
 	if err != nil {
-		return err
+		return usageErr(err)
 	}
 	dialer, err := req.target.dialer(env, p.redactor.Add, hosts)
 	if err != nil {
@@ -60,23 +58,6 @@ func (p *prepared) connectVias(ctx context.Context, env *env, req *runRequest) e
 		return usageErr(fmt.Errorf("haproxy via %s: %w", pr.Host, pr.Err))
 	}
 	return nil
-}
-
-// viaHosts resolves the via hosts with the same inventory and flags as
-// the targets.
-func viaHosts(env *env, t targetOptions, names []string) ([]inventory.Host, error) {
-	t.Groups, t.Limit, t.Exclude = nil, "", ""
-	t.Hosts = names
-	hosts, inv, err := t.resolve(env, "")
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range names {
-		if inv == nil || !slices.Contains(inv.Names(), n) {
-			return nil, usageErr(errors.New("[haproxy] via " + n + ": not a host of the inventory"))
-		}
-	}
-	return hosts, nil
 }
 
 // writeLBs lists, for drover plan, the load balancers haproxy steps act on
