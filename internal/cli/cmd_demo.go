@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/drover-sh/drover/internal/rollout"
 	"github.com/drover-sh/drover/internal/target"
 	"github.com/drover-sh/drover/internal/ui"
 )
@@ -172,7 +173,7 @@ func (d *demo) firstRelease(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(d.env.stdout, ui.Counts(d.out.style(d.env), summaryRows(res.summary)))
+	fmt.Fprintln(d.env.stdout, ui.Counts(d.out.style(d.env), summaryRows(res.Summary)))
 	return codeOf(res)
 }
 
@@ -197,7 +198,7 @@ func (d *demo) cutover(ctx context.Context) error {
 		return codeOf(res)
 	}
 	d.releases(ctx)
-	if res.err != nil {
+	if res.Outcome != rollout.OK {
 		d.say("the rollout stopped: every host that switched is back on its previous release")
 		return codeOf(res)
 	}

@@ -91,20 +91,20 @@ func runExec(ctx context.Context, opts execOptions, args []string, env *env) err
 			return err
 		}
 	case opts.out.Verbose:
-		ui.Summary(env.stdout, opts.out.style(env), summaryRows(res.summary))
+		ui.Summary(env.stdout, opts.out.style(env), summaryRows(res.Summary))
 	default:
 		ui.Fold(env.stdout, opts.out.style(env), hostOutputs(res))
 	}
 	if opts.explain {
-		explainPrompts(env.stdout, res.summary, true)
+		explainPrompts(env.stdout, res.Summary, true)
 	}
 	return codeOf(res)
 }
 
 // hostOutputs gathers each host's answer for folding.
 func hostOutputs(res *runResult) []ui.HostOutput {
-	out := make([]ui.HostOutput, 0, len(res.summary.Hosts))
-	for _, h := range res.summary.Hosts {
+	out := make([]ui.HostOutput, 0, len(res.Summary.Hosts))
+	for _, h := range res.Summary.Hosts {
 		ho := ui.HostOutput{Host: h.Host, Output: res.events.Output(h.Host)}
 		code, ok := res.events.Exit(h.Host)
 		switch {

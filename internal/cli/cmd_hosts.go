@@ -10,9 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/drover-sh/drover/internal/engine"
 	"github.com/drover-sh/drover/internal/inventory"
-	"github.com/drover-sh/drover/internal/redact"
+	"github.com/drover-sh/drover/internal/rollout"
 	"github.com/drover-sh/drover/internal/transport/sshx"
 	"github.com/drover-sh/drover/internal/ui"
 )
@@ -83,28 +82,20 @@ func runHosts(ctx context.Context, opts hostsOptions, env *env) error {
 // negotiate connects to every host as pre-flight does and returns, per
 // host, the rows saying what its connection negotiated or why it failed.
 func negotiate(ctx context.Context, env *env, target *targetOptions, hosts []inventory.Host) (map[string][]string, error) {
-	dialer, err := target.dialer(env, redact.New().Add, hosts)
+	f, err := rollout.Dial{Target: target.Options, Env: env.target()}.Probe(ctx, hosts)
 	if err != nil {
-		return nil, err
+		return nil, classify(err)
 	}
-	conns, problems := engine.Preflight(ctx, dialer, hosts, preflightParallel)
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
+	defer f.Close()
 	rows := map[string][]string{}
-	for name, c := range conns {
+	for name, c := range f.Conns {
 		if n, ok := sshx.NegotiatedOf(c); ok {
 			rows[name] = []string{hostRow("kex", n.KeyExchange, "negotiated"), hostRow("host_key_algorithm", n.HostKey, "negotiated"),
 				hostRow("cipher", n.Cipher, "negotiated"), hostRow("mac", cmp.Or(n.MAC, "implicit (AEAD)"), "negotiated")}
 		}
 	}
-	for _, pr := range problems {
+	for _, pr := range f.Problems {
 		rows[pr.Host] = []string{hostRow("connect", ui.Sanitize(pr.Err.Error()), "failed")}
-	}
-	if ctx.Err() != nil {
-		return nil, interrupted(ctx)
 	}
 	return rows, nil
 }

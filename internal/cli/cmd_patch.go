@@ -88,7 +88,7 @@ func runPatch(ctx context.Context, opts patchOptions, file string, env *env) err
 func writePatchReport(env *env, out outputOptions, res *runResult) {
 	st := out.style(env)
 	var failed []ui.HostOutput
-	for _, h := range res.summary.Hosts {
+	for _, h := range res.Summary.Hosts {
 		if h.Result != event.Failed || h.Stage != "check" {
 			continue
 		}
@@ -100,7 +100,7 @@ func writePatchReport(env *env, out outputOptions, res *runResult) {
 		ui.Fold(env.stdout, st, failed)
 	}
 	var done []string
-	for _, h := range res.summary.Hosts {
+	for _, h := range res.Summary.Hosts {
 		if res.events.Skipped(h.Host, "apply") {
 			done = append(done, h.Host)
 		}
@@ -109,5 +109,5 @@ func writePatchReport(env *env, out outputOptions, res *runResult) {
 		fmt.Fprintf(env.stdout, "\nalready applied, left alone: %s\n", inventory.Compress(done))
 	}
 	fmt.Fprintln(env.stdout)
-	ui.Summary(env.stdout, st, summaryRows(res.summary))
+	ui.Summary(env.stdout, st, summaryRows(res.Summary))
 }

@@ -50,10 +50,10 @@ func runReleases(ctx context.Context, opts releasesOptions, env *env) error {
 	if err != nil {
 		return err
 	}
-	defer f.close()
-	states, errs := release.ReadAll(ctx, f.conns, opts.root)
-	ui.Releases(env.stdout, opts.out.style(env), releaseRows(f.hosts, states, errs, f.problems, ""))
-	if len(f.problems) > 0 || len(errs) > 0 {
+	defer f.Close()
+	states, errs := release.ReadAll(ctx, f.Conns, opts.root)
+	ui.Releases(env.stdout, opts.out.style(env), releaseRows(f.Hosts, states, errs, f.Problems, ""))
+	if len(f.Problems) > 0 || len(errs) > 0 {
 		return failure(errSilent)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/drover-sh/drover/internal/inventory"
+	"github.com/drover-sh/drover/internal/plan"
 	"github.com/drover-sh/drover/internal/target"
 	"github.com/drover-sh/drover/internal/transport"
 )
@@ -33,6 +34,12 @@ func (o *targetOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.KnownHosts, "known-hosts", "", "known_hosts file")
 	fs.StringVarP(&o.SSHConfig, "ssh-config", "F", "", "ssh_config file to read instead of ~/.ssh/config and /etc/ssh/ssh_config (like ssh -F)")
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "connect and handshake timeout per host")
+}
+
+// overrides adds -p and --batches to ov.
+func (o *targetOptions) overrides(ov plan.Overrides) plan.Overrides {
+	ov.Parallel, ov.Batches = o.Parallel, o.Batches
+	return ov
 }
 
 // resolve returns the targeted hosts; defaultGroup is the runbook's
