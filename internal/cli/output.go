@@ -2,11 +2,8 @@ package cli
 
 import (
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 
 	"github.com/drover-sh/drover/internal/engine"
 	"github.com/drover-sh/drover/internal/event"
@@ -44,7 +41,7 @@ func (o *outputOptions) color(env *env) bool {
 	if v, _ := lookupEnv(env, "NO_COLOR"); v != "" {
 		return false
 	}
-	return isTerminal(env.stdout)
+	return ui.IsTerminal(env.stdout)
 }
 
 // colorMode is the value of --color.
@@ -64,11 +61,6 @@ func (c *colorMode) Set(s string) error {
 
 // style returns the styles for stdout.
 func (o *outputOptions) style(env *env) *ui.Style { return ui.NewStyle(env.stdout, o.color(env)) }
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
 
 // lookupEnv tells a variable set to "" from one not set.
 func lookupEnv(env *env, name string) (string, bool) {
@@ -106,7 +98,7 @@ func (o *outputOptions) display(env *env, v rollout.View, quiet bool) event.Sink
 	switch {
 	case o.JSON:
 		return ui.NewJSON(env.stdout)
-	case st.Color && isTerminal(env.stdout):
+	case st.Color && ui.IsTerminal(env.stdout):
 		return ui.NewBoard(ui.BoardOptions{Out: env.stdout, Style: st, Runbook: v.Runbook, Hosts: v.Hosts,
 			Verbose: o.Verbose, Quiet: quiet && !o.Verbose})
 	case !quiet || o.Verbose:

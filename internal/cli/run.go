@@ -82,7 +82,7 @@ func pickGate(env *env, yes bool, out outputOptions) engine.Gate {
 	case yes:
 		return engine.AlwaysYes
 	case env.term.Interactive():
-		return ui.NewGate(env.stderr, ui.NewStyle(env.stderr, out.color(env)), env.term.askKey)
+		return ui.NewGate(env.stderr, ui.NewStyle(env.stderr, out.color(env)), env.term.AskKey)
 	}
 	return nil
 }
