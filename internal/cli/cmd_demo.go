@@ -147,7 +147,7 @@ func (d *demo) firstRelease(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(d.env.stdout, ui.Counts(d.out.style(d.env), summaryRows(res.Summary)))
+	fmt.Fprintln(d.env.stdout, ui.Counts(d.out.style(d.env), ui.SummaryRows(res.Summary)))
 	return codeOf(res)
 }
 

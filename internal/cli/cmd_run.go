@@ -97,7 +97,7 @@ func runRun(ctx context.Context, opts runOptions, file string, env *env) error {
 // writeRunSummary prints the summary table and how to go on.
 func writeRunSummary(env *env, out outputOptions, res *runResult) {
 	fmt.Fprintln(env.stdout)
-	ui.Summary(env.stdout, out.style(env), summaryRows(res.Summary))
+	ui.Summary(env.stdout, out.style(env), ui.SummaryRows(res.Summary))
 	fmt.Fprintf(env.stdout, "run %s: journal with `drover log %s`", res.RunID, res.RunID)
 	if res.Outcome != rollout.OK {
 		fmt.Fprintf(env.stdout, ", resume with `drover run %s --resume %s`", runbookArg(res.Plan.File), res.RunID)

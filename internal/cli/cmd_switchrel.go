@@ -77,7 +77,7 @@ func runSwitchrel(ctx context.Context, opts switchrelOptions, id string, env *en
 		},
 		after: func(ctx context.Context, f *rollout.Farm) {
 			after, errs := release.ReadAll(ctx, f.Conns, opts.root)
-			rows := releaseRows(f.Hosts, after, errs, f.Problems, f.RunID)
+			rows := ui.ReleaseRows(f.Hosts, after, errs, f.Problems, f.RunID)
 			for i := range rows {
 				rows[i].Before = before[rows[i].Host].Current
 			}
@@ -108,7 +108,7 @@ func checkSwitch(ctx context.Context, env *env, f *rollout.Farm, opts switchrelO
 	if err == nil {
 		return states, nil
 	}
-	ui.Releases(env.stderr, ui.NewStyle(env.stderr, opts.out.color(env)), releaseRows(f.Hosts, states, errs, f.Problems, f.RunID))
+	ui.Releases(env.stderr, ui.NewStyle(env.stderr, opts.out.color(env)), ui.ReleaseRows(f.Hosts, states, errs, f.Problems, f.RunID))
 	if errors.Is(err, release.ErrDisagree) {
 		err = withHint(err, "switch to a named release, or let each host go back to its own with --per-host")
 	}

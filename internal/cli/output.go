@@ -111,7 +111,7 @@ func (o *outputOptions) display(env *env, v rollout.View, quiet bool) event.Sink
 // stderr.
 func (o *outputOptions) showProblems(env *env) func([]engine.HostProblem) {
 	return func(problems []engine.HostProblem) {
-		ui.Problems(env.stderr, ui.NewStyle(env.stderr, o.color(env)), problemRows(problems))
+		ui.Problems(env.stderr, ui.NewStyle(env.stderr, o.color(env)), ui.ProblemRows(problems))
 	}
 }
 

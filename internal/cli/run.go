@@ -111,15 +111,6 @@ func (res *runResult) stoppedByPerson() bool {
 	return res.Outcome == rollout.Interrupted || res.Outcome == rollout.Quit
 }
 
-// summaryRows turns the engine's summary into the table's rows.
-func summaryRows(sum *engine.Summary) []ui.SummaryRow {
-	rows := make([]ui.SummaryRow, len(sum.Hosts))
-	for i, h := range sum.Hosts {
-		rows[i] = ui.SummaryRow{Host: h.Host, Stage: h.Stage, Result: h.Result, Duration: h.Duration, Note: h.Note}
-	}
-	return rows
-}
-
 // stateDir is where runs are journalled: $XDG_STATE_HOME/drover/runs.
 func stateDir(env *env) string {
 	base := env.getenv("XDG_STATE_HOME")

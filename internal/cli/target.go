@@ -8,7 +8,6 @@ import (
 	"github.com/drover-sh/drover/internal/inventory"
 	"github.com/drover-sh/drover/internal/plan"
 	"github.com/drover-sh/drover/internal/target"
-	"github.com/drover-sh/drover/internal/transport"
 )
 
 // targetOptions are the target flags every command that touches hosts has:
@@ -50,14 +49,4 @@ func (o *targetOptions) resolve(env *env, defaultGroup string) ([]inventory.Host
 		return nil, nil, usageErr(err)
 	}
 	return hosts, inv, nil
-}
-
-// dialer is the SSH dialer for hosts; learn is told every password or
-// passphrase typed. Its errors are bad usage.
-func (o *targetOptions) dialer(env *env, learn func(string), hosts []inventory.Host) (transport.Dialer, error) {
-	d, err := o.Dialer(env.target(), learn, hosts)
-	if err != nil {
-		return nil, usageErr(err)
-	}
-	return d, nil
 }
