@@ -61,13 +61,23 @@ func execute(ctx context.Context, env *env, req runRequest) (*runResult, error) 
 // options are rollout's inputs for req.
 func (req *runRequest) options(env *env, col *ui.Collector) rollout.Options {
 	o := rollout.Options{
-		Runbook: req.rb, Sets: req.sets, Target: req.target.Options, Env: env.target(),
-		Overrides: req.target.overrides(req.overrides),
-		Gate:      pickGate(env, req.yes, req.out), DryRun: req.dryRun, Resume: req.resume,
-		StateDir: stateDir(env), User: whoami(env), LogDir: req.out.LogDir,
-		ExitCode: func(err error) int { return exitCode(classify(err)) },
-		Output:   req.out.output(env, req.quiet, col), Warn: warner(env),
-		Precheck: req.precheck, After: req.after, BeforeSwitch: beforeSwitch,
+		Runbook:      req.rb,
+		Sets:         req.sets,
+		Target:       req.target.Options,
+		Env:          env.target(),
+		Overrides:    req.target.overrides(req.overrides),
+		Gate:         pickGate(env, req.yes, req.out),
+		DryRun:       req.dryRun,
+		Resume:       req.resume,
+		StateDir:     stateDir(env),
+		User:         whoami(env),
+		LogDir:       req.out.LogDir,
+		ExitCode:     func(err error) int { return exitCode(classify(err)) },
+		Output:       req.out.output(env, req.quiet, col),
+		Warn:         warner(env),
+		Precheck:     req.precheck,
+		After:        req.after,
+		BeforeSwitch: beforeSwitch,
 	}
 	if !req.out.JSON {
 		o.Problems = req.out.showProblems(env)
