@@ -43,14 +43,24 @@ func NewTerminal(in io.Reader, out io.Writer) *Terminal {
 // Interactive reports whether a person can be asked.
 func (t *Terminal) Interactive() bool { return t.isTTY }
 
-// ReadSecret asks for a value without echoing it.
-func (t *Terminal) ReadSecret(ctx context.Context, prompt string) (string, error) {
+// ask takes the terminal for one question, until done is called, and
+// prints the question.
+func (t *Terminal) ask(question string) (done func(), err error) {
 	if !t.isTTY {
-		return "", errNoTerminal
+		return nil, errNoTerminal
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	fmt.Fprint(t.out, prompt)
+	fmt.Fprint(t.out, question)
+	return t.mu.Unlock, nil
+}
+
+// ReadSecret asks for a value without echoing it.
+func (t *Terminal) ReadSecret(ctx context.Context, prompt string) (string, error) {
+	done, err := t.ask(prompt)
+	if err != nil {
+		return "", err
+	}
+	defer done()
 	// ReadPassword turns echo off; a Ctrl-C meanwhile must not leave the
 	// terminal that way.
 	if old, err := term.GetState(t.fd); err == nil {
@@ -84,12 +94,11 @@ func (t *Terminal) ReadSecret(ctx context.Context, prompt string) (string, error
 // building block of gates. Ctrl-C at the question interrupts drover as it
 // would anywhere else.
 func (t *Terminal) AskKey(ctx context.Context, question string) (string, error) {
-	if !t.isTTY {
-		return "", errNoTerminal
+	done, err := t.ask(question)
+	if err != nil {
+		return "", err
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	fmt.Fprint(t.out, question)
+	defer done()
 	old, err := term.MakeRaw(t.fd)
 	if err != nil {
 		return t.readLine(ctx)
