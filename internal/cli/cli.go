@@ -1,7 +1,9 @@
 // Package cli is drover's command line: flags, subcommands, exit codes,
 // signals and the wiring of the other packages. It is the only package that
-// reads os.Args, the environment or the terminal settings, and the only one
-// that prints user-facing errors.
+// reads os.Args or the environment, and the only one that prints
+// user-facing errors. Each command parses its flags, builds the inputs of
+// one domain call (rollout, release, target, sandbox, journal), makes it
+// and renders the result with package ui.
 package cli
 
 import (

@@ -2,22 +2,17 @@ package cli
 
 import (
 	"context"
-	"embed"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/drover-sh/drover/internal/rollout"
+	"github.com/drover-sh/drover/internal/sandbox"
+	"github.com/drover-sh/drover/internal/target"
 	"github.com/drover-sh/drover/internal/ui"
 )
-
-//go:embed demoapp
-var demoApp embed.FS
 
 type demoOptions struct {
 	hosts    int
@@ -63,7 +58,7 @@ Examples:
 // demo is one demo session: the sandbox and the environment its runs see.
 type demo struct {
 	env      *env
-	sb       *sandbox
+	sb       *sandbox.Sandbox
 	out      outputOptions
 	yes      bool
 	old, new string // release ids
@@ -91,26 +86,24 @@ func startDemo(ctx context.Context, opts demoOptions, env *env) (*demo, error) {
 		return nil, err
 	}
 	d := &demo{sb: sb, yes: opts.yes || !env.term.Interactive(), out: outputOptions{NoColor: opts.noColor}}
-	d.env = demoEnv(env, sb.dir)
+	d.env = demoEnv(env, sb.Dir)
 	now := time.Now()
 	d.old, d.new = now.AddDate(0, 0, -1).Format("2006-01-02"), now.Format("2006-01-02")
-	d.src = filepath.Join(sb.dir, "src")
+	d.src = filepath.Join(sb.Dir, "src")
 	for _, rel := range []string{d.old, d.new} {
-		if err := writeDemoRelease(filepath.Join(d.src, rel)); err != nil {
-			sb.close()
+		if err := sandbox.WriteRelease(filepath.Join(d.src, rel)); err != nil {
+			sb.Close()
 			return nil, err
 		}
 	}
 	if opts.failHost != "" {
-		h := sb.farm.Host(opts.failHost)
-		if h == nil {
-			sb.close()
+		if sb.Farm.Host(opts.failHost) == nil {
+			sb.Close()
 			return nil, usageErr(fmt.Errorf("--fail-host %s: the sandbox has web01 to web%02d", opts.failHost, opts.hosts))
 		}
-		os.MkdirAll(filepath.Join(h.Dir, "app"), 0o755)
-		os.WriteFile(filepath.Join(h.Dir, "app", "fail-"+d.new), nil, 0o644)
+		sb.FailRelease(opts.failHost, d.new)
 	}
-	d.say("drover demo: %d hosts on 127.0.0.1 (in-process SSH, real shells), inventory %s", opts.hosts, sb.inventory)
+	d.say("drover demo: %d hosts on 127.0.0.1 (in-process SSH, real shells), inventory %s", opts.hosts, sb.Inventory)
 	return d, nil
 }
 
@@ -127,23 +120,6 @@ func demoEnv(env *env, dir string) *env {
 	return &e
 }
 
-// writeDemoRelease writes a release tree with the demo app in it.
-func writeDemoRelease(dir string) error {
-	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
-		return err
-	}
-	for _, name := range []string{"app", "restart"} {
-		b, err := demoApp.ReadFile("demoapp/" + name)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dir, "bin", name), b, 0o755); err != nil {
-			return err
-		}
-	}
-	return os.WriteFile(filepath.Join(dir, "VERSION"), []byte(filepath.Base(dir)+"\n"), 0o644)
-}
-
 func (d *demo) say(format string, args ...any) {
 	st := d.out.style(d.env)
 	fmt.Fprintln(d.env.stdout)
@@ -151,7 +127,7 @@ func (d *demo) say(format string, args ...any) {
 }
 
 func (d *demo) target() targetOptions {
-	return targetOptions{Inventory: d.sb.inventory, Groups: []string{"web"}, Timeout: 10 * time.Second}
+	return targetOptions{Options: target.Options{Inventory: d.sb.Inventory, Groups: []string{"web"}, Timeout: 10 * time.Second}}
 }
 
 func (d *demo) cutoverSets(rel string) map[string]string {
@@ -171,7 +147,7 @@ func (d *demo) firstRelease(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(d.env.stdout, ui.Counts(d.out.style(d.env), summaryRows(res.summary)))
+	fmt.Fprintln(d.env.stdout, ui.Counts(d.out.style(d.env), ui.SummaryRows(res.Summary)))
 	return codeOf(res)
 }
 
@@ -196,7 +172,7 @@ func (d *demo) cutover(ctx context.Context) error {
 		return codeOf(res)
 	}
 	d.releases(ctx)
-	if res.err != nil {
+	if res.Outcome != rollout.OK {
 		d.say("the rollout stopped: every host that switched is back on its previous release")
 		return codeOf(res)
 	}
@@ -222,18 +198,10 @@ func (d *demo) releases(ctx context.Context) {
 
 // stop ends the apps the demo started, then the sandbox.
 func (d *demo) stop(keep bool) {
-	for _, h := range d.sb.farm.Hosts {
-		b, err := os.ReadFile(filepath.Join(h.Dir, "app", "app.pid"))
-		if err != nil {
-			continue
-		}
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 {
-			syscall.Kill(pid, syscall.SIGTERM)
-		}
-	}
+	d.sb.StopApps()
 	if keep {
-		d.sb.temp = false
-		fmt.Fprintf(d.env.stdout, "\nthe sandbox files are kept in %s\n", d.sb.dir)
+		d.sb.Keep()
+		fmt.Fprintf(d.env.stdout, "\nthe sandbox files are kept in %s\n", d.sb.Dir)
 	}
-	d.sb.close()
+	d.sb.Close()
 }

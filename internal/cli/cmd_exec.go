@@ -2,16 +2,13 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/drover-sh/drover/internal/event"
 	"github.com/drover-sh/drover/internal/plan"
 	"github.com/drover-sh/drover/internal/runbook"
 	"github.com/drover-sh/drover/internal/ui"
@@ -87,60 +84,18 @@ func runExec(ctx context.Context, opts execOptions, args []string, env *env) err
 	}
 	switch {
 	case opts.out.JSON:
-		if err := writeHostJSON(env.stdout, hostOutputs(res)); err != nil {
+		if err := ui.HostJSON(env.stdout, ui.HostOutputs(res.Summary, res.events)); err != nil {
 			return err
 		}
 	case opts.out.Verbose:
-		ui.Summary(env.stdout, opts.out.style(env), summaryRows(res.summary))
+		ui.Summary(env.stdout, opts.out.style(env), ui.SummaryRows(res.Summary))
 	default:
-		ui.Fold(env.stdout, opts.out.style(env), hostOutputs(res))
+		ui.Fold(env.stdout, opts.out.style(env), ui.HostOutputs(res.Summary, res.events))
 	}
 	if opts.explain {
-		explainPrompts(env.stdout, res.summary, true)
+		explainPrompts(env.stdout, res.Summary, true)
 	}
 	return codeOf(res)
-}
-
-// hostOutputs gathers each host's answer for folding.
-func hostOutputs(res *runResult) []ui.HostOutput {
-	out := make([]ui.HostOutput, 0, len(res.summary.Hosts))
-	for _, h := range res.summary.Hosts {
-		ho := ui.HostOutput{Host: h.Host, Output: res.events.Output(h.Host)}
-		code, ok := res.events.Exit(h.Host)
-		switch {
-		case h.Result == event.Unreachable || h.Result == event.Interrupted || !ok:
-			ho.Err = h.Note
-			if ho.Err == "" {
-				ho.Err = string(h.Result)
-			}
-		default:
-			ho.Exit = code
-		}
-		out = append(out, ho)
-	}
-	return out
-}
-
-// hostJSON is exec's --json output: one object per host.
-type hostJSON struct {
-	Host   string `json:"host"`
-	Exit   *int   `json:"exit,omitempty"`
-	Output string `json:"output"`
-	Error  string `json:"error,omitempty"`
-}
-
-func writeHostJSON(w io.Writer, results []ui.HostOutput) error {
-	enc := json.NewEncoder(ui.SafeJSON(w))
-	for _, r := range results {
-		h := hostJSON{Host: r.Host, Output: r.Output, Error: r.Err}
-		if r.Err == "" {
-			h.Exit = &r.Exit
-		}
-		if err := enc.Encode(h); err != nil {
-			return fmt.Errorf("write the result of %s: %w", r.Host, err)
-		}
-	}
-	return nil
 }
 
 // secretName is what secret:NAME may name: its variable

@@ -4,15 +4,11 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"io"
-	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/drover-sh/drover/internal/engine"
 	"github.com/drover-sh/drover/internal/inventory"
-	"github.com/drover-sh/drover/internal/redact"
+	"github.com/drover-sh/drover/internal/rollout"
 	"github.com/drover-sh/drover/internal/transport/sshx"
 	"github.com/drover-sh/drover/internal/ui"
 )
@@ -72,7 +68,7 @@ func runHosts(ctx context.Context, opts hostsOptions, env *env) error {
 		if i > 0 {
 			fmt.Fprintln(env.stdout)
 		}
-		printHost(env.stdout, h, opts.all)
+		ui.Host(env.stdout, h, opts.all)
 		for _, line := range found[h.Name] {
 			fmt.Fprintln(env.stdout, line)
 		}
@@ -83,71 +79,20 @@ func runHosts(ctx context.Context, opts hostsOptions, env *env) error {
 // negotiate connects to every host as pre-flight does and returns, per
 // host, the rows saying what its connection negotiated or why it failed.
 func negotiate(ctx context.Context, env *env, target *targetOptions, hosts []inventory.Host) (map[string][]string, error) {
-	dialer, err := target.dialer(env, redact.New().Add, hosts)
+	f, err := rollout.Dial{Target: target.Options, Env: env.target()}.Probe(ctx, hosts)
 	if err != nil {
-		return nil, err
+		return nil, classify(err)
 	}
-	conns, problems := engine.Preflight(ctx, dialer, hosts, preflightParallel)
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
+	defer f.Close()
 	rows := map[string][]string{}
-	for name, c := range conns {
+	for name, c := range f.Conns {
 		if n, ok := sshx.NegotiatedOf(c); ok {
-			rows[name] = []string{hostRow("kex", n.KeyExchange, "negotiated"), hostRow("host_key_algorithm", n.HostKey, "negotiated"),
-				hostRow("cipher", n.Cipher, "negotiated"), hostRow("mac", cmp.Or(n.MAC, "implicit (AEAD)"), "negotiated")}
+			rows[name] = []string{ui.HostRow("kex", n.KeyExchange, "negotiated"), ui.HostRow("host_key_algorithm", n.HostKey, "negotiated"),
+				ui.HostRow("cipher", n.Cipher, "negotiated"), ui.HostRow("mac", cmp.Or(n.MAC, "implicit (AEAD)"), "negotiated")}
 		}
 	}
-	for _, pr := range problems {
-		rows[pr.Host] = []string{hostRow("connect", ui.Sanitize(pr.Err.Error()), "failed")}
-	}
-	if ctx.Err() != nil {
-		return nil, interrupted(ctx)
+	for _, pr := range f.Problems {
+		rows[pr.Host] = []string{ui.HostRow("connect", ui.Sanitize(pr.Err.Error()), "failed")}
 	}
 	return rows, nil
-}
-
-// hostRow formats one setting row of drover hosts.
-func hostRow(key, val, origin string) string {
-	if origin != "" {
-		origin = "(" + origin + ")"
-	}
-	return fmt.Sprintf("  %-24s %-40s %s", key, val, origin)
-}
-
-// alwaysShown are the rows printed even at their default.
-var alwaysShown = []string{
-	inventory.SettingHost, inventory.SettingUser, inventory.SettingPort, inventory.SettingIdentity,
-	inventory.SettingKnownHosts, inventory.SettingJump, inventory.SettingPath,
-}
-
-func printHost(w io.Writer, h inventory.Host, all bool) {
-	fmt.Fprintln(w, h.Name)
-	for _, r := range h.Rows() {
-		if !all && r.Origin == inventory.OriginDefault && !slices.Contains(alwaysShown, r.Key) {
-			continue
-		}
-		key, val := r.Key, r.Value
-		if key == inventory.SettingHost {
-			key = "hostname" // as ssh -G calls it
-		}
-		if val == "" {
-			val = "-"
-		}
-		fmt.Fprintln(w, hostRow(key, val, r.Origin))
-	}
-	if len(h.Vars) > 0 {
-		keys := make([]string, 0, len(h.Vars))
-		for k := range h.Vars {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		var vars []string
-		for _, k := range keys {
-			vars = append(vars, k+"="+h.Vars[k])
-		}
-		fmt.Fprintf(w, "  %-24s %s\n", "vars", strings.Join(vars, " "))
-	}
 }

@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/drover-sh/drover/internal/event"
 	"github.com/drover-sh/drover/internal/journal"
 	"github.com/drover-sh/drover/internal/ui"
 )
@@ -61,24 +58,8 @@ func runLogList(_ context.Context, opts logOptions, env *env) error {
 		fmt.Fprintf(env.stdout, "no runs yet in %s\n", stateDir(env))
 		return nil
 	}
-	rows := make([]ui.RunRow, len(runs))
-	for i, r := range runs {
-		rows[i] = ui.RunRow{ID: r.ID, Runbook: r.Runbook, User: r.User, Start: r.Start, End: r.End,
-			Result: runListResult(r), Hosts: len(r.Hosts), Counts: r.Counts}
-	}
-	ui.Runs(env.stdout, opts.out.style(env), rows)
+	ui.Runs(env.stdout, opts.out.style(env), ui.RunRows(runs))
 	return nil
-}
-
-func runListResult(r *journal.Run) string {
-	res := string(r.Result)
-	if !r.Complete {
-		res = "incomplete"
-	}
-	if r.Skipped > 0 {
-		res += " (damaged)"
-	}
-	return res
 }
 
 // warnSkipped says which journal lines of run could not be read.
@@ -118,50 +99,6 @@ func runLogShow(_ context.Context, opts logOptions, id string, env *env) error {
 		}
 		return nil
 	}
-	st := opts.out.style(env)
-	fmt.Fprintf(env.stdout, "run %s: runbook %s by %s, %s\n", run.ID, run.Runbook, run.User, run.Start.Local().Format("2006-01-02 15:04:05"))
-	if len(run.Params) > 0 {
-		var ps []string
-		for _, k := range sortedKeys(run.Params) {
-			ps = append(ps, k+"="+run.Params[k])
-		}
-		fmt.Fprintf(env.stdout, "params: %s\n", strings.Join(ps, " "))
-	}
-	fmt.Fprintln(env.stdout)
-	ui.Timeline(env.stdout, st, run.Events, opts.out.Verbose)
-	fmt.Fprintln(env.stdout)
-	ui.Summary(env.stdout, st, journalRows(run))
-	if !run.Complete {
-		fmt.Fprintln(env.stdout, "the run did not finish (killed?): resume it with drover run RUNBOOK --resume "+run.ID)
-	}
+	ui.RunDetail(env.stdout, opts.out.style(env), run, opts.out.Verbose)
 	return nil
-}
-
-// journalRows rebuilds the summary rows from a run's host.end events.
-func journalRows(run *journal.Run) []ui.SummaryRow {
-	index := map[string]int{}
-	var rows []ui.SummaryRow
-	for _, e := range run.Events {
-		if e.Kind != event.HostEnd && !(e.Kind == event.HostConnect && e.Result != event.OK) {
-			continue
-		}
-		note := e.Error
-		if note == "" {
-			note = e.Text // why a host was skipped or not started
-		}
-		row := ui.SummaryRow{Host: e.Host, Stage: e.Stage, Result: e.Result, Duration: e.Duration, Note: note}
-		if i, ok := index[e.Host]; ok {
-			row.Duration += rows[i].Duration
-			rows[i] = row
-			continue
-		}
-		index[e.Host] = len(rows)
-		rows = append(rows, row)
-	}
-	order := map[string]int{}
-	for i, h := range run.Hosts {
-		order[h] = i
-	}
-	slices.SortStableFunc(rows, func(a, b ui.SummaryRow) int { return order[a.Host] - order[b.Host] })
-	return rows
 }

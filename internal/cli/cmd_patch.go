@@ -9,8 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/drover-sh/drover/internal/event"
-	"github.com/drover-sh/drover/internal/inventory"
 	"github.com/drover-sh/drover/internal/ui"
 )
 
@@ -78,36 +76,7 @@ func runPatch(ctx context.Context, opts patchOptions, file string, env *env) err
 		return err
 	}
 	if !opts.out.JSON {
-		writePatchReport(env, opts.out, res)
+		ui.PatchReport(env.stdout, opts.out.style(env), res.Summary, res.events)
 	}
 	return codeOf(res)
-}
-
-// writePatchReport shows patch's words from the hosts that failed, folded,
-// then the summary.
-func writePatchReport(env *env, out outputOptions, res *runResult) {
-	st := out.style(env)
-	var failed []ui.HostOutput
-	for _, h := range res.summary.Hosts {
-		if h.Result != event.Failed || h.Stage != "check" {
-			continue
-		}
-		code, _ := res.events.Exit(h.Host)
-		failed = append(failed, ui.HostOutput{Host: h.Host, Output: res.events.Output(h.Host), Exit: code})
-	}
-	if len(failed) > 0 {
-		fmt.Fprintln(env.stdout, st.Fail.Render("\npatch would not apply on these hosts; nothing was changed anywhere:"))
-		ui.Fold(env.stdout, st, failed)
-	}
-	var done []string
-	for _, h := range res.summary.Hosts {
-		if res.events.Skipped(h.Host, "apply") {
-			done = append(done, h.Host)
-		}
-	}
-	if len(done) > 0 {
-		fmt.Fprintf(env.stdout, "\nalready applied, left alone: %s\n", inventory.Compress(done))
-	}
-	fmt.Fprintln(env.stdout)
-	ui.Summary(env.stdout, st, summaryRows(res.summary))
 }

@@ -68,7 +68,7 @@ func runPlan(_ context.Context, opts planOptions, file string, env *env) error {
 		return usageErr(fmt.Errorf("--host %s is not among the targeted hosts", host))
 	}
 	ui.PlanOutline(env.stdout, pl)
-	writeLBs(env.stdout, pl)
+	ui.PlanLoadBalancers(env.stdout, pl)
 	ui.PlanHost(env.stdout, pl, host)
 	return nil
 }

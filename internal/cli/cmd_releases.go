@@ -5,8 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/drover-sh/drover/internal/engine"
-	"github.com/drover-sh/drover/internal/inventory"
 	"github.com/drover-sh/drover/internal/release"
 	"github.com/drover-sh/drover/internal/ui"
 )
@@ -50,40 +48,11 @@ func runReleases(ctx context.Context, opts releasesOptions, env *env) error {
 	if err != nil {
 		return err
 	}
-	defer f.close()
-	states, errs := release.ReadAll(ctx, f.conns, opts.root)
-	ui.Releases(env.stdout, opts.out.style(env), releaseRows(f.hosts, states, errs, f.problems, ""))
-	if len(f.problems) > 0 || len(errs) > 0 {
+	defer f.Close()
+	states, errs := release.ReadAll(ctx, f.Conns, opts.root)
+	ui.Releases(env.stdout, opts.out.style(env), ui.ReleaseRows(f.Hosts, states, errs, f.Problems, ""))
+	if len(f.Problems) > 0 || len(errs) > 0 {
 		return failure(errSilent)
 	}
 	return nil
-}
-
-// releaseRows builds the table rows in host order, marking drift.
-// A lock held by ownRun (the run asking) is not shown.
-func releaseRows(hosts []inventory.Host, states map[string]release.State, errs map[string]error, problems []engine.HostProblem, ownRun string) []ui.ReleaseRow {
-	majority := release.Majority(states)
-	unreachable := map[string]string{}
-	for _, p := range problems {
-		unreachable[p.Host] = p.Err.Error()
-	}
-	rows := make([]ui.ReleaseRow, 0, len(hosts))
-	for _, h := range hosts {
-		row := ui.ReleaseRow{Host: h.Name}
-		switch {
-		case unreachable[h.Name] != "":
-			row.Error = unreachable[h.Name]
-		case errs[h.Name] != nil:
-			row.Error = errs[h.Name].Error()
-		default:
-			s := states[h.Name]
-			row.Current, row.Previous, row.Available, row.Bad = s.Current, s.Previous, s.Available, s.Bad
-			row.Drift = len(states) > 1 && s.Current != majority
-			if s.Lock != nil && (ownRun == "" || s.Lock.RunID != ownRun) {
-				row.Lock = s.Lock.Owner.String()
-			}
-		}
-		rows = append(rows, row)
-	}
-	return rows
 }

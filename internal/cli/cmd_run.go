@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/drover-sh/drover/internal/rollout"
 	"github.com/drover-sh/drover/internal/runbook"
 	"github.com/drover-sh/drover/internal/ui"
 	"github.com/drover-sh/drover/runbooks"
@@ -79,15 +80,15 @@ func runRun(ctx context.Context, opts runOptions, file string, env *env) error {
 	if err != nil {
 		return err
 	}
-	if opts.report != "" && res.runID != "" && !opts.dryRun {
-		if err := writeReport(env, res.runID, opts.report); err != nil {
+	if opts.report != "" && res.RunID != "" && !opts.dryRun {
+		if err := writeReport(env, res.RunID, opts.report); err != nil {
 			fmt.Fprintf(env.stderr, "drover: error: %s\n", err) // the run itself is what the exit code tells
 		}
 	}
-	if res.summary != nil && !opts.out.JSON {
+	if res.Summary != nil && !opts.out.JSON {
 		writeRunSummary(env, opts.out, res)
 		if opts.explain {
-			explainPrompts(env.stdout, res.summary, false)
+			explainPrompts(env.stdout, res.Summary, false)
 		}
 	}
 	return codeOf(res)
@@ -96,10 +97,10 @@ func runRun(ctx context.Context, opts runOptions, file string, env *env) error {
 // writeRunSummary prints the summary table and how to go on.
 func writeRunSummary(env *env, out outputOptions, res *runResult) {
 	fmt.Fprintln(env.stdout)
-	ui.Summary(env.stdout, out.style(env), summaryRows(res.summary))
-	fmt.Fprintf(env.stdout, "run %s: journal with `drover log %s`", res.runID, res.runID)
-	if res.err != nil {
-		fmt.Fprintf(env.stdout, ", resume with `drover run %s --resume %s`", runbookArg(res.plan.File), res.runID)
+	ui.Summary(env.stdout, out.style(env), ui.SummaryRows(res.Summary))
+	fmt.Fprintf(env.stdout, "run %s: journal with `drover log %s`", res.RunID, res.RunID)
+	if res.Outcome != rollout.OK {
+		fmt.Fprintf(env.stdout, ", resume with `drover run %s --resume %s`", runbookArg(res.Plan.File), res.RunID)
 	}
 	fmt.Fprintln(env.stdout)
 }

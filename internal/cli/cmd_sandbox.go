@@ -3,12 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/drover-sh/drover/internal/sshtest"
+	"github.com/drover-sh/drover/internal/sandbox"
 )
 
 type sandboxOptions struct {
@@ -44,63 +42,13 @@ Examples:
 	return cmd
 }
 
-// sandbox is a running local farm with its inventory written.
-type sandbox struct {
-	farm      *sshtest.Farm
-	dir       string
-	inventory string
-	temp      bool
-}
-
 // startSandbox starts n hosts named web01.. under dir (a new temporary
 // directory when empty) and writes known_hosts and the inventory.
-func startSandbox(ctx context.Context, n int, dir, inventoryOut string) (*sandbox, error) {
+func startSandbox(ctx context.Context, n int, dir, inventoryOut string) (*sandbox.Sandbox, error) {
 	if n < 1 || n > 500 {
 		return nil, usageErr(fmt.Errorf("sandbox size %d: want 1 to 500 hosts", n))
 	}
-	sb := &sandbox{dir: dir}
-	if dir == "" {
-		d, err := os.MkdirTemp("", "drover-sandbox-")
-		if err != nil {
-			return nil, fmt.Errorf("create sandbox directory: %w", err)
-		}
-		sb.dir, sb.temp = d, true
-	}
-	names := make([]string, n)
-	for i := range names {
-		names[i] = fmt.Sprintf("web%02d", i+1)
-	}
-	farm, err := sshtest.Start(ctx, sshtest.Options{Names: names, Dir: filepath.Join(sb.dir, "hosts")})
-	if err != nil {
-		sb.remove()
-		return nil, fmt.Errorf("start sandbox: %w", err)
-	}
-	sb.farm = farm
-	kh := filepath.Join(sb.dir, "known_hosts")
-	sb.inventory = inventoryOut
-	if sb.inventory == "" {
-		sb.inventory = filepath.Join(sb.dir, "inventory.toml")
-	}
-	if err := farm.KnownHosts(kh); err != nil {
-		sb.close()
-		return nil, err
-	}
-	if err := farm.Inventory(sb.inventory, kh); err != nil {
-		sb.close()
-		return nil, err
-	}
-	return sb, nil
-}
-
-func (sb *sandbox) close() {
-	sb.farm.Close()
-	sb.remove()
-}
-
-func (sb *sandbox) remove() {
-	if sb.temp {
-		os.RemoveAll(sb.dir)
-	}
+	return sandbox.Start(ctx, sandbox.Options{Hosts: n, Dir: dir, InventoryOut: inventoryOut})
 }
 
 func runSandbox(ctx context.Context, opts sandboxOptions, env *env) error {
@@ -108,13 +56,13 @@ func runSandbox(ctx context.Context, opts sandboxOptions, env *env) error {
 	if err != nil {
 		return err
 	}
-	defer sb.close()
-	fmt.Fprintf(env.stdout, "sandbox: %d hosts on 127.0.0.1 under %s\n", len(sb.farm.Hosts), sb.dir)
-	for _, h := range sb.farm.Hosts {
+	defer sb.Close()
+	fmt.Fprintf(env.stdout, "sandbox: %d hosts on 127.0.0.1 under %s\n", len(sb.Farm.Hosts), sb.Dir)
+	for _, h := range sb.Farm.Hosts {
 		fmt.Fprintf(env.stdout, "  %s  %s:%d  %s\n", h.Name, h.Addr, h.Port, h.Dir)
 	}
 	fmt.Fprintf(env.stdout, "\ninventory: %s\ntry:       drover exec -i %s -g web -- 'pwd; id -un'\n\nCtrl-C stops the sandbox.\n",
-		sb.inventory, sb.inventory)
+		sb.Inventory, sb.Inventory)
 	<-ctx.Done()
 	fmt.Fprintln(env.stdout, "sandbox: stopped")
 	return nil

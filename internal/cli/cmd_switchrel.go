@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drover-sh/drover/internal/release"
+	"github.com/drover-sh/drover/internal/rollout"
 	"github.com/drover-sh/drover/internal/ui"
 )
 
@@ -69,14 +70,14 @@ func runSwitchrel(ctx context.Context, opts switchrelOptions, id string, env *en
 	req := runRequest{
 		rb: rb, target: opts.target, out: opts.out, yes: opts.yes,
 		sets: map[string]string{"release": id, "restart": opts.restart, "root": opts.root},
-		precheck: func(ctx context.Context, p *prepared) error {
+		precheck: func(ctx context.Context, f *rollout.Farm) error {
 			var err error
-			before, err = checkSwitch(ctx, env, p, opts, id)
+			before, err = checkSwitch(ctx, env, f, opts, id)
 			return err
 		},
-		after: func(ctx context.Context, p *prepared) {
-			after, errs := release.ReadAll(ctx, p.conns, opts.root)
-			rows := releaseRows(p.hosts, after, errs, p.problems, p.runID)
+		after: func(ctx context.Context, f *rollout.Farm) {
+			after, errs := release.ReadAll(ctx, f.Conns, opts.root)
+			rows := ui.ReleaseRows(f.Hosts, after, errs, f.Problems, f.RunID)
 			for i := range rows {
 				rows[i].Before = before[rows[i].Host].Current
 			}
@@ -93,12 +94,12 @@ func runSwitchrel(ctx context.Context, opts switchrelOptions, id string, env *en
 
 // checkSwitch reads every host before the first switch; package release
 // decides whether they may switch. A refusal shows the table.
-func checkSwitch(ctx context.Context, env *env, p *prepared, opts switchrelOptions, id string) (map[string]release.State, error) {
-	states, errs := release.ReadAll(ctx, p.conns, opts.root)
+func checkSwitch(ctx context.Context, env *env, f *rollout.Farm, opts switchrelOptions, id string) (map[string]release.State, error) {
+	states, errs := release.ReadAll(ctx, f.Conns, opts.root)
 	if ctx.Err() != nil {
 		return nil, interrupted(ctx)
 	}
-	for _, h := range p.hosts {
+	for _, h := range f.Hosts {
 		if err := errs[h.Name]; err != nil {
 			return nil, failure(fmt.Errorf("read releases on %s: %w", h.Name, err))
 		}
@@ -107,7 +108,7 @@ func checkSwitch(ctx context.Context, env *env, p *prepared, opts switchrelOptio
 	if err == nil {
 		return states, nil
 	}
-	ui.Releases(env.stderr, ui.NewStyle(env.stderr, p.style.Color), releaseRows(p.hosts, states, errs, p.problems, p.runID))
+	ui.Releases(env.stderr, ui.NewStyle(env.stderr, opts.out.color(env)), ui.ReleaseRows(f.Hosts, states, errs, f.Problems, f.RunID))
 	if errors.Is(err, release.ErrDisagree) {
 		err = withHint(err, "switch to a named release, or let each host go back to its own with --per-host")
 	}

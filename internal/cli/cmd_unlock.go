@@ -46,11 +46,11 @@ func runUnlock(ctx context.Context, opts unlockOptions, env *env) error {
 	if err != nil {
 		return err
 	}
-	defer f.close()
+	defer f.Close()
 	who := whoami(env)
-	failed := len(f.problems) > 0
-	for _, h := range f.hosts {
-		conn, ok := f.conns[h.Name]
+	failed := len(f.Problems) > 0
+	for _, h := range f.Hosts {
+		conn, ok := f.Conns[h.Name]
 		if !ok {
 			continue
 		}

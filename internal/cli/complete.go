@@ -51,7 +51,7 @@ func completionTarget(cmd *cobra.Command) targetOptions {
 func completeGroups(env *env) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		o := completionTarget(cmd)
-		inv, err := o.loadInventory(env)
+		inv, err := o.LoadInventory(env.target())
 		if err != nil || inv == nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -73,7 +73,7 @@ func groupNames(inv *inventory.Inventory) []string {
 func completeHosts(env *env) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		o := completionTarget(cmd)
-		inv, err := o.loadInventory(env)
+		inv, err := o.LoadInventory(env.target())
 		if err != nil || inv == nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

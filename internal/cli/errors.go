@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/drover-sh/drover/internal/inventory"
+	"github.com/drover-sh/drover/internal/rollout"
 )
 
 // errSilent is the error of a command that printed its own report: Main
@@ -78,6 +79,30 @@ func exitCode(err error) int {
 	// journal that cannot be created, a shipped runbook that does not
 	// parse): nothing ran.
 	return exitUsage
+}
+
+// classify gives an error of package rollout the outcome of its kind;
+// other errors are returned as they are.
+func classify(err error) error {
+	var re *rollout.Error
+	if !errors.As(err, &re) {
+		return err
+	}
+	switch re.Kind {
+	case rollout.Failed:
+		return failure(err)
+	case rollout.Quit:
+		return aborted(err)
+	case rollout.Interrupted:
+		return &InterruptedError{outcome{err}}
+	case rollout.Invalid:
+		return usageErr(err)
+	case rollout.Refused:
+		return refused(err)
+	case rollout.Locked:
+		return locked(err)
+	}
+	return err
 }
 
 // usageErr marks err as bad usage (exit 2).

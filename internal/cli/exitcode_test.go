@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/drover-sh/drover/internal/engine"
+	"github.com/drover-sh/drover/internal/rollout"
 )
 
 // TestExitCode maps each kind of outcome to its documented code.
@@ -39,6 +40,35 @@ func TestExitCode(t *testing.T) {
 				t.Fatalf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestClassify maps each Kind of rollout error to its exit code, and leaves
+// other errors alone.
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		kind rollout.Kind
+		want int
+	}{
+		{rollout.Failed, 1},
+		{rollout.Quit, 3},
+		{rollout.Interrupted, 130},
+		{rollout.Invalid, 2},
+		{rollout.Refused, 2},
+		{rollout.Locked, 4},
+	}
+	for _, tt := range tests {
+		err := fmt.Errorf("run: %w", &rollout.Error{Kind: tt.kind, Err: errors.New("x")})
+		if got := exitCode(classify(err)); got != tt.want {
+			t.Errorf("kind %d: exit code %d, want %d", tt.kind, got, tt.want)
+		}
+	}
+	plain := failure(errors.New("read"))
+	if got := classify(plain); got != plain {
+		t.Errorf("classify(%v) = %v, want it unchanged", plain, got)
+	}
+	if classify(nil) != nil {
+		t.Errorf("classify(nil) is not nil")
 	}
 }
 

@@ -2,15 +2,12 @@ package cli
 
 import (
 	"fmt"
-	"io"
-	"os"
-	"sync"
 
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 
+	"github.com/drover-sh/drover/internal/engine"
 	"github.com/drover-sh/drover/internal/event"
-	"github.com/drover-sh/drover/internal/journal"
+	"github.com/drover-sh/drover/internal/rollout"
 	"github.com/drover-sh/drover/internal/ui"
 )
 
@@ -44,7 +41,7 @@ func (o *outputOptions) color(env *env) bool {
 	if v, _ := lookupEnv(env, "NO_COLOR"); v != "" {
 		return false
 	}
-	return isTerminal(env.stdout)
+	return ui.IsTerminal(env.stdout)
 }
 
 // colorMode is the value of --color.
@@ -65,11 +62,6 @@ func (c *colorMode) Set(s string) error {
 // style returns the styles for stdout.
 func (o *outputOptions) style(env *env) *ui.Style { return ui.NewStyle(env.stdout, o.color(env)) }
 
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
-
 // lookupEnv tells a variable set to "" from one not set.
 func lookupEnv(env *env, name string) (string, bool) {
 	if env.lookupEnv != nil {
@@ -79,87 +71,51 @@ func lookupEnv(env *env, name string) (string, bool) {
 	return v, v != ""
 }
 
-// outputView is what the output of one run needs to know.
-type outputView struct {
-	hosts   []string // targeted hosts, in order
-	runbook string
-	quiet   bool // the command renders its own result (exec folds); no step lines
-	style   *ui.Style
-	onBoard func(*ui.Board) // told the live board, when there is one
-}
-
-// bestEffort is a sink for an output of ours that must never stop a
-// rollout or leave hosts half switched: the transcripts, the terminal, JSON
-// on stdout. Its first error is reported once on warn, then that output is
-// dropped; the journal keeps the record.
-type bestEffort struct {
-	event.Sink
-	what string // e.g. "the --log-dir transcripts"
-	warn io.Writer
-
-	mu     sync.Mutex
-	failed bool
-}
-
-// Emit implements event.Sink and never fails; a panic of the output is
-// one more of its errors.
-func (b *bestEffort) Emit(e event.Event) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.failed {
-		return nil
+// output is the person's view of a run for package rollout: col sees
+// every event, and the display, when there is one, never fails the run.
+func (o *outputOptions) output(env *env, quiet bool, col *ui.Collector) func(rollout.View) *rollout.Output {
+	return func(v rollout.View) *rollout.Output {
+		out := &rollout.Output{Sink: col, Close: func() {}}
+		d := o.display(env, v, quiet)
+		if d == nil {
+			return out
+		}
+		out.Sink = event.Multi{col, &event.BestEffort{Sink: d, Failed: func(err error) {
+			warner(env)(fmt.Errorf("the output on stdout stopped, the run goes on without them: %w", err))
+		}}}
+		if b, ok := d.(*ui.Board); ok {
+			out.Close, out.Hold = func() { b.Close() }, b.Hold
+		}
+		return out
 	}
-	if err := b.send(e); err != nil {
-		b.failed = true
-		fmt.Fprintf(b.warn, "drover: warning: %s stopped, the run goes on without them: %v\n", b.what, err)
+}
+
+// display renders a run on stdout: JSON events, the live board (a
+// terminal with colour) or plain lines; nil when the command renders its
+// result itself (quiet) and no -v asks for lines.
+func (o *outputOptions) display(env *env, v rollout.View, quiet bool) event.Sink {
+	st := o.style(env)
+	switch {
+	case o.JSON:
+		return ui.NewJSON(env.stdout)
+	case st.Color && ui.IsTerminal(env.stdout):
+		return ui.NewBoard(ui.BoardOptions{Out: env.stdout, Style: st, Runbook: v.Runbook, Hosts: v.Hosts,
+			Verbose: o.Verbose, Quiet: quiet && !o.Verbose})
+	case !quiet || o.Verbose:
+		return ui.NewLines(env.stdout, st, o.Verbose, v.Hosts)
 	}
 	return nil
 }
 
-func (b *bestEffort) send(e event.Event) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("internal error: panic: %v", v)
-		}
-	}()
-	return b.Sink.Emit(e)
+// showProblems prints the hosts pre-flight could not use as one table on
+// stderr.
+func (o *outputOptions) showProblems(env *env) func([]engine.HostProblem) {
+	return func(problems []engine.HostProblem) {
+		ui.Problems(env.stderr, ui.NewStyle(env.stderr, o.color(env)), ui.ProblemRows(problems))
+	}
 }
 
-// sinks adds the output of a run to all: --log-dir transcripts, and on
-// stdout JSON events, the live board (a terminal with colour) or plain
-// lines. The returned func stops and flushes them; spill, when there are
-// transcripts, takes the rest of lines too long for an event.
-func (o *outputOptions) sinks(env *env, v outputView, all *event.Multi) (stop func(), spill func(host, step, part string), err error) {
-	var closers []io.Closer
-	display := func(s event.Sink) event.Sink {
-		return &bestEffort{Sink: s, what: "the output on stdout", warn: env.stderr}
-	}
-	if o.LogDir != "" {
-		tr, err := journal.NewTranscripts(o.LogDir)
-		if err != nil {
-			return nil, nil, err
-		}
-		*all = append(*all, &bestEffort{Sink: tr, what: "the --log-dir transcripts", warn: env.stderr})
-		closers = append(closers, tr)
-		spill = tr.Spill
-	}
-	switch {
-	case o.JSON:
-		*all = append(*all, display(ui.NewJSON(env.stdout)))
-	case o.color(env) && isTerminal(env.stdout):
-		b := ui.NewBoard(ui.BoardOptions{Out: env.stdout, Style: v.style, Runbook: v.runbook, Hosts: v.hosts,
-			Verbose: o.Verbose, Quiet: v.quiet && !o.Verbose})
-		*all = append(*all, display(b))
-		closers = append([]io.Closer{b}, closers...)
-		if v.onBoard != nil {
-			v.onBoard(b)
-		}
-	case !v.quiet || o.Verbose:
-		*all = append(*all, display(ui.NewLines(env.stdout, v.style, o.Verbose, v.hosts)))
-	}
-	return func() {
-		for _, c := range closers {
-			c.Close()
-		}
-	}, spill, nil
+// warner prints what went wrong without stopping a command.
+func warner(env *env) func(error) {
+	return func(err error) { fmt.Fprintf(env.stderr, "drover: warning: %s\n", err) }
 }

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"strings"
 	"testing"
 
 	"github.com/creack/pty"
 
-	"github.com/drover-sh/drover/internal/event"
+	"github.com/drover-sh/drover/internal/rollout"
+	"github.com/drover-sh/drover/internal/ui"
 )
 
 // TestOutputSinks checks which renderer a run's stdout gets: the live board
@@ -47,20 +47,13 @@ func TestOutputSinks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := &env{stdout: tt.stdout, stderr: io.Discard, getenv: func(k string) string { return tt.env[k] },
 				lookupEnv: func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }}
-			var all event.Multi
-			view := outputView{hosts: []string{"web01"}, runbook: "cutover", quiet: tt.quiet, style: tt.opts.style(e)}
-			done, _, err := tt.opts.sinks(e, view, &all)
-			if err != nil {
-				t.Fatal(err)
+			d := tt.opts.display(e, rollout.View{Hosts: []string{"web01"}, Runbook: "cutover"}, tt.quiet)
+			if b, ok := d.(*ui.Board); ok {
+				defer b.Close()
 			}
-			defer done()
 			got := ""
-			if len(all) > 0 {
-				last := all[len(all)-1]
-				if d, ok := last.(*bestEffort); ok {
-					last = d.Sink
-				}
-				got = fmt.Sprintf("%T", last)
+			if d != nil {
+				got = fmt.Sprintf("%T", d)
 			}
 			if got != tt.want {
 				t.Errorf("stdout sink = %q, want %q", got, tt.want)
@@ -69,24 +62,5 @@ func TestOutputSinks(t *testing.T) {
 				t.Errorf("plain lines with colour")
 			}
 		})
-	}
-}
-
-type failingSink struct{}
-
-func (failingSink) Emit(event.Event) error { return io.ErrClosedPipe }
-
-// TestDisplayNeverFailsTheRun: a reader of stdout that goes away loses the
-// view, not the rollout; the failure is reported once.
-func TestDisplayNeverFailsTheRun(t *testing.T) {
-	var warn bytes.Buffer
-	d := &bestEffort{Sink: failingSink{}, what: "the output on stdout", warn: &warn}
-	for range 3 {
-		if err := d.Emit(event.Event{Kind: event.StepOutput}); err != nil {
-			t.Errorf("Emit = %v, want nil", err)
-		}
-	}
-	if got := strings.Count(warn.String(), "drover: warning: the output on stdout stopped"); got != 1 {
-		t.Errorf("warnings = %q, want one", warn.String())
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/drover-sh/drover/internal/engine"
+	"github.com/drover-sh/drover/internal/event"
 	"github.com/drover-sh/drover/internal/inventory"
 )
 
@@ -14,6 +16,26 @@ type HostOutput struct {
 	Output string // stdout and stderr as the host printed them
 	Exit   int    // exit status; meaningless when Err is set
 	Err    string // the host did not run the command to the end: unreachable, lost, interrupted
+}
+
+// HostOutputs gathers each host's answer, as col kept it, for folding.
+func HostOutputs(sum *engine.Summary, col *Collector) []HostOutput {
+	out := make([]HostOutput, 0, len(sum.Hosts))
+	for _, h := range sum.Hosts {
+		ho := HostOutput{Host: h.Host, Output: col.Output(h.Host)}
+		code, ok := col.Exit(h.Host)
+		switch {
+		case h.Result == event.Unreachable || h.Result == event.Interrupted || !ok:
+			ho.Err = h.Note
+			if ho.Err == "" {
+				ho.Err = string(h.Result)
+			}
+		default:
+			ho.Exit = code
+		}
+		out = append(out, ho)
+	}
+	return out
 }
 
 // group is one distinct answer and the hosts that gave it.

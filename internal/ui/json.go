@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"sync"
 
@@ -27,4 +28,27 @@ func (j *JSON) Emit(e event.Event) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.enc.Encode(e)
+}
+
+// hostJSON is exec's --json output: one object per host.
+type hostJSON struct {
+	Host   string `json:"host"`
+	Exit   *int   `json:"exit,omitempty"`
+	Output string `json:"output"`
+	Error  string `json:"error,omitempty"`
+}
+
+// HostJSON writes exec's answers as one JSON object per host.
+func HostJSON(w io.Writer, results []HostOutput) error {
+	enc := json.NewEncoder(SafeJSON(w))
+	for _, r := range results {
+		h := hostJSON{Host: r.Host, Output: r.Output, Error: r.Err}
+		if r.Err == "" {
+			h.Exit = &r.Exit
+		}
+		if err := enc.Encode(h); err != nil {
+			return fmt.Errorf("write the result of %s: %w", r.Host, err)
+		}
+	}
+	return nil
 }

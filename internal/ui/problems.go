@@ -1,11 +1,15 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/lipgloss/table"
+
+	"github.com/drover-sh/drover/internal/engine"
+	"github.com/drover-sh/drover/internal/transport"
 )
 
 // ProblemRow is one host pre-flight could not use.
@@ -39,4 +43,26 @@ func Problems(w io.Writer, st *Style, rows []ProblemRow) {
 	}
 	fmt.Fprintln(w, st.Fail.Render(fmt.Sprintf("pre-flight: %d host(s) not usable", len(rows))))
 	fmt.Fprintln(w, fit(st, t))
+}
+
+// ProblemRows describes pre-flight problems for the table.
+func ProblemRows(problems []engine.HostProblem) []ProblemRow {
+	rows := make([]ProblemRow, 0, len(problems))
+	for _, pr := range problems {
+		row := ProblemRow{Host: pr.Host, Problem: "unreachable", Detail: pr.Err.Error()}
+		var k *transport.HostKeyError
+		switch {
+		case errors.As(pr.Err, &k) && k.Problem == transport.HostKeyChanged:
+			row.Problem = "host key changed"
+		case errors.As(pr.Err, &k) && k.Problem == transport.HostKeyRevoked:
+			row.Problem = "host key revoked"
+		case errors.As(pr.Err, &k):
+			row.Problem = "unknown host key"
+			row.Detail = k.KeyType + " " + k.Fingerprint
+		case errors.Is(pr.Err, transport.ErrLost):
+			row.Problem = "connection lost"
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }

@@ -7,6 +7,10 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/lipgloss/table"
+
+	"github.com/drover-sh/drover/internal/engine"
+	"github.com/drover-sh/drover/internal/inventory"
+	"github.com/drover-sh/drover/internal/release"
 )
 
 // ReleaseRow is one host in the releases table.
@@ -88,4 +92,33 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// ReleaseRows builds the table rows in host order, marking drift.
+// A lock held by ownRun (the run asking) is not shown.
+func ReleaseRows(hosts []inventory.Host, states map[string]release.State, errs map[string]error, problems []engine.HostProblem, ownRun string) []ReleaseRow {
+	majority := release.Majority(states)
+	unreachable := map[string]string{}
+	for _, p := range problems {
+		unreachable[p.Host] = p.Err.Error()
+	}
+	rows := make([]ReleaseRow, 0, len(hosts))
+	for _, h := range hosts {
+		row := ReleaseRow{Host: h.Name}
+		switch {
+		case unreachable[h.Name] != "":
+			row.Error = unreachable[h.Name]
+		case errs[h.Name] != nil:
+			row.Error = errs[h.Name].Error()
+		default:
+			s := states[h.Name]
+			row.Current, row.Previous, row.Available, row.Bad = s.Current, s.Previous, s.Available, s.Bad
+			row.Drift = len(states) > 1 && s.Current != majority
+			if s.Lock != nil && (ownRun == "" || s.Lock.RunID != ownRun) {
+				row.Lock = s.Lock.Owner.String()
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }

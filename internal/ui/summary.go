@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/drover-sh/drover/internal/engine"
 	"github.com/drover-sh/drover/internal/event"
 )
 
@@ -18,6 +19,15 @@ type SummaryRow struct {
 	Result   event.Result
 	Duration time.Duration
 	Note     string
+}
+
+// SummaryRows turns the engine's summary into the table's rows.
+func SummaryRows(sum *engine.Summary) []SummaryRow {
+	rows := make([]SummaryRow, len(sum.Hosts))
+	for i, h := range sum.Hosts {
+		rows[i] = SummaryRow{Host: h.Host, Stage: h.Stage, Result: h.Result, Duration: h.Duration, Note: h.Note}
+	}
+	return rows
 }
 
 // rank orders results in the summary: failures first.

@@ -1,6 +1,7 @@
 // Package ui renders what drover does for a person: exec output folded by
 // host, plain event lines, the live board, gates asked on the terminal and
-// the summary table. It is the only package that imports lipgloss.
+// the summary table, and it asks the questions a run needs answered on
+// the terminal. It is the only package that imports lipgloss.
 //
 // It renders events and results it is given; it runs nothing on hosts and
 // decides nothing about a run.
@@ -47,7 +48,7 @@ func NewStyle(w io.Writer, color bool) *Style {
 	} else {
 		r.SetColorProfile(termenv.Ascii)
 	}
-	s := &Style{r: r, Color: color, ASCII: !color && !isTerminal(w)}
+	s := &Style{r: r, Color: color, ASCII: !color && !IsTerminal(w)}
 	if color {
 		s.Width = terminalWidth(w)
 	}
@@ -83,7 +84,8 @@ func (s *Style) TableBorder() lipgloss.Border {
 	return lipgloss.RoundedBorder()
 }
 
-func isTerminal(w io.Writer) bool {
+// IsTerminal reports whether w is a terminal.
+func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -1,4 +1,4 @@
-package cli
+package ui
 
 import (
 	"bufio"
@@ -12,16 +12,16 @@ import (
 	"syscall"
 
 	"golang.org/x/term"
-
-	"github.com/drover-sh/drover/internal/secret"
 )
 
 // errNoTerminal is returned when a question needs a person and stdin is not
 // a terminal.
 var errNoTerminal = errors.New("no terminal to ask on")
 
-// terminal asks a person questions on stdin/stderr, one at a time.
-type terminal struct {
+// Terminal asks a person questions, one at a time: it reads the answers
+// from in (a terminal, or nobody can be asked) and writes the questions to
+// out. It implements secret.Prompter, and AskKey is a Gate's AskFunc.
+type Terminal struct {
 	mu    sync.Mutex
 	in    io.Reader
 	out   io.Writer
@@ -30,10 +30,9 @@ type terminal struct {
 	lines *bufio.Reader
 }
 
-var _ secret.Prompter = (*terminal)(nil)
-
-func newTerminal(in io.Reader, out io.Writer) *terminal {
-	t := &terminal{in: in, out: out, fd: -1}
+// NewTerminal returns the terminal of in and out.
+func NewTerminal(in io.Reader, out io.Writer) *Terminal {
+	t := &Terminal{in: in, out: out, fd: -1}
 	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		t.fd, t.isTTY = int(f.Fd()), true
 	}
@@ -42,16 +41,26 @@ func newTerminal(in io.Reader, out io.Writer) *terminal {
 }
 
 // Interactive reports whether a person can be asked.
-func (t *terminal) Interactive() bool { return t.isTTY }
+func (t *Terminal) Interactive() bool { return t.isTTY }
 
-// ReadSecret asks for a value without echoing it.
-func (t *terminal) ReadSecret(ctx context.Context, prompt string) (string, error) {
+// ask takes the terminal for one question, until done is called, and
+// prints the question.
+func (t *Terminal) ask(question string) (done func(), err error) {
 	if !t.isTTY {
-		return "", errNoTerminal
+		return nil, errNoTerminal
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	fmt.Fprint(t.out, prompt)
+	fmt.Fprint(t.out, question)
+	return t.mu.Unlock, nil
+}
+
+// ReadSecret asks for a value without echoing it.
+func (t *Terminal) ReadSecret(ctx context.Context, prompt string) (string, error) {
+	done, err := t.ask(prompt)
+	if err != nil {
+		return "", err
+	}
+	defer done()
 	// ReadPassword turns echo off; a Ctrl-C meanwhile must not leave the
 	// terminal that way.
 	if old, err := term.GetState(t.fd); err == nil {
@@ -81,16 +90,15 @@ func (t *terminal) ReadSecret(ctx context.Context, prompt string) (string, error
 	}
 }
 
-// askKey prints question and reads one key press, without Enter: the
+// AskKey prints question and reads one key press, without Enter: the
 // building block of gates. Ctrl-C at the question interrupts drover as it
 // would anywhere else.
-func (t *terminal) askKey(ctx context.Context, question string) (string, error) {
-	if !t.isTTY {
-		return "", errNoTerminal
+func (t *Terminal) AskKey(ctx context.Context, question string) (string, error) {
+	done, err := t.ask(question)
+	if err != nil {
+		return "", err
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	fmt.Fprint(t.out, question)
+	defer done()
 	old, err := term.MakeRaw(t.fd)
 	if err != nil {
 		return t.readLine(ctx)
@@ -122,7 +130,7 @@ func (t *terminal) askKey(ctx context.Context, question string) (string, error) 
 }
 
 // keyAnswer echoes a key press and turns Ctrl-C into an interrupt.
-func (t *terminal) keyAnswer(b byte, err error) (string, error) {
+func (t *Terminal) keyAnswer(b byte, err error) (string, error) {
 	if err != nil {
 		fmt.Fprint(t.out, "\r\n")
 		return "", fmt.Errorf("read answer: %w", err)
@@ -137,7 +145,7 @@ func (t *terminal) keyAnswer(b byte, err error) (string, error) {
 }
 
 // readLine reads one line of answer.
-func (t *terminal) readLine(ctx context.Context) (string, error) {
+func (t *Terminal) readLine(ctx context.Context) (string, error) {
 	ch := make(chan string, 1)
 	errc := make(chan error, 1)
 	go func() {

@@ -1,10 +1,12 @@
-package cli
+package sshx_test
 
 import (
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/drover-sh/drover/internal/transport/sshx"
 )
 
 // TestCheckCertificate: a CertificateFile must hold a user certificate
@@ -41,8 +43,8 @@ func TestCheckCertificate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := checkCertificate(tt.file); (err != nil) != tt.wantErr {
-				t.Fatalf("checkCertificate(%s) = %v, want error %v", tt.file, err, tt.wantErr)
+			if err := sshx.CheckCertificate(tt.file); (err != nil) != tt.wantErr {
+				t.Fatalf("CheckCertificate(%s) = %v, want error %v", tt.file, err, tt.wantErr)
 			}
 		})
 	}

@@ -1,14 +1,17 @@
-package cli
+package rollout
 
 import (
+	"errors"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/drover-sh/drover/internal/inventory"
 )
 
 // TestCheckDescriptors: a farm that fits the open-file limit passes; one
-// larger than the limit allows is refused (exit 2) before any dial, with
-// a hint that names the number to raise the limit to.
+// larger than the limit allows is refused before any dial, with a hint
+// that names the number to raise the limit to.
 func TestCheckDescriptors(t *testing.T) {
 	var rl syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
@@ -25,10 +28,12 @@ func TestCheckDescriptors(t *testing.T) {
 	if err == nil {
 		t.Fatalf("%d hosts under a limit of %d: no error", hosts, rl.Cur)
 	}
-	if code := exitCode(err); code != exitUsage {
-		t.Errorf("exit code %d, want %d", code, exitUsage)
+	var re *Error
+	if !errors.As(err, &re) || re.Kind != Refused {
+		t.Errorf("error %#v, want a refusal", err)
 	}
-	if !strings.Contains(err.Error(), "ulimit -n") || len(hints(err)) != 1 || !strings.Contains(hints(err)[0], "ulimit -n") {
-		t.Errorf("error %q, hints %q: want both to name ulimit -n", err, hints(err))
+	var h *inventory.HintError
+	if !strings.Contains(err.Error(), "ulimit -n") || !errors.As(err, &h) || !strings.Contains(h.Hint, "ulimit -n") {
+		t.Errorf("error %q: want it and its hint to name ulimit -n", err)
 	}
 }

@@ -1,4 +1,4 @@
-package cli
+package rollout
 
 import (
 	"fmt"
@@ -26,14 +26,5 @@ func checkDescriptors(hosts, perHost int) error {
 		return nil
 	}
 	err := fmt.Errorf("%d hosts need about %d open files, but this process may open %d (ulimit -n)", hosts, need, rl.Cur)
-	return refused(withHint(err, "raise the limit (ulimit -n %d, or the hard limit in /etc/security/limits.conf), or target fewer hosts at once", need))
-}
-
-// descriptorsPerHost is what one host costs in open files: its connection,
-// and its transcript when --log-dir is set.
-func descriptorsPerHost(out outputOptions) int {
-	if out.LogDir != "" {
-		return 2
-	}
-	return 1
+	return refused(hinted(err, "raise the limit (ulimit -n %d, or the hard limit in /etc/security/limits.conf), or target fewer hosts at once", need))
 }

@@ -1,0 +1,54 @@
+package rollout
+
+import (
+	"time"
+
+	"github.com/drover-sh/drover/internal/event"
+	"github.com/drover-sh/drover/internal/inventory"
+	"github.com/drover-sh/drover/internal/journal"
+)
+
+// startJournal opens the run's journal (appending when resuming) and
+// writes the run's start to it.
+func (r *run) startJournal() (*journal.Journal, error) {
+	open := journal.Create
+	if r.resuming {
+		open = journal.Append
+	}
+	jr, err := open(r.opts.StateDir, r.runID)
+	if err != nil {
+		return nil, err
+	}
+	if err := jr.Emit(r.startEvent()); err != nil {
+		jr.Close()
+		return nil, err
+	}
+	return jr, nil
+}
+
+// endBeforeSteps records in the journal that the run ended before its
+// first step (the farm lock or a check refused it, or it was
+// interrupted), and returns err.
+func (r *run) endBeforeSteps(err error) error {
+	res := event.Aborted
+	if isInterrupt(err) {
+		res = event.Interrupted
+	}
+	r.journal.Emit(event.Event{Time: time.Now(), Kind: event.RunEnd, RunID: r.runID, Result: res,
+		Code: r.opts.ExitCode(err), Error: r.redactor.String(err.Error())})
+	return err
+}
+
+func (r *run) startEvent() event.Event {
+	return event.Event{Time: time.Now(), Kind: event.RunStart, RunID: r.runID, Runbook: r.plan.Name,
+		Text: r.plan.File, User: r.opts.User, Params: r.plan.Params, Hosts: namesOf(r.hosts)}
+}
+
+// namesOf returns the names of hosts, in order.
+func namesOf(hosts []inventory.Host) []string {
+	names := make([]string, len(hosts))
+	for i, h := range hosts {
+		names[i] = h.Name
+	}
+	return names
+}
