@@ -15,13 +15,16 @@ import (
 // A delta upload sends only what changed against a release the host
 // already has (the base): drover reads the base's manifest from the host,
 // compares it with the local tree, and sends the directories, symlinks and
-// the regular files that are new or differ; the host hard-links every
-// other file from the base (or copies it, across file systems), so the new
-// release shares their inodes and is still complete on its own: removing
-// the base later leaves it whole, as with rsync --link-dest. A file is
-// linked only when its content hash, size and mode all match; the new tree
-// is built from nothing but the stream and those links, so deletions are
-// exact. Nothing of the base is ever written to.
+// the regular files that are new or differ, with a script that names what
+// of the base the new tree must not have. The host copies the base with
+// every file hard-linked (cp -al, one process; a plain copy across file
+// systems), removes those names, and adds what the stream brought, so the
+// new release shares the unchanged files' inodes and is still complete on
+// its own: removing the base later leaves it whole, as with rsync
+// --link-dest. A file is kept linked only when its content hash, size and
+// mode all match, and everything else of the base is removed, so the new
+// tree equals the local one exactly. Nothing of the base is written to:
+// links are removed, never written through.
 //
 // The base is the step's base, else, for a target ROOT/releases/ID, the
 // release ROOT/current points to. The host keeps each release's manifest
@@ -43,8 +46,11 @@ type baseFile struct {
 
 // baseManifest is the manifest of the base release a host reported.
 type baseManifest struct {
-	dir   string // the base release's directory on the host, links resolved
-	files map[string]baseFile
+	dir    string // the base release's directory on the host, links resolved
+	files  map[string]baseFile // the regular files whose hash is known
+	all    []string            // every regular file, hash known or not
+	others []string            // every entry that is not a regular file, in listing order
+	dirs   map[string]bool // the others that are directories
 }
 
 // manifestScript prints "base DIR" and the base's manifest, or nothing
@@ -64,9 +70,13 @@ b=$(cd "$b" && pwd -P) || exit 0
 command -v sha256sum >/dev/null 2>&1 || exit 0
 m="$(dirname "$b")/.$(basename "$b").drover-manifest"
 cd "$b" || exit 0
+nl='
+'
+[ -z "$(find . -name "*$nl*" -o -name '*\\*' | head -n 1)" ] || exit 0
 stats=$(find . -type f -exec stat -c 'stat %%a %%s %%Y %%n' {} +) || exit 0
+others=$(find . ! -type f ! -name . -exec printf 'other %%s\n' {} + && find . -type d ! -name . -exec printf 'dir %%s\n' {} +) || exit 0
 echo "base $b"
-printf '%%s\n' "$stats"
+printf '%%s\n' "$stats" "$others"
 if [ -f "$m" ] && [ "$(head -n 1 "$m")" = %[3]s ]; then
 	echo cached
 	tail -n +2 "$m"
@@ -77,6 +87,12 @@ find . -type f -exec sha256sum {} +`, shell.Quote(to), shell.Quote(base), shell.
 
 // manifestHead is the first line of a manifest a host keeps.
 const manifestHead = "drover-manifest 1"
+
+// The base's other entries (directories, symlinks and anything else) are
+// listed too, "other ./PATH" for each and "dir ./PATH" for a directory,
+// so that the new tree, made by linking the whole base, can lose what the
+// local tree does not have. A base holding a name with a newline or a
+// backslash, which no manifest line can carry safely, is no base.
 
 // readBase asks the host for the manifest of the base of st's upload.
 // No base (or a host that cannot hash) is nil, not an error: the upload
@@ -103,20 +119,26 @@ func parseManifest(lines []string) *baseManifest {
 	if len(lines) == 0 || !strings.HasPrefix(lines[0], "base /") {
 		return nil
 	}
-	m := &baseManifest{dir: strings.TrimPrefix(lines[0], "base "), files: map[string]baseFile{}}
+	m := &baseManifest{dir: strings.TrimPrefix(lines[0], "base "), files: map[string]baseFile{}, dirs: map[string]bool{}}
 	now, rest := lines[1:], []string(nil)
 	cached := false
 	if i := slices.Index(now, "cached"); i >= 0 {
 		now, rest, cached = now[:i], now[i+1:], true
 	}
 	stats, sums, bad := map[string]baseFile{}, map[string]string{}, map[string]bool{}
-	readLines(now, stats, sums, bad)
+	now = m.readOthers(now)
+	if !readLines(now, stats, sums, bad) {
+		return nil
+	}
 	kept := map[string]baseFile{}
 	if cached {
 		sums = map[string]string{}
-		readLines(rest, kept, sums, bad)
+		if !readLines(rest, kept, sums, bad) {
+			return nil
+		}
 	}
 	for p, f := range stats {
+		m.all = append(m.all, p)
 		sum := sums[p]
 		if sum == "" || bad[p] || (cached && kept[p] != f) {
 			continue
@@ -127,9 +149,25 @@ func parseManifest(lines []string) *baseManifest {
 	return m
 }
 
+// readOthers takes the "other" and "dir" lines out of lines.
+func (m *baseManifest) readOthers(lines []string) []string {
+	rest := lines[:0:0]
+	for _, l := range lines {
+		if p, ok := strings.CutPrefix(l, "other "); ok && strings.HasPrefix(p, "./") {
+			m.others = append(m.others, p)
+		} else if p, ok := strings.CutPrefix(l, "dir "); ok && strings.HasPrefix(p, "./") {
+			m.dirs[p] = true
+		} else {
+			rest = append(rest, l)
+		}
+	}
+	return rest
+}
+
 // readLines sorts stat and hash lines into stats and sums, marking in bad
-// the paths that come twice.
-func readLines(lines []string, stats map[string]baseFile, sums map[string]string, bad map[string]bool) {
+// the paths that come twice. A line of neither kind makes the whole
+// manifest untrustworthy: it reports false.
+func readLines(lines []string, stats map[string]baseFile, sums map[string]string, bad map[string]bool) bool {
 	for _, l := range lines {
 		if p, f, ok := statLine(l); ok {
 			_, dup := stats[p]
@@ -139,8 +177,11 @@ func readLines(lines []string, stats map[string]baseFile, sums map[string]string
 			_, dup := sums[p]
 			bad[p] = bad[p] || dup
 			sums[p] = sum
+		} else if l != "" {
+			return false
 		}
 	}
+	return true
 }
 
 // statLine parses "stat MODE SIZE MTIME ./PATH".
@@ -173,6 +214,7 @@ func sumLine(l string) (string, string, bool) {
 // delta is what one host's upload sends and links.
 type delta struct {
 	links     []treeEntry // regular files the host links from the base
+	remove    []string    // base entries the new tree must not keep
 	sentFiles int
 	sentBytes int64
 }
@@ -193,59 +235,67 @@ func diff(t *tree, base *baseManifest) delta {
 		d.sentFiles++
 		d.sentBytes += e.size
 	}
+	d.remove = removals(t, base, d.links)
 	return d
 }
 
-// linkArgsMax is how many names one ln gets, far below any ARG_MAX.
-const linkArgsMax = 256
-
-// linkScript is the shell script the host runs after unpacking the
-// stream, as sh SCRIPT BASE TREE: it hard-links each file of
-// links into place, directory by directory, one ln for many names; where
-// ln fails (another file system) it copies them instead, after removing
-// what ln made, so nothing is written through a link into the base. A
-// directory the tree gives no write permission is opened for the links
-// and given its mode back after.
-func linkScript(t *tree, links []treeEntry) string {
-	byDir := map[string][]string{}
+// removals are the entries of the base that a copy of it must lose to
+// become the local tree: regular files not linked (changed or gone), every
+// symlink and special file (the stream brings the local ones), and the
+// directories the local tree does not have. A path inside a removed
+// directory is not listed again.
+func removals(t *tree, base *baseManifest, links []treeEntry) []string {
+	linked, dirs := map[string]bool{}, map[string]bool{}
 	for _, e := range links {
-		dir, name := path.Split(e.path)
-		byDir[path.Clean(dir)] = append(byDir[path.Clean(dir)], name)
+		linked[e.path] = true
 	}
-	modes := map[string]uint32{}
 	for _, e := range t.entries {
 		if e.mode.IsDir() {
-			modes[path.Clean(e.path)] = uint32(e.mode.Perm())
+			dirs[e.path] = true
 		}
 	}
-	var b strings.Builder
-	b.WriteString("set -e\nbase=$1 t=$2\nrelink() { s=$1; d=$2; shift 2; (cd \"$d\" && rm -f -- \"$@\"); (cd \"$s\" && cp -p -- \"$@\" \"$d\"/); }\n")
-	for _, dir := range dirsOf(linkPaths(links)) {
-		names := byDir[dir]
-		q := shell.Quote(dir)
-		mode := modes[dir]
-		if mode&0o200 == 0 {
-			fmt.Fprintf(&b, "chmod u+w \"$t\"/%s\n", q)
+	var out []string
+	gone := map[string]bool{}
+	add := func(p string) {
+		for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
+			if gone["./"+strings.TrimPrefix(d, "./")] {
+				return
+			}
 		}
-		for len(names) > 0 {
-			n := min(len(names), linkArgsMax)
-			args := quoteAll(names[:n])
-			fmt.Fprintf(&b, "(cd \"$base\"/%[1]s && ln -- %[2]s \"$t\"/%[1]s/) 2>/dev/null || relink \"$base\"/%[1]s \"$t\"/%[1]s %[2]s\n", q, args)
-			names = names[n:]
-		}
-		if mode&0o200 == 0 {
-			fmt.Fprintf(&b, "chmod %o \"$t\"/%s\n", mode, q)
+		gone[p] = true
+		out = append(out, p)
+	}
+	slices.Sort(base.all)
+	for _, p := range base.all {
+		if !linked[p] {
+			add(p)
 		}
 	}
-	return b.String()
+	for _, p := range base.others {
+		if !(base.dirs[p] && dirs[p]) {
+			add(p)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
-func linkPaths(links []treeEntry) []string {
-	out := make([]string, len(links))
-	for i, e := range links {
-		out[i] = e.path
+// removeArgsMax is how many names one rm gets, far below any ARG_MAX.
+const removeArgsMax = 256
+
+// removeScript is the shell script the host runs (sh SCRIPT DIR) in DIR,
+// a hard-linked copy of the base, to drop what the local tree does not have: rm -rf of
+// each removed path, many names per rm. Removing a link leaves the base's
+// file alone; nothing is written through a link.
+func removeScript(remove []string) string {
+	var b strings.Builder
+	b.WriteString("set -e\ncd \"$1\"\n")
+	for len(remove) > 0 {
+		n := min(len(remove), removeArgsMax)
+		fmt.Fprintf(&b, "rm -rf -- %s\n", quoteAll(remove[:n]))
+		remove = remove[n:]
 	}
-	return out
+	return b.String()
 }
 
 func quoteAll(names []string) string {

@@ -92,9 +92,11 @@ func sameFile(t *testing.T, a, b string) bool {
 // as it was, and r2 stays whole when r1 is removed.
 func TestDeltaUpload(t *testing.T) {
 	v1 := map[string]string{"bin/app": "app v1\n", "bin/tool": "tool\n", "conf/a.conf": "a\n", "conf/b.conf": "b\n",
-		"lib/x/y.so": "so\n", "old/gone.txt": "gone\n", "latest": "->bin/app", "ro/keep": "keep\n", "name with space": "s\n"}
+		"lib/x/y.so": "so\n", "old/gone.txt": "gone\n", "old/deep/er": "er\n", "latest": "->bin/app", "same": "->bin/tool",
+		"ro/keep": "keep\n", "name with space": "s\n", "swap": "a file in r1\n", "was/dir": "d\n"}
 	v2 := map[string]string{"bin/app": "app v2\n", "bin/tool": "tool\n", "conf/a.conf": "a\n", "conf/b.conf": "b\n",
-		"lib/x/y.so": "so\n", "new/file": "new\n", "empty/": "", "latest": "->bin/tool", "ro/keep": "keep\n", "name with space": "s\n"}
+		"lib/x/y.so": "so\n", "new/file": "new\n", "empty/": "", "latest": "->bin/tool", "same": "->bin/tool",
+		"ro/keep": "keep\n", "name with space": "s\n", "swap/inner": "a directory in r2\n", "was": "a file in r2\n"}
 	modes1 := map[string]fs.FileMode{"bin/app": 0o755, "conf/b.conf": 0o644, "ro": 0o555}
 	modes2 := map[string]fs.FileMode{"bin/app": 0o755, "conf/b.conf": 0o600, "ro": 0o555}
 	for name, env := range shells(t) {
@@ -109,12 +111,12 @@ func TestDeltaUpload(t *testing.T) {
 				t.Fatal(err)
 			}
 			base := hostBase(t, env, r2, "")
-			if base == nil || base.dir != r1 || len(base.files) != 8 {
-				t.Fatalf("base = %+v, want r1 with its 8 files", base)
+			if base == nil || base.dir != r1 || len(base.files) != 11 {
+				t.Fatalf("base = %+v, want r1 with its 11 files", base)
 			}
 			sent := publishDelta(t, env, src2, r2, base)
-			if sent.sentFiles != 3 || len(sent.links) != 5 {
-				t.Errorf("delta sent %d files and linked %d, want 3 (app, b.conf, new/file) and 5", sent.sentFiles, len(sent.links))
+			if sent.sentFiles != 5 || len(sent.links) != 5 {
+				t.Errorf("delta sent %d files and linked %d, want 5 (app, b.conf, new/file, swap/inner, was) and 5", sent.sentFiles, len(sent.links))
 			}
 			sameTree(t, src2, r2)
 			sameTree(t, src1, r1)
@@ -226,4 +228,19 @@ func publishDelta(t *testing.T, env []string, src, dest string, base *baseManife
 		t.Fatalf("delta upload to %s: %v\n%s", dest, err, out)
 	}
 	return s.delta
+}
+
+// TestDeltaNoBaseWithOddNames: a base holding a name with a newline,
+// which could forge manifest lines, is no base: the upload sends all.
+func TestDeltaNoBaseWithOddNames(t *testing.T) {
+	for name, env := range shells(t) {
+		t.Run(name, func(t *testing.T) {
+			root := t.TempDir()
+			r1 := filepath.Join(root, "releases", "r1")
+			writeTree(t, r1, map[string]string{"a": "a\n", "odd\nstat 644 2 9 ./a": "x\n"}, nil)
+			if base := hostBase(t, env, filepath.Join(root, "releases", "r2"), r1); base != nil {
+				t.Errorf("base = %+v, want none", base)
+			}
+		})
+	}
 }

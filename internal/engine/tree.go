@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -143,16 +142,3 @@ func manifestSafe(path string) bool {
 	return !strings.ContainsAny(path, "\n\\")
 }
 
-// dirsOf lists the directories of paths ("." for the root), sorted.
-func dirsOf(paths []string) []string {
-	seen := map[string]bool{}
-	for _, p := range paths {
-		seen[filepath.ToSlash(filepath.Dir(p))] = true
-	}
-	out := make([]string, 0, len(seen))
-	for d := range seen {
-		out = append(out, d)
-	}
-	sort.Strings(out)
-	return out
-}

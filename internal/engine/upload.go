@@ -161,22 +161,18 @@ mv -f "$t" "$d" || { [ -e "$o" ] && mv -f "$o" "$d"; exit 1; }`
 // mv renames and never moves into a directory. If the new tree cannot be
 // put in place, the old one goes back.
 //
-// A delta stream carries a link script: once the stream is whole, the
-// host runs it to link the unchanged files from the base. Every stream
+// A delta stream carries a removal script: once the stream is whole, the
+// host builds the tree from a linked copy of the base (deltaMerge). Every stream
 // carries the new tree's manifest, which the host keeps beside the tree
 // as .NAME.drover-manifest, headed by the tree's inode, for the next
 // delta against it.
 func dirScript(to string, s *upStream, base *baseManifest) string {
-	links := ""
+	merge := ""
 	if base != nil {
-		links = fmt.Sprintf(`bd=%s
-[ -d "$bd" ] || { printf 'drover: the base release %%s is gone\n' "$bd" >&2; exit 1; }
-sh "$t/"%s "$bd" "$(cd "$t" && pwd -P)" || { printf 'drover: linking the unchanged files of %%s from %%s failed\n' "$d" "$bd" >&2; exit 1; }
-rm -f "$t/"%[2]s
-`, shell.Quote(base.dir), shell.Quote(s.linksName()))
+		merge = fmt.Sprintf(deltaMerge, shell.Quote(base.dir), shell.Quote(s.removeName()))
 	}
 	return fmt.Sprintf(uploadPrelude+`m="$p/.$b.drover-manifest"
-trap 'rm -rf "$t" "$o" "$m.$$" "$m.$$.w"' EXIT
+trap 'rm -rf "$t" "$t.tree" "$o" "$m.$$" "$m.$$.w"' EXIT
 `+liveCheck+`
 mkdir "$t"
 tar -x -p -f - -C "$t"
@@ -185,10 +181,29 @@ if ! [ -f "$t/"%[2]s ]; then
 	exit 1
 fi
 rm -f "$t/"%[2]s
-%[3]smv -f "$t/"%[4]s "$m.$$"
-rm -f "$m"
+mv -f "$t/"%[4]s "$m.$$"
+%[3]srm -f "$m"
 `+placeTree+`
 if stats=$(cd "$d" && find . -type f -exec stat -c 'stat %%a %%s %%Y %%n' {} +); then
 	{ echo %[5]s; printf '%%s\n' "$stats"; cat "$m.$$"; } > "$m.$$.w" && mv -f "$m.$$.w" "$m" || rm -f "$m.$$.w"
-fi`, shell.Quote(to), shell.Quote(s.endName()), links, shell.Quote(s.manifestName()), shell.Quote(manifestHead))
+fi`, shell.Quote(to), shell.Quote(s.endName()), merge, shell.Quote(s.manifestName()), shell.Quote(manifestHead))
 }
+
+// deltaMerge turns the unpacked delta in $t into the new tree: a copy of
+// the base with every file hard-linked (a plain copy across file
+// systems), less what the removal script names, plus what the stream
+// brought; then it takes $t's place. Only the copy's directories are made
+// writable for the merge (they are its own; its files are the base's and
+// keep their modes); the merge gives every directory the local mode.
+const deltaMerge = `bd=%s
+[ -d "$bd" ] || { printf 'drover: the base release %%s is gone\n' "$bd" >&2; exit 1; }
+cp -al "$bd" "$t.tree" 2>/dev/null || { rm -rf "$t.tree"; cp -a "$bd" "$t.tree"; } ||
+	{ printf 'drover: copying the base %%s failed\n' "$bd" >&2; exit 1; }
+find "$t.tree" -type d -exec chmod u+w {} +
+sh "$t/"%[2]s "$t.tree" || { printf 'drover: removing what changed from the copy of %%s failed\n' "$bd" >&2; exit 1; }
+rm -f "$t/"%[2]s
+cp -a "$t/." "$t.tree/"
+chmod -R u+w "$t"
+rm -rf "$t"
+mv -f "$t.tree" "$t"
+`

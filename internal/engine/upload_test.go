@@ -206,8 +206,8 @@ func TestUploadLiveReleaseRefused(t *testing.T) {
 	if target, err := os.Readlink(filepath.Join(app, "current")); err != nil || target != "releases/r1" {
 		t.Errorf("current -> %q, %v; want releases/r1", target, err)
 	}
-	if r, _ := runOnFirst(t, t.Context(), hosts, conns, publish(src, "app/releases/r2")); r != event.OK {
-		t.Errorf("upload of a new release = %s, want ok", r)
+	if r, rec := runOnFirst(t, t.Context(), hosts, conns, publish(src, "app/releases/r2")); r != event.OK {
+		t.Errorf("upload of a new release = %s, want ok: %+v", r, rec.kinds(event.StepOutput))
 	}
 }
 

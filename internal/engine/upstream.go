@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // upStream is the tar stream of one upload as hosts receive it: written
@@ -22,7 +23,7 @@ import (
 type upStream struct {
 	once  sync.Once
 	file  string
-	tag   string // suffix of the stream's own members: end marker, link script, manifest
+	tag   string // suffix of the stream's own members: end marker, removal script, manifest
 	delta delta  // what it sends and links; for a whole tree, no links
 	whole bool   // no base: every file is sent
 	err   error
@@ -30,7 +31,7 @@ type upStream struct {
 
 // Names of the stream's own members, beside the tree's entries.
 func (s *upStream) endName() string      { return ".drover-end." + s.tag }
-func (s *upStream) linksName() string    { return ".drover-links." + s.tag }
+func (s *upStream) removeName() string   { return ".drover-remove." + s.tag }
 func (s *upStream) manifestName() string { return ".drover-manifest." + s.tag }
 
 // report says what the upload moved: "sent 1.2 MB in 21 files, linked
@@ -64,7 +65,7 @@ func (c *streamCache) get(t *tree, base *baseManifest) (*upStream, error) {
 	} else {
 		d.sentFiles, d.sentBytes = t.files, t.bytes
 	}
-	key := streamKey(t, base != nil, d.links)
+	key := streamKey(t, base != nil, d)
 	c.mu.Lock()
 	if c.streams == nil {
 		c.streams = map[string]*upStream{}
@@ -79,12 +80,17 @@ func (c *streamCache) get(t *tree, base *baseManifest) (*upStream, error) {
 	return s, s.err
 }
 
-// streamKey tells streams apart by tree, and by the files a delta links.
-func streamKey(t *tree, delta bool, links []treeEntry) string {
+// streamKey tells streams apart by tree, and by what a delta links and
+// removes.
+func streamKey(t *tree, delta bool, d delta) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%v\x00", t.root, delta)
-	for _, e := range links {
+	for _, e := range d.links {
 		io.WriteString(h, e.path+"\x00")
+	}
+	io.WriteString(h, "\x01")
+	for _, p := range d.remove {
+		io.WriteString(h, p+"\x00")
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -102,8 +108,8 @@ func (c *streamCache) close() {
 }
 
 // write archives t into a new temporary file: every directory and
-// symlink, the regular files not linked, then the link script (a delta),
-// the manifest of the new tree, and last the empty end marker.
+// symlink, the regular files not linked, then the removal script (a
+// delta), the hashes of the new tree, and last the empty end marker.
 func (s *upStream) write(t *tree) error {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -144,7 +150,7 @@ func (s *upStream) archive(w io.Writer, t *tree) error {
 		}
 	}
 	if !s.whole {
-		if err := addMember(tw, s.linksName(), linkScript(t, s.delta.links)); err != nil {
+		if err := addMember(tw, s.removeName(), removeScript(s.delta.remove)); err != nil {
 			return err
 		}
 	}
@@ -159,7 +165,9 @@ func (s *upStream) archive(w io.Writer, t *tree) error {
 
 // addEntry writes one entry of the tree, root itself as "./".
 func addEntry(tw *tar.Writer, root string, e treeEntry) error {
-	hdr := &tar.Header{Name: e.path, Mode: tarMode(e.mode), ModTime: e.mtime}
+	// Whole seconds, as ustar holds them: rounding up would put a file a
+	// moment in the future, which tar warns about.
+	hdr := &tar.Header{Name: e.path, Mode: tarMode(e.mode), ModTime: e.mtime.Truncate(time.Second)}
 	switch {
 	case e.mode.IsDir():
 		hdr.Typeflag, hdr.Name = tar.TypeDir, strings.TrimSuffix(e.path, "/")+"/"
