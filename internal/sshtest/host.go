@@ -31,6 +31,7 @@ type Host struct {
 	srv       *gliderssh.Server
 	ln        net.Listener
 	serveDone chan struct{}
+	handlers  sync.WaitGroup // connections being served (see serve)
 	forwards  *forwarder
 
 	mu       sync.Mutex
@@ -74,9 +75,28 @@ func startHost(name string, opts Options, clientKey gossh.PublicKey) (*Host, err
 	h.srv = h.newServer(signer)
 	go func() {
 		defer close(h.serveDone)
-		_ = h.srv.Serve(ln) // returns ErrServerClosed on Stop and Close
+		h.serve(ln)
 	}()
 	return h, nil
+}
+
+// serve accepts connections until the listener closes and hands each to
+// the server, counting them, so that close can wait for every one before
+// the server's Shutdown: Shutdown waits on a WaitGroup that a connection
+// still in its handshake adds to later, a race the race detector reports
+// (gliderlabs/ssh's Serve gives no way to wait for those).
+func (h *Host) serve(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		h.handlers.Add(1)
+		go func() {
+			defer h.handlers.Done()
+			h.srv.HandleConn(c)
+		}()
+	}
 }
 
 func (h *Host) newServer(signer gossh.Signer) *gliderssh.Server {
@@ -193,7 +213,7 @@ func (h *Host) Thaw() {
 // Stop takes the host down: it stops listening and drops every
 // connection. A stopped host does not come back.
 func (h *Host) Stop() {
-	_ = h.ln.Close() // the server may not have registered it yet
+	_ = h.ln.Close()
 	_ = h.srv.Close()
 	h.Drop()
 }
@@ -281,6 +301,8 @@ func (h *Host) close() error {
 	h.Thaw()
 	h.Stop()
 	<-h.serveDone
+	h.Drop()
+	h.handlers.Wait()
 	h.forwards.close()
 	h.sessions.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
