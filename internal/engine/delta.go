@@ -46,11 +46,11 @@ type baseFile struct {
 
 // baseManifest is the manifest of the base release a host reported.
 type baseManifest struct {
-	dir    string // the base release's directory on the host, links resolved
+	dir    string              // the base release's directory on the host, links resolved
 	files  map[string]baseFile // the regular files whose hash is known
 	all    []string            // every regular file, hash known or not
 	others []string            // every entry that is not a regular file, in listing order
-	dirs   map[string]bool // the others that are directories
+	dirs   map[string]bool     // the others that are directories
 }
 
 // manifestScript prints "base DIR" and the base's manifest, or nothing

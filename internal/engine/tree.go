@@ -141,4 +141,3 @@ func (t *tree) sums() string {
 func manifestSafe(path string) bool {
 	return !strings.ContainsAny(path, "\n\\")
 }
-
