@@ -280,24 +280,6 @@ func removals(t *tree, base *baseManifest, links []treeEntry) []string {
 	return out
 }
 
-// removeArgsMax is how many names one rm gets, far below any ARG_MAX.
-const removeArgsMax = 256
-
-// removeScript is the shell script the host runs (sh SCRIPT DIR) in DIR,
-// a hard-linked copy of the base, to drop what the local tree does not have: rm -rf of
-// each removed path, many names per rm. Removing a link leaves the base's
-// file alone; nothing is written through a link.
-func removeScript(remove []string) string {
-	var b strings.Builder
-	b.WriteString("set -e\ncd \"$1\"\n")
-	for len(remove) > 0 {
-		n := min(len(remove), removeArgsMax)
-		fmt.Fprintf(&b, "rm -rf -- %s\n", quoteAll(remove[:n]))
-		remove = remove[n:]
-	}
-	return b.String()
-}
-
 func quoteAll(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {

@@ -244,3 +244,32 @@ func TestDeltaNoBaseWithOddNames(t *testing.T) {
 		})
 	}
 }
+
+// TestDeltaCutStreamNotPublished cuts a delta's stream inside its removal
+// list, right after it, and inside the tar stream: no cut publishes r2,
+// and r1 is left as it was.
+func TestDeltaCutStreamNotPublished(t *testing.T) {
+	for name, env := range shells(t) {
+		t.Run(name, func(t *testing.T) {
+			src1, src2, root := t.TempDir(), t.TempDir(), t.TempDir()
+			writeTree(t, src1, map[string]string{"a": "a\n", "b": "b\n", "gone": "g\n"}, nil)
+			writeTree(t, src2, map[string]string{"a": "a\n", "b": "changed\n", "new": strings.Repeat("n", 5000)}, nil)
+			r1, r2 := filepath.Join(root, "releases", "r1"), filepath.Join(root, "releases", "r2")
+			publishWhole(t, env, src1, r1)
+			base := hostBase(t, env, r2, r1)
+			tr, err := readTree(src2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, stream := streamOf(t, tr, base)
+			list := bytes.Index(stream.Bytes(), []byte(s.endName()+"\n"))
+			for _, cut := range []int{1, list, list + len(s.endName()) + 1, list + 600, stream.Len() - 1200} {
+				out, err := runScript(env, dirScript(r2, s, base), stream.Bytes()[:cut])
+				if _, statErr := os.Stat(r2); err == nil || statErr == nil {
+					t.Errorf("cut at %d of %d: exit %v, r2 there: %v\n%s", cut, stream.Len(), err, statErr == nil, out)
+				}
+			}
+			sameTree(t, src1, r1)
+		})
+	}
+}

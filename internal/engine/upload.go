@@ -161,49 +161,52 @@ mv -f "$t" "$d" || { [ -e "$o" ] && mv -f "$o" "$d"; exit 1; }`
 // mv renames and never moves into a directory. If the new tree cannot be
 // put in place, the old one goes back.
 //
-// A delta stream carries a removal script: once the stream is whole, the
-// host builds the tree from a linked copy of the base (deltaMerge). Every stream
-// carries the new tree's manifest, which the host keeps beside the tree
-// as .NAME.drover-manifest, headed by the tree's inode, for the next
-// delta against it.
+// A delta stream starts with the list of what of the base the new tree
+// must not have, one path a line, ended by a line of the stream's end
+// name; the tar stream follows. The host makes the new tree a copy of the
+// base with every file hard-linked (cp -al, one process; a plain copy
+// across file systems), removes the listed paths from it (removing a link
+// leaves the base's file alone), and unpacks the stream into it, so
+// nothing is copied twice. The shell's read takes the list a byte at a
+// time, leaving the rest of stdin to tar. Every stream carries the new
+// tree's hashes, which the host keeps beside the tree as
+// .NAME.drover-manifest, with each file's stat line, for the next delta
+// against it.
 func dirScript(to string, s *upStream, base *baseManifest) string {
-	merge := ""
+	start := "mkdir \"$t\"\n"
 	if base != nil {
-		merge = fmt.Sprintf(deltaMerge, shell.Quote(base.dir), shell.Quote(s.removeName()))
+		start = fmt.Sprintf(deltaStart, shell.Quote(base.dir), shell.Quote(s.endName()))
 	}
 	return fmt.Sprintf(uploadPrelude+`m="$p/.$b.drover-manifest"
-trap 'rm -rf "$t" "$t.tree" "$o" "$m.$$" "$m.$$.w"' EXIT
+trap 'rm -rf "$t" "$o" "$m.$$" "$m.$$.w"' EXIT
 `+liveCheck+`
-mkdir "$t"
-tar -x -p -f - -C "$t"
+%[3]star -x -p -f - -C "$t"
 if ! [ -f "$t/"%[2]s ]; then
 	printf 'drover: the upload of %%s ended early: left as it was\n' "$d" >&2
 	exit 1
 fi
 rm -f "$t/"%[2]s
 mv -f "$t/"%[4]s "$m.$$"
-%[3]srm -f "$m"
+rm -f "$m"
 `+placeTree+`
 if stats=$(cd "$d" && find . -type f -exec stat -c 'stat %%a %%s %%Y %%n' {} +); then
 	{ echo %[5]s; printf '%%s\n' "$stats"; cat "$m.$$"; } > "$m.$$.w" && mv -f "$m.$$.w" "$m" || rm -f "$m.$$.w"
-fi`, shell.Quote(to), shell.Quote(s.endName()), merge, shell.Quote(s.manifestName()), shell.Quote(manifestHead))
+fi`, shell.Quote(to), shell.Quote(s.endName()), start, shell.Quote(s.manifestName()), shell.Quote(manifestHead))
 }
 
-// deltaMerge turns the unpacked delta in $t into the new tree: a copy of
-// the base with every file hard-linked (a plain copy across file
-// systems), less what the removal script names, plus what the stream
-// brought; then it takes $t's place. Only the copy's directories are made
-// writable for the merge (they are its own; its files are the base's and
-// keep their modes); the merge gives every directory the local mode.
-const deltaMerge = `bd=%s
+// deltaStart makes $t a hard-linked copy of the base, less the paths
+// listed at the head of stdin. Only the copy's directories are made
+// writable (they are its own; its files are the base's and keep their
+// modes); the tar stream gives every directory its local mode.
+const deltaStart = `bd=%s
 [ -d "$bd" ] || { printf 'drover: the base release %%s is gone\n' "$bd" >&2; exit 1; }
-cp -al "$bd" "$t.tree" 2>/dev/null || { rm -rf "$t.tree"; cp -a "$bd" "$t.tree"; } ||
+cp -al "$bd" "$t" 2>/dev/null || { rm -rf "$t"; cp -a "$bd" "$t"; } ||
 	{ printf 'drover: copying the base %%s failed\n' "$bd" >&2; exit 1; }
-find "$t.tree" -type d -exec chmod u+w {} +
-sh "$t/"%[2]s "$t.tree" || { printf 'drover: removing what changed from the copy of %%s failed\n' "$bd" >&2; exit 1; }
-rm -f "$t/"%[2]s
-cp -a "$t/." "$t.tree/"
-chmod -R u+w "$t"
-rm -rf "$t"
-mv -f "$t.tree" "$t"
+find "$t" -type d -exec chmod u+w {} +
+set --
+while IFS= read -r f && [ "$f" != %s ]; do
+	set -- "$@" "$t/$f"
+	if [ $# -ge 256 ]; then rm -rf -- "$@"; set --; fi
+done
+[ $# -eq 0 ] || rm -rf -- "$@"
 `

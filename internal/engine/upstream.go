@@ -23,7 +23,7 @@ import (
 type upStream struct {
 	once  sync.Once
 	file  string
-	tag   string // suffix of the stream's own members: end marker, removal script, manifest
+	tag   string // suffix of the stream's own members: end marker, manifest
 	delta delta  // what it sends and links; for a whole tree, no links
 	whole bool   // no base: every file is sent
 	err   error
@@ -31,7 +31,6 @@ type upStream struct {
 
 // Names of the stream's own members, beside the tree's entries.
 func (s *upStream) endName() string      { return ".drover-end." + s.tag }
-func (s *upStream) removeName() string   { return ".drover-remove." + s.tag }
 func (s *upStream) manifestName() string { return ".drover-manifest." + s.tag }
 
 // report says what the upload moved: "sent 1.2 MB in 21 files, linked
@@ -107,9 +106,10 @@ func (c *streamCache) close() {
 	c.streams = nil
 }
 
-// write archives t into a new temporary file: every directory and
-// symlink, the regular files not linked, then the removal script (a
-// delta), the hashes of the new tree, and last the empty end marker.
+// write archives t into a new temporary file: for a delta the list of
+// paths to remove (see dirScript), then the tar stream of every directory
+// and symlink, the regular files not linked, the hashes of the new tree,
+// and last the empty end marker.
 func (s *upStream) write(t *tree) error {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -136,6 +136,16 @@ func (s *upStream) write(t *tree) error {
 }
 
 func (s *upStream) archive(w io.Writer, t *tree) error {
+	if !s.whole {
+		for _, p := range s.delta.remove {
+			if _, err := io.WriteString(w, p+"\n"); err != nil {
+				return err
+			}
+		}
+		if _, err := io.WriteString(w, s.endName()+"\n"); err != nil {
+			return err
+		}
+	}
 	tw := tar.NewWriter(w)
 	linked := map[string]bool{}
 	for _, e := range s.delta.links {
@@ -146,11 +156,6 @@ func (s *upStream) archive(w io.Writer, t *tree) error {
 			continue
 		}
 		if err := addEntry(tw, t.root, e); err != nil {
-			return err
-		}
-	}
-	if !s.whole {
-		if err := addMember(tw, s.removeName(), removeScript(s.delta.remove)); err != nil {
 			return err
 		}
 	}
