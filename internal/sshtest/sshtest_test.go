@@ -245,16 +245,16 @@ func TestWindowChange(t *testing.T) {
 	if err := s.RequestPty("xterm", 24, 80, gossh.TerminalModes{}); err != nil {
 		t.Fatal(err)
 	}
-	stdin, _ := s.StdinPipe()
 	stdout, _ := s.StdoutPipe()
-	if err := s.Start("printf 'ready '; read x; stty size"); err != nil {
+	// The resize is a channel request, handled beside the session's data,
+	// so the command waits (up to 10s) for the PTY to see it.
+	if err := s.Start(`printf 'ready '; i=0; while [ "$(stty size)" != "40 100" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done; stty size`); err != nil {
 		t.Fatal(err)
 	}
 	readUntil(t, stdout, "ready ")
 	if err := s.WindowChange(40, 100); err != nil {
 		t.Fatal(err)
 	}
-	io.WriteString(stdin, "\n")
 	readUntil(t, stdout, "40 100\r\n")
 	if err := s.Wait(); err != nil {
 		t.Fatal(err)

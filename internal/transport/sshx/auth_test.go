@@ -230,10 +230,12 @@ func serveAgent(t *testing.T, keyring agent.Agent) string {
 func TestSlowPasswordPrompt(t *testing.T) {
 	farm, known := startFarm(t, 1, sshtest.Options{Password: "s3cret", NoKeyAuth: true})
 	opts := testOptions
-	opts.ConnectTimeout = 100 * time.Millisecond
+	// The bound must leave a loaded machine time for the handshake
+	// itself; the person takes three times as long as it allows.
+	opts.ConnectTimeout = time.Second
 	opts.Password = func(ctx context.Context) (string, error) {
 		select { // a person typing slowly
-		case <-time.After(5 * opts.ConnectTimeout):
+		case <-time.After(3 * opts.ConnectTimeout):
 			return "s3cret", nil
 		case <-ctx.Done():
 			return "", ctx.Err()
