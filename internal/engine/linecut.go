@@ -28,7 +28,8 @@ type lineCutter struct {
 	// secret (Options.CutLine), so that each piece can be redacted alone.
 	safe func(string) int
 	buf  []byte
-	cut  bool // inside a line that was cut
+	cut  bool   // inside a line that was cut
+	pend []byte // the rest of a cut line not yet spilled: a tail that may be the start of a secret
 }
 
 // Write implements io.Writer; it never fails.
@@ -50,14 +51,15 @@ func (c *lineCutter) Write(p []byte) (int, error) {
 func (c *lineCutter) add(seg []byte, end bool) {
 	switch {
 	case c.cut:
-		c.spillOut(seg)
+		c.spillOut(seg, end)
 	case len(c.buf)+len(seg) > maxLine:
 		k := maxLine - len(c.buf) // what of seg fits
 		c.buf = append(c.buf, seg[:k]...)
 		n := c.cutAt(c.buf)
 		c.line(string(c.buf[:n]) + cutMarker)
-		c.spillOut(append(c.buf[n:], seg[k:]...))
-		c.buf, c.cut = c.buf[:0], true
+		c.cut = true
+		c.spillOut(append(c.buf[n:], seg[k:]...), end)
+		c.buf = c.buf[:0]
 	default:
 		c.buf = append(c.buf, seg...)
 		if end {
@@ -82,25 +84,42 @@ func (c *lineCutter) cutAt(b []byte) int {
 	return len(b)
 }
 
-// spillOut hands b to spill in parts of at most maxLine bytes, each cut
-// where no secret is split.
-func (c *lineCutter) spillOut(b []byte) {
-	for len(b) > 0 && c.spill != nil {
-		n := len(b)
-		if n > maxLine {
-			n = c.cutAt(b[:maxLine])
-		}
-		c.spill(string(b[:n]))
-		b = b[n:]
+// spillOut hands the rest of a cut line to spill in parts of at most
+// maxLine bytes, each redacted alone, so each is cut where no secret is
+// split: a tail that may be the start of a secret is held back until more
+// of the line shows whether it is one (the host's writes split a line
+// anywhere), and given out when the line ends.
+func (c *lineCutter) spillOut(b []byte, end bool) {
+	if c.spill == nil {
+		return
 	}
+	c.pend = append(c.pend, b...)
+	for len(c.pend) > 0 {
+		n := min(len(c.pend), maxLine)
+		if c.safe != nil && (n < len(c.pend) || !end) {
+			if n = c.safe(string(c.pend[:n])); n == 0 {
+				if len(c.pend) <= maxLine {
+					return // all of it may be the start of a secret: wait
+				}
+				n = maxLine
+			}
+		}
+		c.spill(string(c.pend[:n]))
+		c.pend = c.pend[n:]
+	}
+	c.pend = c.pend[:0]
 }
 
-// flush reports a last line without a newline.
+// flush reports a last line without a newline, or the held-back end of a
+// cut one.
 func (c *lineCutter) flush() {
 	if len(c.buf) > 0 && !c.cut {
 		c.line(strings.TrimRight(string(c.buf), "\r"))
 	}
-	c.buf, c.cut = c.buf[:0], false
+	if c.cut {
+		c.spillOut(nil, true)
+	}
+	c.buf, c.cut, c.pend = c.buf[:0], false, c.pend[:0]
 }
 
 // lockedWriter makes w safe for concurrent use (a local command's stdout
