@@ -51,6 +51,9 @@ type baseManifest struct {
 	all    []string            // every regular file, hash known or not
 	others []string            // every entry that is not a regular file, in listing order
 	dirs   map[string]bool     // the others that are directories
+	// readOnlyDirs: a directory of the base lacks its owner's write
+	// permission, so a copy of it must be opened up to be changed.
+	readOnlyDirs bool
 }
 
 // manifestScript prints "base DIR" and the base's manifest, or nothing
@@ -61,23 +64,22 @@ func manifestScript(to, base string) string {
 b=%s
 p=$(dirname "$d")
 if [ -z "$b" ]; then
-	[ "$(basename "$p")" = releases ] || exit 0
+	[ "${p##*/}" = releases ] || exit 0
 	b="$(dirname "$p")/current"
 fi
 [ -d "$b" ] || exit 0
 b=$(cd "$b" && pwd -P) || exit 0
 [ "$b" != "$(cd "$d" 2>/dev/null && pwd -P)" ] || exit 0
 command -v sha256sum >/dev/null 2>&1 || exit 0
-m="$(dirname "$b")/.$(basename "$b").drover-manifest"
+m="${b%%/*}/.${b##*/}.drover-manifest"
 cd "$b" || exit 0
 nl='
 '
-[ -z "$(find . -name "*$nl*" -o -name '*\\*' | head -n 1)" ] || exit 0
-stats=$(find . -type f -exec stat -c 'stat %%a %%s %%Y %%n' {} +) || exit 0
-others=$(find . ! -type f ! -name . -exec printf 'other %%s\n' {} + && find . -type d ! -name . -exec printf 'dir %%s\n' {} +) || exit 0
+[ -z "$(find . -name "*$nl*" -o -name '*\\*')" ] || exit 0
+all=$(find . ! -name . -exec stat -c 'entry %%f %%a %%s %%Y %%n' {} +) || exit 0
 echo "base $b"
-printf '%%s\n' "$stats" "$others"
-if [ -f "$m" ] && [ "$(head -n 1 "$m")" = %[3]s ]; then
+printf '%%s\n' "$all"
+if [ -f "$m" ] && IFS= read -r head < "$m" && [ "$head" = %[3]s ]; then
 	echo cached
 	tail -n +2 "$m"
 	exit 0
@@ -150,15 +152,31 @@ func parseManifest(lines []string) *baseManifest {
 }
 
 // readOthers takes the "other" and "dir" lines out of lines.
+//
+// The listing comes as "entry HEXMODE PERM SIZE MTIME ./PATH" lines, one
+// find and one stat for the whole base: a regular file's line becomes the
+// stat line the kept manifest has ("stat PERM SIZE MTIME ./PATH"), any
+// other entry one of m.others.
 func (m *baseManifest) readOthers(lines []string) []string {
 	rest := lines[:0:0]
 	for _, l := range lines {
-		if p, ok := strings.CutPrefix(l, "other "); ok && strings.HasPrefix(p, "./") {
-			m.others = append(m.others, p)
-		} else if p, ok := strings.CutPrefix(l, "dir "); ok && strings.HasPrefix(p, "./") {
-			m.dirs[p] = true
-		} else {
+		f := strings.SplitN(strings.TrimPrefix(l, "entry "), " ", 5)
+		if !strings.HasPrefix(l, "entry ") || len(f) != 5 || !strings.HasPrefix(f[4], "./") {
 			rest = append(rest, l)
+			continue
+		}
+		raw, err := strconv.ParseUint(f[0], 16, 32)
+		switch kind := raw & 0o170000; {
+		case err != nil:
+			rest = append(rest, l) // unparseable: readLines refuses it
+		case kind == 0o100000:
+			rest = append(rest, "stat "+strings.Join(f[1:], " "))
+		default:
+			m.others = append(m.others, f[4])
+			m.dirs[f[4]] = kind == 0o040000
+			if perm, err := strconv.ParseUint(f[1], 8, 32); kind == 0o040000 && (err != nil || perm&0o200 == 0) {
+				m.readOnlyDirs = true
+			}
 		}
 	}
 	return rest

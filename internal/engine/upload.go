@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/drover-sh/drover/internal/plan"
 	"github.com/drover-sh/drover/internal/shell"
@@ -123,8 +124,9 @@ mv -f "$t" "$d"`, shell.Quote(to), size, size, mode)
 
 // liveCheck defines and runs live, which fails the script when $d is the
 // release current points to (for use in a fmt format: %% doubled).
-const liveCheck = `live() {
-	for c in "$(dirname "$p")/current" "$p/current"; do
+const liveCheck = `case $p in */*) r=${p%%/*} ;; *) r=. ;; esac
+live() {
+	for c in "$r/current" "$p/current"; do
 		[ -L "$c" ] && [ -d "$c" ] && [ -d "$d" ] || continue
 		[ "$(cd "$c" && pwd -P)" = "$(cd "$d" && pwd -P)" ] || continue
 		printf 'drover: %%s is the live release (%%s points to it): publish under a new release id, or switch away first\n' "$d" "$c" >&2
@@ -176,6 +178,9 @@ func dirScript(to string, s *upStream, base *baseManifest) string {
 	start := "mkdir \"$t\"\n"
 	if base != nil {
 		start = fmt.Sprintf(deltaStart, shell.Quote(base.dir), shell.Quote(s.endName()))
+		if base.readOnlyDirs {
+			start = strings.Replace(start, "#writable\n", "find \"$t\" -type d -exec chmod u+w {} +\n", 1)
+		}
 	}
 	return fmt.Sprintf(uploadPrelude+`m="$p/.$b.drover-manifest"
 trap 'rm -rf "$t" "$o" "$m.$$" "$m.$$.w"' EXIT
@@ -185,9 +190,8 @@ if ! [ -f "$t/"%[2]s ]; then
 	printf 'drover: the upload of %%s ended early: left as it was\n' "$d" >&2
 	exit 1
 fi
-rm -f "$t/"%[2]s
 mv -f "$t/"%[4]s "$m.$$"
-rm -f "$m"
+rm -f "$t/"%[2]s "$m"
 `+placeTree+`
 if stats=$(cd "$d" && find . -type f -exec stat -c 'stat %%a %%s %%Y %%n' {} +); then
 	{ echo %[5]s; printf '%%s\n' "$stats"; cat "$m.$$"; } > "$m.$$.w" && mv -f "$m.$$.w" "$m" || rm -f "$m.$$.w"
@@ -195,14 +199,15 @@ fi`, shell.Quote(to), shell.Quote(s.endName()), start, shell.Quote(s.manifestNam
 }
 
 // deltaStart makes $t a hard-linked copy of the base, less the paths
-// listed at the head of stdin. Only the copy's directories are made
-// writable (they are its own; its files are the base's and keep their
-// modes); the tar stream gives every directory its local mode.
+// listed at the head of stdin. When the base has a directory its owner
+// cannot write, the copy's directories are made writable at #writable
+// (they are its own; its files are the base's and keep their modes); the
+// tar stream gives every directory its local mode.
 const deltaStart = `bd=%s
 [ -d "$bd" ] || { printf 'drover: the base release %%s is gone\n' "$bd" >&2; exit 1; }
 cp -al "$bd" "$t" 2>/dev/null || { rm -rf "$t"; cp -a "$bd" "$t"; } ||
 	{ printf 'drover: copying the base %%s failed\n' "$bd" >&2; exit 1; }
-find "$t" -type d -exec chmod u+w {} +
+#writable
 set --
 while IFS= read -r f && [ "$f" != %s ]; do
 	set -- "$@" "$t/$f"
