@@ -233,6 +233,7 @@ func sumLine(l string) (string, string, bool) {
 type delta struct {
 	links     []treeEntry // regular files the host links from the base
 	remove    []string    // base entries the new tree must not keep
+	manifest  string      // what the host keeps beside the new tree
 	sentFiles int
 	sentBytes int64
 }
@@ -254,6 +255,11 @@ func diff(t *tree, base *baseManifest) delta {
 		d.sentBytes += e.size
 	}
 	d.remove = removals(t, base, d.links)
+	linked := map[string]baseFile{}
+	for _, e := range d.links {
+		linked[e.path] = base.files[e.path]
+	}
+	d.manifest = t.manifest(linked)
 	return d
 }
 

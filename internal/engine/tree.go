@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -124,14 +125,24 @@ func fileSum(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// sums are the hash lines of the tree's regular files, as sha256sum
-// prints them; the host keeps them in the release's manifest.
-func (t *tree) sums() string {
+// manifest is the manifest the host keeps beside the new tree: its head
+// line, then for each regular file the stat line the host's stat would
+// print for it and its hash line. A file sent has the local mode and
+// size and the mtime its tar header carries; a file linked from the base
+// is the base's file, with the stat line the base's listing gave it.
+func (t *tree) manifest(linked map[string]baseFile) string {
 	var b strings.Builder
+	b.WriteString(manifestHead + "\n")
 	for _, e := range t.entries {
-		if e.regular() && manifestSafe(e.path) {
-			fmt.Fprintf(&b, "%s  %s\n", e.sum, e.path)
+		if !e.regular() || !manifestSafe(e.path) {
+			continue
 		}
+		f, ok := linked[e.path]
+		if !ok {
+			f = baseFile{mode: strconv.FormatUint(uint64(e.mode.Perm()), 8), size: e.size,
+				mtime: strconv.FormatInt(e.mtime.Truncate(time.Second).Unix(), 10)}
+		}
+		fmt.Fprintf(&b, "stat %s %d %s %s\n%s  %s\n", f.mode, f.size, f.mtime, e.path, e.sum, e.path)
 	}
 	return b.String()
 }

@@ -183,7 +183,7 @@ func dirScript(to string, s *upStream, base *baseManifest) string {
 		}
 	}
 	return fmt.Sprintf(uploadPrelude+`m="$p/.$b.drover-manifest"
-trap 'rm -rf "$t" "$o" "$m.$$" "$m.$$.w"' EXIT
+trap 'rm -rf "$t" "$o" "$m.$$"' EXIT
 `+liveCheck+`
 %[3]star -x -p -f - -C "$t"
 if ! [ -f "$t/"%[2]s ]; then
@@ -193,9 +193,7 @@ fi
 mv -f "$t/"%[4]s "$m.$$"
 rm -f "$t/"%[2]s "$m"
 `+placeTree+`
-if stats=$(cd "$d" && find . -type f -exec stat -c 'stat %%a %%s %%Y %%n' {} +); then
-	{ echo %[5]s; printf '%%s\n' "$stats"; cat "$m.$$"; } > "$m.$$.w" && mv -f "$m.$$.w" "$m" || rm -f "$m.$$.w"
-fi`, shell.Quote(to), shell.Quote(s.endName()), start, shell.Quote(s.manifestName()), shell.Quote(manifestHead))
+mv -f "$m.$$" "$m" || rm -f "$m.$$"`, shell.Quote(to), shell.Quote(s.endName()), start, shell.Quote(s.manifestName()))
 }
 
 // deltaStart makes $t a hard-linked copy of the base, less the paths

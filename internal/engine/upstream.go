@@ -62,7 +62,7 @@ func (c *streamCache) get(t *tree, base *baseManifest) (*upStream, error) {
 	if base != nil {
 		d = diff(t, base)
 	} else {
-		d.sentFiles, d.sentBytes = t.files, t.bytes
+		d.sentFiles, d.sentBytes, d.manifest = t.files, t.bytes, t.manifest(nil)
 	}
 	key := streamKey(t, base != nil, d)
 	c.mu.Lock()
@@ -91,6 +91,7 @@ func streamKey(t *tree, delta bool, d delta) string {
 	for _, p := range d.remove {
 		io.WriteString(h, p+"\x00")
 	}
+	io.WriteString(h, "\x01"+d.manifest)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -159,7 +160,7 @@ func (s *upStream) archive(w io.Writer, t *tree) error {
 			return err
 		}
 	}
-	if err := addMember(tw, s.manifestName(), t.sums()); err != nil {
+	if err := addMember(tw, s.manifestName(), s.delta.manifest); err != nil {
 		return err
 	}
 	if err := addMember(tw, s.endName(), ""); err != nil {
