@@ -72,7 +72,7 @@ func demoSource(t *testing.T) string {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"app", "restart"} {
-		b, err := os.ReadFile(filepath.Join("..", "internal", "cli", "demoapp", name))
+		b, err := os.ReadFile(filepath.Join("..", "internal", "sandbox", "demoapp", name))
 		if err != nil {
 			t.Fatal(err)
 		}
