@@ -61,12 +61,18 @@ func (hr *hostRun) command(ctx context.Context, cmd string, o commandOpts) error
 	}
 	err = hr.waitCommand(ctx, sess, o.timeout)
 	sess.Close()
+	if pr, ok := o.stdin.(*io.PipeReader); ok {
+		pr.CloseWithError(errInputUnread) // nothing waits for the rest of a piped input now
+	}
 	wg.Wait()
-	if ferr := <-feed; err == nil && ferr != nil {
+	if ferr := <-feed; err == nil && ferr != nil && !errors.Is(ferr, errInputUnread) {
 		err = fmt.Errorf("send input: %w", ferr)
 	}
 	return err
 }
+
+// errInputUnread ends the copy of a piped input to a command that ended.
+var errInputUnread = errors.New("the command ended before it read all its input")
 
 // outputs returns the session's stdout and stderr.
 func (hr *hostRun) outputs(sess transport.Session, o commandOpts) ([]io.Reader, error) {

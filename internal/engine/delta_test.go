@@ -273,3 +273,51 @@ func TestDeltaCutStreamNotPublished(t *testing.T) {
 		})
 	}
 }
+
+// TestOneSessionScript: the one-session script lists the base, then
+// takes the line that names the stream and the stream from stdin, for a
+// delta and for a whole tree, under sh and BusyBox ash.
+func TestOneSessionScript(t *testing.T) {
+	for name, env := range shells(t) {
+		t.Run(name, func(t *testing.T) {
+			src1, src2, root := t.TempDir(), t.TempDir(), t.TempDir()
+			writeTree(t, src1, map[string]string{"a": "a\n", "b": "b\n", "gone/x": "x\n"}, nil)
+			writeTree(t, src2, map[string]string{"a": "a\n", "b": "changed\n", "new": "n\n"}, nil)
+			r1, r2 := filepath.Join(root, "releases", "r1"), filepath.Join(root, "releases", "r2")
+			s1, whole := streamOf(t, mustTree(t, src1), nil)
+			head := "whole 0 " + s1.tag + " -\n"
+			if out, err := runScript(env, oneSession(r1, ""), append([]byte(head), whole.Bytes()...)); err != nil {
+				t.Fatalf("whole: %v\n%s", err, out)
+			}
+			sameTree(t, src1, r1)
+			if err := os.Symlink("releases/r1", filepath.Join(root, "current")); err != nil {
+				t.Fatal(err)
+			}
+			out, err := runScript(env, oneSession(r2, ""), []byte("whole 0 x -\n"))
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			end := slices.Index(lines, manifestEnd)
+			base := parseManifest(lines[:max(end, 0)])
+			if end < 0 || base == nil || base.dir != r1 {
+				t.Fatalf("listing: %v, base %+v\n%s", err, base, out)
+			}
+			s2, stream := streamOf(t, mustTree(t, src2), base)
+			head = "delta 0 " + s2.tag + " " + base.dir + "\n"
+			if out, err := runScript(env, oneSession(r2, ""), append([]byte(head), stream.Bytes()...)); err != nil {
+				t.Fatalf("delta: %v\n%s", err, out)
+			}
+			sameTree(t, src2, r2)
+			if !sameFile(t, filepath.Join(r1, "a"), filepath.Join(r2, "a")) {
+				t.Error("a is not linked from r1")
+			}
+		})
+	}
+}
+
+func mustTree(t *testing.T, dir string) *tree {
+	t.Helper()
+	tr, err := readTree(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}

@@ -45,11 +45,10 @@ func (hr *hostRun) uploadDir(ctx context.Context, st plan.Step) error {
 	if err != nil {
 		return err
 	}
-	base, err := hr.readBase(ctx, st)
-	if err != nil {
-		return err
+	if st.Base != plan.NoBase {
+		return hr.uploadOneSession(ctx, st, t)
 	}
-	s, err := hr.s.r.streams.get(t, base)
+	s, err := hr.s.r.streams.get(t, nil)
 	if err != nil {
 		return err
 	}
@@ -58,10 +57,10 @@ func (hr *hostRun) uploadDir(ctx context.Context, st plan.Step) error {
 		return err
 	}
 	defer f.Close()
-	if err := hr.command(ctx, "sh -c "+shell.Quote(dirScript(st.To, s, base)), commandOpts{timeout: st.Timeout, stdin: f, step: st.Name}); err != nil {
+	if err := hr.command(ctx, "sh -c "+shell.Quote(dirScript(st.To, s, nil)), commandOpts{timeout: st.Timeout, stdin: f, step: st.Name}); err != nil {
 		return err
 	}
-	hr.output(commandOpts{step: st.Name}, s.report(base))
+	hr.output(commandOpts{step: st.Name}, s.report(nil))
 	return nil
 }
 
@@ -182,6 +181,13 @@ func dirScript(to string, s *upStream, base *baseManifest) string {
 			start = strings.Replace(start, "#writable\n", "find \"$t\" -type d -exec chmod u+w {} +\n", 1)
 		}
 	}
+	return uploadBody(to, start, shell.Quote(s.endName()), shell.Quote(s.manifestName()))
+}
+
+// uploadBody is the host script of a tree upload after start, which
+// makes $t; endName and manifestName are shell words naming the stream's
+// own members.
+func uploadBody(to, start, endName, manifestName string) string {
 	return fmt.Sprintf(uploadPrelude+`m="$p/.$b.drover-manifest"
 trap 'rm -rf "$t" "$o" "$m.$$"' EXIT
 `+liveCheck+`
@@ -193,8 +199,30 @@ fi
 mv -f "$t/"%[4]s "$m.$$"
 rm -f "$t/"%[2]s "$m"
 `+placeTree+`
-mv -f "$m.$$" "$m" || rm -f "$m.$$"`, shell.Quote(to), shell.Quote(s.endName()), start, shell.Quote(s.manifestName()))
+mv -f "$m.$$" "$m" || rm -f "$m.$$"`, shell.Quote(to), endName, start, manifestName)
 }
+
+// oneSession is the host script of an upload that reads the base and
+// receives the stream in one session: it prints the base's manifest (see
+// manifestScript) and a line "drover-manifest-end", then reads from stdin
+// a line "MODE RO TAG BASEDIR" (MODE delta or whole, RO 1 when the base
+// has a directory its owner cannot write, TAG the stream's member suffix)
+// and the stream.
+func oneSession(to, base string) string {
+	start := `if [ "$mode" = delta ]; then
+` + fmt.Sprintf(deltaStart, `"$bd"`, `".drover-end.$tag"`) + `else
+	mkdir "$t"
+fi
+`
+	start = strings.Replace(start, "#writable\n", "[ \"$ro\" != 1 ] || find \"$t\" -type d -exec chmod u+w {} +\n", 1)
+	return "(\n" + manifestScript(to, base) + "\n)\necho " + manifestEnd + `
+read -r mode ro tag bd || exit 1
+[ "$mode" = delta ] || [ "$mode" = whole ] || exit 1
+` + uploadBody(to, start, `".drover-end.$tag"`, `".drover-manifest.$tag"`)
+}
+
+// manifestEnd ends the manifest part of oneSession's output.
+const manifestEnd = "drover-manifest-end"
 
 // deltaStart makes $t a hard-linked copy of the base, less the paths
 // listed at the head of stdin. When the base has a directory its owner

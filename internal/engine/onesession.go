@@ -1,0 +1,110 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/drover-sh/drover/internal/plan"
+	"github.com/drover-sh/drover/internal/shell"
+)
+
+// sessionUpload is an upload that reads the host's base and sends the
+// stream in one session (see oneSession): the host's listing comes first
+// on stdout; once it has ended, drover picks the stream for that base and
+// writes it to the session's stdin. One session per host instead of two
+// saves the host a login shell and sshd a channel for every upload.
+type sessionUpload struct {
+	hr   *hostRun
+	st   plan.Step
+	tree *tree
+	pw   *io.PipeWriter
+
+	mu      sync.Mutex
+	listing []string // the base's manifest lines so far
+	ended   bool     // the listing has ended; later lines are the step's output
+	s       *upStream
+	base    *baseManifest
+}
+
+func (hr *hostRun) uploadOneSession(ctx context.Context, st plan.Step, t *tree) error {
+	pr, pw := io.Pipe()
+	u := &sessionUpload{hr: hr, st: st, tree: t, pw: pw}
+	o := commandOpts{timeout: st.Timeout, stdin: pr, line: u.line}
+	err := hr.command(ctx, "sh -c "+shell.Quote(oneSession(st.To, st.Base)), o)
+	pr.CloseWithError(io.ErrClosedPipe)
+	u.mu.Lock()
+	s, base := u.s, u.base
+	u.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if s == nil {
+		return fmt.Errorf("the host ended the upload before it listed its base")
+	}
+	hr.output(commandOpts{step: st.Name}, s.report(base))
+	return nil
+}
+
+// line takes one line of the session's output: a line of the listing,
+// its end (which starts the stream), or the step's own output.
+func (u *sessionUpload) line(l string) {
+	u.mu.Lock()
+	if u.ended {
+		u.mu.Unlock()
+		u.hr.output(commandOpts{step: u.st.Name}, l)
+		return
+	}
+	if l != manifestEnd {
+		u.listing = append(u.listing, l)
+		u.mu.Unlock()
+		return
+	}
+	u.ended = true
+	lines := u.listing
+	u.listing = nil
+	u.mu.Unlock()
+	go u.feed(lines)
+}
+
+// feed picks the stream for the listed base and writes the line that
+// says which, then the stream, to the session's stdin.
+func (u *sessionUpload) feed(lines []string) {
+	base := parseManifest(lines)
+	if base != nil && strings.ContainsAny(base.dir, "\n\r") {
+		base = nil
+	}
+	s, err := u.hr.s.r.streams.get(u.tree, base)
+	if err != nil {
+		u.pw.CloseWithError(err)
+		return
+	}
+	u.mu.Lock()
+	u.s, u.base = s, base
+	u.mu.Unlock()
+	head := fmt.Sprintf("whole 0 %s -\n", s.tag)
+	if base != nil {
+		ro := 0
+		if base.readOnlyDirs {
+			ro = 1
+		}
+		head = fmt.Sprintf("delta %d %s %s\n", ro, s.tag, base.dir)
+	}
+	u.pw.CloseWithError(u.send(head, s.file))
+}
+
+func (u *sessionUpload) send(head, file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := io.WriteString(u.pw, head); err != nil {
+		return err
+	}
+	_, err = io.Copy(u.pw, f)
+	return err
+}
