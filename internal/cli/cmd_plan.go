@@ -44,11 +44,7 @@ Examples:
 }
 
 func runPlan(_ context.Context, opts planOptions, file string, env *env) error {
-	rb, err := loadRunbook(file)
-	if err != nil {
-		return err
-	}
-	sets, err := parseSets(opts.sets)
+	rb, sets, err := loadWithSets(file, opts.sets)
 	if err != nil {
 		return err
 	}

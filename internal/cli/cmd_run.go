@@ -67,11 +67,7 @@ func registerSets(fs *pflag.FlagSet, sets *[]string) {
 }
 
 func runRun(ctx context.Context, opts runOptions, file string, env *env) error {
-	rb, err := loadRunbook(file)
-	if err != nil {
-		return err
-	}
-	sets, err := parseSets(opts.sets)
+	rb, sets, err := loadWithSets(file, opts.sets)
 	if err != nil {
 		return err
 	}
@@ -112,6 +108,19 @@ func runbookArg(file string) string {
 		return strings.TrimSuffix(name, ".toml")
 	}
 	return file
+}
+
+// loadWithSets reads a runbook and the command line's --set values.
+func loadWithSets(file string, raw []string) (*runbook.Runbook, map[string]string, error) {
+	rb, err := loadRunbook(file)
+	if err != nil {
+		return nil, nil, err
+	}
+	sets, err := parseSets(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rb, sets, nil
 }
 
 // loadRunbook reads a runbook file, or a shipped one by name.
