@@ -1,14 +1,12 @@
 package engine
 
 import (
-	"context"
 	"fmt"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/drover-sh/drover/internal/plan"
 	"github.com/drover-sh/drover/internal/shell"
 )
 
@@ -95,21 +93,6 @@ const manifestHead = "drover-manifest 1"
 // so that the new tree, made by linking the whole base, can lose what the
 // local tree does not have. A base holding a name with a newline or a
 // backslash, which no manifest line can carry safely, is no base.
-
-// readBase asks the host for the manifest of the base of st's upload.
-// No base (or a host that cannot hash) is nil, not an error: the upload
-// sends the whole tree.
-func (hr *hostRun) readBase(ctx context.Context, st plan.Step) (*baseManifest, error) {
-	if st.Base == plan.NoBase {
-		return nil, nil
-	}
-	var lines []string
-	o := commandOpts{timeout: st.Timeout, line: func(l string) { lines = append(lines, l) }}
-	if err := hr.command(ctx, "sh -c "+shell.Quote(manifestScript(st.To, st.Base)), o); err != nil {
-		return nil, fmt.Errorf("read the manifest of the base release: %w", err)
-	}
-	return parseManifest(lines), nil
-}
 
 // parseManifest reads manifestScript's output: the base's stat lines as
 // they are now, then either fresh hash lines or, after "cached", the kept
@@ -302,12 +285,4 @@ func removals(t *tree, base *baseManifest, links []treeEntry) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-func quoteAll(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = shell.Quote(n)
-	}
-	return strings.Join(q, " ")
 }

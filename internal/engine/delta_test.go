@@ -203,7 +203,7 @@ func TestParseManifestForgedLine(t *testing.T) {
 func publishWhole(t *testing.T, env []string, src, dest string) {
 	t.Helper()
 	s, stream := wholeStream(t, src)
-	if out, err := runScript(env, dirScript(dest, s, nil), stream.Bytes()); err != nil {
+	if out, err := runScript(env, dirScript(dest, s), stream.Bytes()); err != nil {
 		t.Fatalf("whole upload to %s: %v\n%s", dest, err, out)
 	}
 }
@@ -224,7 +224,7 @@ func publishDelta(t *testing.T, env []string, src, dest string, base *baseManife
 		t.Fatal(err)
 	}
 	s, stream := streamOf(t, tr, base)
-	if out, err := runScript(env, dirScript(dest, s, base), stream.Bytes()); err != nil {
+	if out, err := runScript(env, oneSession(dest, base.dir), sessionInput(s, base, stream.Bytes())); err != nil {
 		t.Fatalf("delta upload to %s: %v\n%s", dest, err, out)
 	}
 	return s.delta
@@ -262,11 +262,13 @@ func TestDeltaCutStreamNotPublished(t *testing.T) {
 				t.Fatal(err)
 			}
 			s, stream := streamOf(t, tr, base)
-			list := bytes.Index(stream.Bytes(), []byte(s.endName()+"\n"))
-			for _, cut := range []int{1, list, list + len(s.endName()) + 1, list + 600, stream.Len() - 1200} {
-				out, err := runScript(env, dirScript(r2, s, base), stream.Bytes()[:cut])
+			input := sessionInput(s, base, stream.Bytes())
+			head := len(input) - stream.Len()
+			list := head + bytes.Index(stream.Bytes(), []byte(s.endName()+"\n"))
+			for _, cut := range []int{3, head, head + 1, list, list + len(s.endName()) + 1, list + 600, len(input) - 1200} {
+				out, err := runScript(env, oneSession(r2, r1), input[:cut])
 				if _, statErr := os.Stat(r2); err == nil || statErr == nil {
-					t.Errorf("cut at %d of %d: exit %v, r2 there: %v\n%s", cut, stream.Len(), err, statErr == nil, out)
+					t.Errorf("cut at %d of %d: exit %v, r2 there: %v\n%s", cut, len(input), err, statErr == nil, out)
 				}
 			}
 			sameTree(t, src1, r1)
@@ -285,8 +287,7 @@ func TestOneSessionScript(t *testing.T) {
 			writeTree(t, src2, map[string]string{"a": "a\n", "b": "changed\n", "new": "n\n"}, nil)
 			r1, r2 := filepath.Join(root, "releases", "r1"), filepath.Join(root, "releases", "r2")
 			s1, whole := streamOf(t, mustTree(t, src1), nil)
-			head := "whole 0 " + s1.tag + " -\n"
-			if out, err := runScript(env, oneSession(r1, ""), append([]byte(head), whole.Bytes()...)); err != nil {
+			if out, err := runScript(env, oneSession(r1, ""), sessionInput(s1, nil, whole.Bytes())); err != nil {
 				t.Fatalf("whole: %v\n%s", err, out)
 			}
 			sameTree(t, src1, r1)
@@ -301,8 +302,7 @@ func TestOneSessionScript(t *testing.T) {
 				t.Fatalf("listing: %v, base %+v\n%s", err, base, out)
 			}
 			s2, stream := streamOf(t, mustTree(t, src2), base)
-			head = "delta 0 " + s2.tag + " " + base.dir + "\n"
-			if out, err := runScript(env, oneSession(r2, ""), append([]byte(head), stream.Bytes()...)); err != nil {
+			if out, err := runScript(env, oneSession(r2, ""), sessionInput(s2, base, stream.Bytes())); err != nil {
 				t.Fatalf("delta: %v\n%s", err, out)
 			}
 			sameTree(t, src2, r2)
@@ -311,6 +311,12 @@ func TestOneSessionScript(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sessionInput is what an upload writes to oneSession's stdin after the
+// listing: the head line, then the stream.
+func sessionInput(s *upStream, base *baseManifest, stream []byte) []byte {
+	return append([]byte(streamHead(s, base)), stream...)
 }
 
 func mustTree(t *testing.T, dir string) *tree {

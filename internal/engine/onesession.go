@@ -34,8 +34,7 @@ func (hr *hostRun) uploadOneSession(ctx context.Context, st plan.Step, t *tree) 
 	pr, pw := io.Pipe()
 	u := &sessionUpload{hr: hr, st: st, tree: t, pw: pw}
 	o := commandOpts{timeout: st.Timeout, stdin: pr, line: u.line}
-	err := hr.command(ctx, "sh -c "+shell.Quote(oneSession(st.To, st.Base)), o)
-	pr.CloseWithError(io.ErrClosedPipe)
+	err := hr.command(ctx, "sh -c "+shell.Quote(oneSession(st.To, st.Base)), o) // closes pr when it ends
 	u.mu.Lock()
 	s, base := u.s, u.base
 	u.mu.Unlock()
@@ -85,15 +84,22 @@ func (u *sessionUpload) feed(lines []string) {
 	u.mu.Lock()
 	u.s, u.base = s, base
 	u.mu.Unlock()
-	head := fmt.Sprintf("whole 0 %s -\n", s.tag)
-	if base != nil {
-		ro := 0
-		if base.readOnlyDirs {
-			ro = 1
-		}
-		head = fmt.Sprintf("delta %d %s %s\n", ro, s.tag, base.dir)
+	u.pw.CloseWithError(u.send(streamHead(s, base), s.file))
+}
+
+// streamHead is the line before the stream that tells oneSession's
+// script what comes: "MODE RO TAG BASEDIR", MODE delta or whole, RO 1 when
+// the base has a directory its owner cannot write, TAG the suffix of the
+// stream's own members.
+func streamHead(s *upStream, base *baseManifest) string {
+	if base == nil {
+		return fmt.Sprintf("whole 0 %s -\n", s.tag)
 	}
-	u.pw.CloseWithError(u.send(head, s.file))
+	ro := 0
+	if base.readOnlyDirs {
+		ro = 1
+	}
+	return fmt.Sprintf("delta %d %s %s\n", ro, s.tag, base.dir)
 }
 
 func (u *sessionUpload) send(head, file string) error {

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/drover-sh/drover/internal/plan"
 	"github.com/drover-sh/drover/internal/shell"
@@ -57,7 +56,7 @@ func (hr *hostRun) uploadDir(ctx context.Context, st plan.Step) error {
 		return err
 	}
 	defer f.Close()
-	if err := hr.command(ctx, "sh -c "+shell.Quote(dirScript(st.To, s, nil)), commandOpts{timeout: st.Timeout, stdin: f, step: st.Name}); err != nil {
+	if err := hr.command(ctx, "sh -c "+shell.Quote(dirScript(st.To, s)), commandOpts{timeout: st.Timeout, stdin: f, step: st.Name}); err != nil {
 		return err
 	}
 	hr.output(commandOpts{step: st.Name}, s.report(nil))
@@ -162,26 +161,12 @@ mv -f "$t" "$d" || { [ -e "$o" ] && mv -f "$o" "$d"; exit 1; }`
 // mv renames and never moves into a directory. If the new tree cannot be
 // put in place, the old one goes back.
 //
-// A delta stream starts with the list of what of the base the new tree
-// must not have, one path a line, ended by a line of the stream's end
-// name; the tar stream follows. The host makes the new tree a copy of the
-// base with every file hard-linked (cp -al, one process; a plain copy
-// across file systems), removes the listed paths from it (removing a link
-// leaves the base's file alone), and unpacks the stream into it, so
-// nothing is copied twice. The shell's read takes the list a byte at a
-// time, leaving the rest of stdin to tar. Every stream carries the new
-// tree's hashes, which the host keeps beside the tree as
-// .NAME.drover-manifest, with each file's stat line, for the next delta
-// against it.
-func dirScript(to string, s *upStream, base *baseManifest) string {
-	start := "mkdir \"$t\"\n"
-	if base != nil {
-		start = fmt.Sprintf(deltaStart, shell.Quote(base.dir), shell.Quote(s.endName()))
-		if base.readOnlyDirs {
-			start = strings.Replace(start, "#writable\n", "find \"$t\" -type d -exec chmod u+w {} +\n", 1)
-		}
-	}
-	return uploadBody(to, start, shell.Quote(s.endName()), shell.Quote(s.manifestName()))
+// Every stream carries the new tree's manifest, which the host keeps
+// beside the tree as .NAME.drover-manifest for the next delta against it.
+// dirScript sends a whole tree; oneSession sends a delta when the host
+// has a base.
+func dirScript(to string, s *upStream) string {
+	return uploadBody(to, "mkdir \"$t\"\n", shell.Quote(s.endName()), shell.Quote(s.manifestName()))
 }
 
 // uploadBody is the host script of a tree upload after start, which
@@ -205,39 +190,44 @@ mv -f "$m.$$" "$m" || rm -f "$m.$$"`, shell.Quote(to), endName, start, manifestN
 // oneSession is the host script of an upload that reads the base and
 // receives the stream in one session: it prints the base's manifest (see
 // manifestScript) and a line "drover-manifest-end", then reads from stdin
-// a line "MODE RO TAG BASEDIR" (MODE delta or whole, RO 1 when the base
-// has a directory its owner cannot write, TAG the stream's member suffix)
-// and the stream.
+// the line streamHead writes and the stream.
+//
+// A delta stream starts with the list of what of the base the new tree
+// must not have, one path a line, ended by a line of the stream's end
+// name; the tar stream follows. The host makes the new tree a copy of the
+// base with every file hard-linked (cp -al, one process; a plain copy
+// across file systems), removes the listed paths from it (removing a link
+// leaves the base's file alone), and unpacks the stream into it, so
+// nothing is copied twice. The shell's read takes the list a byte at a
+// time, leaving the rest of stdin to tar.
 func oneSession(to, base string) string {
-	start := `if [ "$mode" = delta ]; then
-` + fmt.Sprintf(deltaStart, `"$bd"`, `".drover-end.$tag"`) + `else
-	mkdir "$t"
-fi
-`
-	start = strings.Replace(start, "#writable\n", "[ \"$ro\" != 1 ] || find \"$t\" -type d -exec chmod u+w {} +\n", 1)
 	return "(\n" + manifestScript(to, base) + "\n)\necho " + manifestEnd + `
 read -r mode ro tag bd || exit 1
 [ "$mode" = delta ] || [ "$mode" = whole ] || exit 1
-` + uploadBody(to, start, `".drover-end.$tag"`, `".drover-manifest.$tag"`)
+` + uploadBody(to, deltaStart, `".drover-end.$tag"`, `".drover-manifest.$tag"`)
 }
 
 // manifestEnd ends the manifest part of oneSession's output.
 const manifestEnd = "drover-manifest-end"
 
-// deltaStart makes $t a hard-linked copy of the base, less the paths
-// listed at the head of stdin. When the base has a directory its owner
-// cannot write, the copy's directories are made writable at #writable
-// (they are its own; its files are the base's and keep their modes); the
-// tar stream gives every directory its local mode.
-const deltaStart = `bd=%s
-[ -d "$bd" ] || { printf 'drover: the base release %%s is gone\n' "$bd" >&2; exit 1; }
-cp -al "$bd" "$t" 2>/dev/null || { rm -rf "$t"; cp -a "$bd" "$t"; } ||
-	{ printf 'drover: copying the base %%s failed\n' "$bd" >&2; exit 1; }
-#writable
-set --
-while IFS= read -r f && [ "$f" != %s ]; do
-	set -- "$@" "$t/$f"
-	if [ $# -ge 256 ]; then rm -rf -- "$@"; set --; fi
-done
-[ $# -eq 0 ] || rm -rf -- "$@"
+// deltaStart makes $t: for a whole tree an empty directory; for a delta
+// a hard-linked copy of the base $bd, less the paths listed at the head of
+// stdin. When the base has a directory its owner cannot write ($ro 1), the
+// copy's directories are made writable (they are its own; its files are
+// the base's and keep their modes); the tar stream gives every directory
+// its local mode.
+const deltaStart = `if [ "$mode" = whole ]; then
+	mkdir "$t"
+else
+	[ -d "$bd" ] || { printf 'drover: the base release %s is gone\n' "$bd" >&2; exit 1; }
+	cp -al "$bd" "$t" 2>/dev/null || { rm -rf "$t"; cp -a "$bd" "$t"; } ||
+		{ printf 'drover: copying the base %s failed\n' "$bd" >&2; exit 1; }
+	[ "$ro" != 1 ] || find "$t" -type d -exec chmod u+w {} +
+	set --
+	while IFS= read -r f && [ "$f" != ".drover-end.$tag" ]; do
+		set -- "$@" "$t/$f"
+		if [ $# -ge 256 ]; then rm -rf -- "$@"; set --; fi
+	done
+	[ $# -eq 0 ] || rm -rf -- "$@"
+fi
 `

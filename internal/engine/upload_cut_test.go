@@ -66,13 +66,13 @@ func TestUploadCutStreamNotPublished(t *testing.T) {
 	// Cut right before the marker, tar itself sees nothing wrong: the
 	// script must say why it refuses.
 	dest := filepath.Join(t.TempDir(), "r2")
-	if out, err := runScript(nil, dirScript(dest, s, nil), stream.Bytes()[:whole-512]); err == nil || !strings.Contains(out, "ended early") {
+	if out, err := runScript(nil, dirScript(dest, s), stream.Bytes()[:whole-512]); err == nil || !strings.Contains(out, "ended early") {
 		t.Errorf("stream cut before its end marker: exit %v, output %q, want a refusal that says the upload ended early", err, out)
 	}
 	for name, env := range shells(t) {
 		for cut := 0; cut < stream.Len(); cut += 512 {
 			dest := filepath.Join(t.TempDir(), "releases", "r2")
-			out, err := runScript(env, dirScript(dest, s, nil), stream.Bytes()[:cut])
+			out, err := runScript(env, dirScript(dest, s), stream.Bytes()[:cut])
 			_, statErr := os.Stat(dest)
 			switch {
 			case cut < whole && (err == nil || statErr == nil):
