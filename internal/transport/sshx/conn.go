@@ -2,6 +2,7 @@ package sshx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -107,6 +108,25 @@ func (c *conn) isLost() bool {
 	}
 }
 
+// settle returns the error a failed request reports: the connection's own
+// when the connection is lost, also when it is declared lost only a moment
+// after the request saw EOF (the SSH library ends the pending requests of a
+// dropped connection just before its Wait returns; see lostGrace).
+func (c *conn) settle(err error) error {
+	if errors.Is(err, io.EOF) && !c.isLost() {
+		t := time.NewTimer(lostGrace)
+		defer t.Stop()
+		select {
+		case <-c.lost:
+		case <-t.C:
+		}
+	}
+	if c.isLost() {
+		return c.Err()
+	}
+	return err
+}
+
 // NewSession opens a session channel. A host that does not answer holds
 // it until ctx ends or the connection is declared lost.
 func (c *conn) NewSession(ctx context.Context) (transport.Session, error) {
@@ -143,10 +163,10 @@ func await[T any](ctx context.Context, c *conn, open func() (T, error), drop fun
 	}()
 	select {
 	case r := <-done:
-		if r.err != nil && c.isLost() {
-			return zero, c.Err()
+		if r.err != nil {
+			return zero, c.settle(r.err)
 		}
-		return r.v, r.err
+		return r.v, nil
 	case <-ctx.Done():
 	case <-c.lost:
 	}

@@ -122,7 +122,10 @@ func (s *session) request(fn func() error) error {
 	go func() { done <- fn() }()
 	select {
 	case err := <-done:
-		return err
+		if err != nil {
+			return s.conn.settle(err)
+		}
+		return nil
 	case <-s.closed:
 		return errClosed
 	}
