@@ -34,7 +34,7 @@ const bbList = "bb[01:03]"
 func TestBusyBoxFarm(t *testing.T) {
 	needBusyBox(t)
 	const probe = `readlink /proc/$$/exe
-for c in sh mv ln rm mkdir tar tail cat sha256sum mktemp setsid; do
+for c in sh mv ln rm mkdir tar tail cat sha256sum mktemp setsid ps awk grep; do
 	p=$(command -v "$c") || { echo "$c: missing"; continue; }
 	echo "$c: $(readlink "$p")"
 done
@@ -44,11 +44,11 @@ echo end`
 		for _, user := range []string{"deploy", "root"} {
 			out, code := sshCmd(t, user, farm.Addr(t, name), probe)
 			lines := strings.Split(strings.TrimSpace(out), "\n")
-			if code != 0 || len(lines) != 13 || lines[12] != "end" {
+			if code != 0 || len(lines) != 16 || lines[15] != "end" {
 				t.Errorf("%s@%s: exit %d, output:\n%s", user, name, code, out)
 				continue
 			}
-			for _, l := range lines[:12] {
+			for _, l := range lines[:15] {
 				if !strings.HasSuffix(l, "/busybox") {
 					t.Errorf("%s@%s: %q is not BusyBox", user, name, l)
 				}
@@ -136,5 +136,33 @@ func TestBusyBoxLock(t *testing.T) {
 	wantApp(t, hosts, "r2")
 	if l := locked(hosts); len(l) > 0 {
 		t.Errorf("locks left on %v", l)
+	}
+}
+
+// TestBusyBoxShellStepTimeout: on the BusyBox hosts too (BusyBox ps, awk
+// and grep find a step's processes), a plain step that runs out of time
+// ends with its child and an orphan that left its session, and what an
+// earlier step started in a session of its own runs on.
+func TestBusyBoxShellStepTimeout(t *testing.T) {
+	needDrover(t, "run")
+	needBusyBox(t)
+	t.Cleanup(func() {
+		for _, n := range []string{"331", "332", "333"} {
+			killFarmProcs(farmProcs(t, "sleep", n))
+		}
+	})
+	rb := stepsRunbook(t,
+		"daemon=setsid sleep 331 </dev/null >/dev/null 2>&1 &",
+		"slow=sleep 332 & (setsid sleep 333 </dev/null >/dev/null 2>&1 &); wait\ttimeout = \"2s\"",
+		"after=echo never")
+	out, errOut, code := droverCmd(t, "run", rb, "-H", bbList, "--yes")
+	if code != 1 || !strings.Contains(out, "timed out") {
+		t.Fatalf("exit %d, want 1 with a timeout:\n%s\n%s", code, out, errOut)
+	}
+	waitFor(t, 10*time.Second, "the slow step's sleeps gone from every BusyBox host", func() bool {
+		return len(farmProcs(t, "sleep", "332"))+len(farmProcs(t, "sleep", "333")) == 0
+	})
+	if n := len(farmProcs(t, "sleep", "331")); n != len(farm.BusyBoxNames) {
+		t.Errorf("%d BusyBox hosts still run the first step's sleep, want %d", n, len(farm.BusyBoxNames))
 	}
 }

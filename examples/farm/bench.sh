@@ -43,12 +43,25 @@ need_time() {
 # few does not.
 REPEAT=${BENCH_REPEAT:-3}
 measure() {
-	local name=$1 out=$2 i; shift 2
+	local name=$1 out=$2 i before; shift 2
 	echo "bench: $name (x$REPEAT)" >&2
 	for i in $(seq 1 "$REPEAT"); do
+		before=$(farm_ticks)
 		"$TIME" -f '%e %U %S %M' -o "$DIR/bench/$name.time.$i" "$@" >"$out" 2>"$DIR/bench/$name.err" || true
+		sleep 0.5
+		echo $(( $(farm_ticks) - before )) > "$DIR/bench/$name.farm.$i"
 	done
 	median_columns "$DIR/bench/$name".time.* > "$DIR/bench/$name.time"
+	sort -n "$DIR/bench/$name".farm.* | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}' > "$DIR/bench/$name.farm"
+}
+
+# farm_ticks: the CPU time the farm's sshd listeners and everything they
+# started and reaped have used, in clock ticks.
+farm_ticks() {
+	local f
+	for f in "$DIR"/units/*/sshd.pid; do
+		awk '{print $14 + $15 + $16 + $17}' "/proc/$(cat "$f")/stat" 2>/dev/null || true
+	done | awk '{s += $1} END {print s + 0}'
 }
 
 # median_columns FILE...: each file's last line is "wall user sys rss"; print
@@ -250,17 +263,19 @@ timed() {
 
 # row NAME: one line of the table.
 row() {
-	local wall user sys rss ok
+	local wall user sys rss ok farm=-
 	read -r wall user sys rss < "$DIR/bench/$1.time"
 	ok=$(cat "$DIR/bench/$1.ok")
-	awk -v n="$1" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v ok="$ok" -v h="$HOSTS" \
-		'BEGIN {printf "%-14s %8.2f %12.2f %10.1f %9s\n", n, w, (u + s) * 1000 / h, r / 1024, ok "/" h}'
+	[ -f "$DIR/bench/$1.farm" ] && farm=$(cat "$DIR/bench/$1.farm")
+	awk -v n="$1" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v ok="$ok" -v h="$HOSTS" -v f="$farm" -v tck="$(getconf CLK_TCK)" \
+		'BEGIN {printf "%-20s %8.2f %12.2f %12s %10.1f %9s\n", n, w, (u + s) * 1000 / h,
+			(f == "-" ? "-" : sprintf("%.2f", f * 1000 / tck / h)), r / 1024, ok "/" h}'
 }
 
 wall_of() { cut -d' ' -f1 "$DIR/bench/$1.time"; }
 
 report() {
-	printf '\n%-14s %8s %12s %10s %9s\n' run "wall s" "cpu ms/host" "max RSS MB" "hosts ok"
+	printf '\n%-20s %8s %12s %12s %10s %9s\n' run "wall s" "cpu ms/host" "farm ms/host" "max RSS MB" "hosts ok"
 	for r in drover-p50 ssh-P50 drover-p200 ssh-P200 steps1 steps10-builtin steps10-program \
 		ssh-steps1 ssh-steps10-builtin ssh-steps10-program up1-drover up1-tar up1-rsync up2-drover up2-tar up2-rsync; do
 		[ -f "$DIR/bench/$r.time" ] && row "$r"

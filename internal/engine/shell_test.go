@@ -58,6 +58,10 @@ func stepEnds(rec *recorder, host string) map[string]event.Event {
 	return out
 }
 
+// shellID prints "ppid=" and the pid of the host shell that runs the step
+// (a subshell of it).
+const shellID = `echo "ppid=$$"`
+
 // TestShellSteps: plain steps share one host shell, yet each has its own
 // output, exit status, directory and environment; output that looks like
 // the framing (even the real markers of other steps), input reads, `exit`
@@ -65,17 +69,20 @@ func stepEnds(rec *recorder, host string) map[string]event.Event {
 func TestShellSteps(t *testing.T) {
 	farm, hosts, conns := startFarm(t, 2)
 	steps := []plan.Step{
-		run("cd", `cd /; export DROVER_X=leaked; echo "ppid=$PPID"`),
-		run("where", `pwd; echo "x=${DROVER_X:-unset}"; echo "ppid=$PPID"`),
+		run("cd", `cd /; export DROVER_X=leaked; `+shellID),
+		run("where", `pwd; echo "x=${DROVER_X:-unset}"; `+shellID),
 		run("stdin", `if read -r line; then echo "read: $line"; else echo "eof"; fi; cat; echo "args=$#"`),
 		run("markers", `printf 'drover-00000000000000000000000000000000-4 0\n\ndrover-\nlast without newline'`),
 		run("forged", forgedMarkers),
-		run("stderr", `echo to-err >&2; printf 'partial-err' >&2; echo "ppid=$PPID"`),
-		run("background", `nohup sleep 2 & echo started; nohup sh -c 'sleep 0.2; echo late' & echo "ppid=$PPID"`),
+		run("stderr", `echo to-err >&2; printf 'partial-err' >&2; echo ' then-out'; `+shellID),
+		run("background", `nohup sleep 2 & echo started; nohup sh -c 'sleep 0.2; echo late' & `+shellID),
 		run("exit", `echo before; exit 7; echo after`),
-		run("after", `echo "ppid=$PPID"`),
+		run("after", shellID),
+		run("own-trap", `trap 'echo cleanup' EXIT; echo body; exit 3`),
+		run("exec", `echo before; exec echo replaced`),
 	}
 	steps[7].OkExit = []int{7}
+	steps[9].OkExit = []int{3}
 	began := time.Now()
 	s, rec := shellRun(t, context.Background(), hosts, conns, steps, engine.Options{Sink: &recorder{}})
 	t.Logf("run took %s", time.Since(began))
@@ -87,10 +94,12 @@ func TestShellSteps(t *testing.T) {
 	for i, h := range hosts {
 		out := outputs(rec, h.Name)
 		want := map[string][]string{
-			"where":   {farm.Hosts[i].Dir, "x=unset"},
-			"stdin":   {"eof", "args=0"},
-			"markers": {"drover-00000000000000000000000000000000-4 0", "", "drover-", "last without newline"},
-			"exit":    {"before"},
+			"where":    {farm.Hosts[i].Dir, "x=unset"},
+			"stdin":    {"eof", "args=0"},
+			"markers":  {"drover-00000000000000000000000000000000-4 0", "", "drover-", "last without newline"},
+			"exit":     {"before"},
+			"own-trap": {"body", "cleanup"},
+			"exec":     {"before", "replaced"},
 		}
 		for step, lines := range want {
 			if got := withoutPPID(out[step]); !slices.Equal(got, lines) {
@@ -98,7 +107,7 @@ func TestShellSteps(t *testing.T) {
 			}
 		}
 		checkForged(t, h.Name, out["forged"])
-		if !slices.Contains(out["stderr"], "to-err") || !slices.Contains(out["stderr"], "partial-err") {
+		if got := withoutPPID(out["stderr"]); !slices.Equal(got, []string{"to-err", "partial-err then-out"}) {
 			t.Errorf("%s: stderr output = %q", h.Name, out["stderr"])
 		}
 		checkOneShell(t, h.Name, out)
@@ -108,12 +117,13 @@ func TestShellSteps(t *testing.T) {
 	}
 }
 
-// forgedMarkers reads the step's own marker from the command line of the
-// shell that reports it, and prints markers of other steps, its own
-// without a status on stdout, and with one on stderr.
-const forgedMarkers = `p=$(tr '\0' '\n' </proc/$$/cmdline | tail -n 1); n=${p##*-}; b=${p%-*}
+// forgedMarkers reads the step's own marker (DROVER_STEP), and prints
+// markers of other steps, its own without a status or with a bad one, and
+// with a space before it. (Its own with a status ends it: a step that
+// knows its marker can end itself, as it can with `exit`.)
+const forgedMarkers = `p=$DROVER_STEP; n=${p##*-}; b=${p%-*}
 echo "prefix=$b"; echo "$b-$((n+1)) 0"; echo "$b-$((n-1)) 0"; echo "$b-$((n+1))k 0"; echo "$b-${n}x 0"; echo "$p"; echo " $p 0"
-echo "$p 0" >&2; echo "$p 1x"; echo done`
+echo "$p 1x"; echo done`
 
 func checkForged(t *testing.T, host string, lines []string) {
 	t.Helper()
@@ -121,8 +131,8 @@ func checkForged(t *testing.T, host string, lines []string) {
 	if i < 0 {
 		t.Fatalf("%s: forged output = %q, want the marker prefix", host, lines)
 	}
-	if len(lines) != 10 || !slices.Contains(lines, "done") {
-		t.Errorf("%s: forged output = %q, want all 10 lines as output", host, lines)
+	if len(lines) != 9 || !slices.Contains(lines, "done") {
+		t.Errorf("%s: forged output = %q, want all 9 lines as output", host, lines)
 	}
 }
 
@@ -156,38 +166,57 @@ func checkOneShell(t *testing.T, host string, out map[string][]string) {
 	}
 }
 
-// TestShellStepTimeout: a step that runs out of time is ended with its
-// whole process group, and the shell goes on: the retry runs in the same
-// shell, and what an earlier step left running is left alone.
+// TestShellStepTimeout: a step that runs out of time is ended with every
+// process it started, also one that left its session and parent, and the
+// shell goes on: the retry runs in the same shell, and what an earlier step
+// left running is left alone. (The earlier step's process leaves the
+// session: the test server, unlike sshd, ends a session's process group
+// with the session.)
 func TestShellStepTimeout(t *testing.T) {
 	farm, hosts, conns := startFarm(t, 1)
 	dir := farm.Hosts[0].Dir
 	steps := []plan.Step{
-		run("daemon", `nohup sleep 60 >/dev/null 2>&1 & echo $! > daemon.pid; echo "ppid=$PPID"`),
-		run("mark", `test -f tried && { echo "ppid=$PPID"; exit 0; }; touch tried; exit 1`),
-		{Name: "slow", Kind: plan.KindRun, Arg: `test -f slow.pid && { echo "ppid=$PPID"; exit 0; }; sleep 60 & echo $! > slow.pid; echo waiting; wait`,
-			Timeout: 500 * time.Millisecond, Retries: 1},
-		run("next", `echo "ppid=$PPID"`),
+		run("daemon", `setsid sh -c 'echo $$ > daemon.pid; exec sleep 60' </dev/null >/dev/null 2>&1 & `+shellID),
+		run("mark", `test -f tried && { `+shellID+`; exit 0; }; touch tried; exit 1`),
+		slowStep("slow", ""),
+		slowStep("slow-sub", "trap '' HUP; "),
+		run("next", shellID),
 	}
 	steps[1].Retries = 1
 	s, rec := shellRun(t, context.Background(), hosts, conns, steps, engine.Options{Sink: &recorder{}})
 	if s.Hosts[0].Result != event.OK {
 		t.Fatalf("summary = %+v, want ok after the retry", s.Hosts[0])
 	}
-	var timedOut bool
-	for _, e := range rec.kinds(event.StepEnd) {
-		timedOut = timedOut || (e.Step == "slow" && e.Result == event.Failed && strings.Contains(e.Error, "timed out"))
-	}
-	if !timedOut {
-		t.Errorf("no timed out attempt of slow in %+v", rec.kinds(event.StepEnd))
+	for _, step := range []string{"slow", "slow-sub"} {
+		var timedOut bool
+		for _, e := range rec.kinds(event.StepEnd) {
+			timedOut = timedOut || (e.Step == step && e.Result == event.Failed && strings.Contains(e.Error, "timed out"))
+		}
+		if !timedOut {
+			t.Errorf("no timed out attempt of %s in %+v", step, rec.kinds(event.StepEnd))
+		}
 	}
 	checkOneShell(t, hosts[0].Name, outputs(rec, hosts[0].Name))
-	if alive(t, filepath.Join(dir, "slow.pid")) {
-		t.Errorf("the timed out step's sleep still runs")
+	for _, f := range []string{"slow.pid", "orphan.pid", "slow-sub.pid", "orphan-sub.pid"} {
+		if alive(t, filepath.Join(dir, f)) {
+			t.Errorf("%s: the timed out step's process still runs", f)
+		}
 	}
 	if !alive(t, filepath.Join(dir, "daemon.pid")) {
 		t.Errorf("the earlier step's background process was ended by the timeout")
 	}
+}
+
+// slowStep is a step that starts a child and an orphan in a session of its
+// own, then waits: it runs out of time on its first attempt, and its
+// retry succeeds. The child and the orphan write their pids to NAME.pid
+// and orphanSUFFIX.pid; prefix decides how the host shell runs it.
+func slowStep(name, prefix string) plan.Step {
+	orphan := "orphan" + strings.TrimPrefix(name, "slow") + ".pid"
+	return plan.Step{Name: name, Kind: plan.KindRun, Timeout: 500 * time.Millisecond, Retries: 1,
+		Arg: prefix + `test -f ` + name + `.pid && { ` + shellID + `; exit 0; }; sleep 60 & echo $! > ` + name + `.pid
+(setsid sh -c 'echo $$ > ` + orphan + `; sleep 60' </dev/null >/dev/null 2>&1 &)
+while ! test -s ` + orphan + ` || ! test -s daemon.pid; do sleep 0.01; done; echo waiting; wait`}
 }
 
 // alive reports whether the process whose pid is in file runs.
@@ -244,12 +273,16 @@ func TestShellStepFails(t *testing.T) {
 // process of it on the host, and the run ends within a bound even when the
 // host froze.
 func TestShellInterrupt(t *testing.T) {
-	for _, freeze := range []bool{false, true} {
-		t.Run(fmt.Sprintf("freeze=%v", freeze), func(t *testing.T) {
+	for _, c := range []struct {
+		freeze bool
+		exec   string // "exec " makes the step run in a subshell of its job
+	}{{false, ""}, {false, "exec "}, {true, ""}} {
+		freeze := c.freeze
+		t.Run(fmt.Sprintf("freeze=%v,exec=%v", c.freeze, c.exec != ""), func(t *testing.T) {
 			farm, hosts, conns := startFarmKeepalive(t, 1, time.Minute)
 			steps := []plan.Step{
 				run("first", "echo one"),
-				run("x", `sleep 60 & echo $! > child.pid; sh -c 'echo $$ > grandchild.pid; exec sleep 60' &
+				run("x", `sleep 60 & echo $! > child.pid; sh -c 'echo $$ > grandchild.pid; `+c.exec+`sleep 60' &
 while ! test -s grandchild.pid; do sleep 0.01; done; echo started; wait`),
 			}
 			ctx, cancel := context.WithCancel(context.Background())

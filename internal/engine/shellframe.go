@@ -8,26 +8,26 @@ import (
 	"sync"
 )
 
-// mark is a marker line the host shell printed: the end of step n on one
-// stream, with its exit status on stdout. kill marks the end of a step the
-// shell killed (see shellScript).
+// mark is a marker line the host shell printed on stdout: the end of step
+// n, with its exit status. kill marks the end of a step the shell killed
+// (see shellScript).
 type mark struct {
-	stderr bool
-	n      int
-	kill   bool
-	rc     int
+	n    int
+	kill bool
+	rc   int
 }
 
-// frameReader splits one stream of the host shell (stdout or stderr) into
-// the output of the step running and the markers that end each step. A
-// marker counts only as a whole line equal to the shell's random prefix,
-// the step's number and, on stdout, its exit status: output that merely
-// contains a marker-like string stays output. The newline the shell prints
-// before each marker (so that a last line without one still ends) is taken
-// out again.
+// frameReader splits the host shell's stdout, where the steps write both
+// their output streams, into the output of the step running and the
+// markers that end each step. A marker counts only as a whole line equal
+// to the shell's random prefix, the step's number and its exit status:
+// output that merely contains a marker-like string stays output. The
+// newline the shell prints before each marker (so that a last line without
+// one still ends) is taken out again. A plain frameReader (the shell's own
+// stderr) has no markers: all it reads is the running step's output.
 type frameReader struct {
 	prefix string // the shell's marker prefix, "drover-<hex>-"
-	stderr bool
+	plain  bool
 	marks  chan<- mark
 	done   <-chan struct{} // closed when the shell is closed
 
@@ -70,7 +70,7 @@ func (f *frameReader) run(r io.Reader) {
 // reports whether the next chunk starts a line.
 func (f *frameReader) take(chunk []byte, atStart bool) bool {
 	whole := chunk[len(chunk)-1] == '\n'
-	if atStart && whole {
+	if atStart && whole && !f.plain {
 		if m, ok := f.parse(chunk[:len(chunk)-1]); ok {
 			f.deliver(m)
 			return true
@@ -103,15 +103,15 @@ func (f *frameReader) write(b []byte) {
 }
 
 // parse reads a marker line of the running step: prefix, step number,
-// "k" for a killed step, and on stdout a space and the exit status.
+// "k" for a killed step, a space and the exit status.
 func (f *frameReader) parse(line []byte) (mark, bool) {
 	rest, ok := bytes.CutPrefix(line, []byte(f.prefix))
 	if !ok {
 		return mark{}, false
 	}
-	m := mark{stderr: f.stderr}
+	var m mark
 	num, status, hasStatus := bytes.Cut(rest, []byte{' '})
-	if hasStatus == f.stderr {
+	if !hasStatus {
 		return mark{}, false
 	}
 	if k, ok := bytes.CutSuffix(num, []byte{'k'}); ok {
@@ -121,10 +121,8 @@ func (f *frameReader) parse(line []byte) (mark, bool) {
 	if m.n, err = digits(num); err != nil || m.n != f.step() {
 		return mark{}, false
 	}
-	if hasStatus {
-		if m.rc, err = digits(status); err != nil {
-			return mark{}, false
-		}
+	if m.rc, err = digits(status); err != nil {
+		return mark{}, false
 	}
 	return m, true
 }

@@ -14,31 +14,63 @@ import (
 	"github.com/drover-sh/drover/internal/transport"
 )
 
-// shellScript is what the host shell is fed first. Every step runs as
-// `d_run MARKER CMD`: in a new session (setsid), so that its whole process
-// group can be ended; with stdin from /dev/null, so that the framing is
-// never its input; in a subshell of a shell that reports its exit status,
-// so that `exit`, `cd` and `export` stay inside the step. The shell itself
-// never waits for a step and keeps reading: d_term and d_kill end the
-// running step's group, d_done reaps it. When the session ends (EOF,
-// hang-up) the running step's group is killed.
-const shellScript = `D_P=
-D_S=setsid
-command -v setsid >/dev/null 2>&1 || D_S=
-D_W='trap : TERM; (eval "set --
-$1") </dev/null; printf "\n%s %d\n" "$2" "$?"; printf "\n%s\n" "$2" >&2'
-d_run() { $D_S sh -c "$D_W" sh "$2" "$1" </dev/null & D_P=$!; }
+// shellStart is the command of the host shell's session, run through the
+// login shell.
+var shellStart = "exec sh"
+
+// shellScript is what the host shell is fed first. Every step runs as a
+// background job of the shell, so that the shell never waits for a step
+// and keeps reading; with stdin from /dev/null, so that the framing is
+// never its input; with its stderr on stdout, so that one marker line
+// after it ends both (drover shows the two streams as one anyway, now in
+// the order they were written). The job reports the step's exit status
+// as it ends.
+//
+// `d_run MARKER CMD` runs CMD in the job's own shell, which reports from
+// its EXIT trap: `exit`, `cd` and `export` stay inside the step, and a
+// step of builtins costs one fork. A step that sets traps or uses exec
+// could keep that report from being printed; it runs as `d_sub MARKER
+// CMD`, in a subshell of the job, which reports when the subshell ends.
+//
+// A step's processes are the processes under its job, and every process
+// whose environment holds the step's DROVER_STEP (what it started and left
+// behind, also with setsid or double forks, as long as it kept its
+// environment). d_term and d_kill signal them while the job runs; the
+// next d_run, or d_done, reaps the job. When the session ends (EOF,
+// hang-up) the running step's processes are killed. What an earlier step
+// left running is not touched.
+const shellScript = `D_P= D_M=
+d_run() { d_done; D_M=$1; { trap 'printf "\n%s %d\n" "$D_M" "$?"' EXIT; trap 'exit 143' TERM; DROVER_STEP=$1; export DROVER_STEP; eval "set --
+$2"; } </dev/null 2>&1 & D_P=$!; }
+d_sub() { d_done; D_M=$1; { trap : TERM; (DROVER_STEP=$1; export DROVER_STEP; eval "set --
+$2") </dev/null 2>&1; printf '\n%s %d\n' "$D_M" "$?"; } </dev/null & D_P=$!; }
 d_done() { [ -z "$D_P" ] || wait "$D_P" 2>/dev/null; D_P=; }
-d_term() { [ -z "$D_P" ] || kill -TERM -"$D_P" 2>/dev/null || kill -TERM "$D_P" 2>/dev/null; }
+d_tree() {
+ps -A -o pid= -o ppid= 2>/dev/null | awk -v r="$1" '{ p[$1] = $2 }
+END { t[r] = 1; do { c = 0; for (x in p) if (!(x in t) && (p[x] in t)) { t[x] = 1; c = 1 } } while (c); for (x in t) print x }'
+}
+d_live() {
+[ -n "$D_P" ] || return 1
+[ -r "/proc/$D_P/stat" ] || return 0
+read -r d_s < "/proc/$D_P/stat" || return 1
+d_s=${d_s##*) }; [ "${d_s%% *}" != Z ]
+}
+d_sig() {
+d_live || return 0
+kill -"$1" $(d_tree "$D_P") 2>/dev/null
+for d_f in $(grep -lzx "DROVER_STEP=$D_M" /proc/[0-9]*/environ 2>/dev/null); do
+d_f=${d_f#/proc/}; kill -"$1" "${d_f%/environ}" 2>/dev/null
+done
+}
+d_term() { d_sig TERM; }
 d_kill() {
 d_r=0
 if [ -n "$D_P" ]; then
-kill -KILL -"$D_P" 2>/dev/null || kill -KILL "$D_P" 2>/dev/null
-wait "$D_P"; d_r=$?; D_P=
+d_sig KILL; wait "$D_P"; d_r=$?; D_P=
 fi
-printf '\n%s %d\n' "$1" "$d_r"; printf '\n%s\n' "$1" >&2
+printf '\n%s %d\n' "$1" "$d_r"
 }
-d_end() { [ -z "$D_P" ] || kill -KILL -"$D_P" 2>/dev/null || kill -KILL "$D_P" 2>/dev/null; }
+d_end() { d_sig KILL; }
 trap d_end EXIT
 trap 'exit 129' HUP
 trap 'exit 143' TERM
@@ -78,7 +110,7 @@ type hostShell struct {
 
 // stepMarks are the markers seen for one step.
 type stepMarks struct {
-	end, kill [2]bool // by stream: stdout, stderr
+	end, kill bool
 	rc, krc   int
 }
 
@@ -96,7 +128,7 @@ func (hr *hostRun) openShell(ctx context.Context) (*hostShell, error) {
 	sh := &hostShell{prefix: newMarkerPrefix(), marks: make(chan mark, 8), closed: make(chan struct{}),
 		ended: make(chan struct{}), pending: shellScript}
 	sh.out = &frameReader{prefix: sh.prefix, marks: sh.marks, done: sh.closed}
-	sh.errOut = &frameReader{prefix: sh.prefix, stderr: true, marks: sh.marks, done: sh.closed}
+	sh.errOut = &frameReader{plain: true, done: sh.closed}
 	var outs []io.Reader
 	sess, err := hr.openSession(ctx, func(sess transport.Session) error {
 		var err error
@@ -106,7 +138,7 @@ func (hr *hostRun) openShell(ctx context.Context) (*hostShell, error) {
 		if sh.stdin, err = sess.StdinPipe(); err != nil {
 			return fmt.Errorf("stdin of session: %w", err)
 		}
-		if err := sess.Start("exec sh"); err != nil {
+		if err := sess.Start(shellStart); err != nil {
 			return fmt.Errorf("start shell: %w", err)
 		}
 		return nil

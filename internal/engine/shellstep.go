@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/drover-sh/drover/internal/plan"
@@ -75,7 +76,7 @@ func (hr *hostRun) shellCommand(ctx context.Context, cmd string, o commandOpts) 
 	sh.errOut.setSink(n, hr.cutter(o))
 	defer sh.out.setSink(0, nil)
 	defer sh.errOut.setSink(0, nil)
-	if err := sh.send(fmt.Sprintf("d_run %s%d %s\n", sh.prefix, n, shQuote(cmd)), d); err != nil {
+	if err := sh.send(fmt.Sprintf("%s %s%d %s\n", stepRunner(cmd), sh.prefix, n, shQuote(cmd)), d); err != nil {
 		return err
 	}
 	var expired <-chan time.Time
@@ -87,7 +88,6 @@ func (hr *hostRun) shellCommand(ctx context.Context, cmd string, o commandOpts) 
 	err = hr.awaitStep(ctx, sh, n, false, expired)
 	switch {
 	case err == nil:
-		sh.send("d_done\n", d)
 		return exitErr(sh.seen.rc)
 	case err == errExpired:
 		err = fmt.Errorf("%w after %s", errTimeout, o.timeout)
@@ -96,6 +96,19 @@ func (hr *hostRun) shellCommand(ctx context.Context, cmd string, o commandOpts) 
 		hr.stopStep(sh, n)
 	}
 	return err
+}
+
+// ownShellWords are the words that make a step run in a subshell of its
+// job (d_sub) rather than in the job's shell (d_run): a trap of the step's
+// own could replace the one that reports its end, and exec the shell.
+var ownShellWords = regexp.MustCompile(`(^|[^A-Za-z0-9_])(trap|exec)([^A-Za-z0-9_]|$)`)
+
+// stepRunner names the host shell function that runs cmd.
+func stepRunner(cmd string) string {
+	if ownShellWords.MatchString(cmd) {
+		return "d_sub"
+	}
+	return "d_run"
 }
 
 // hostShell returns the stage's host shell, opening a new one when there
@@ -128,16 +141,12 @@ func (hr *hostRun) closeShell() {
 // errExpired is returned by awaitStep when expired fired.
 var errExpired = fmt.Errorf("%w", errTimeout)
 
-// awaitStep waits for the end markers of step n on both streams (the kill
-// markers when kill), until expired, ctx or the connection end. A lost
-// connection or an ended shell break the shell.
+// awaitStep waits for the end marker of step n (the kill marker when
+// kill), until expired, ctx or the connection end. A lost connection or an
+// ended shell break the shell.
 func (hr *hostRun) awaitStep(ctx context.Context, sh *hostShell, n int, kill bool, expired <-chan time.Time) error {
 	for {
-		got := sh.seen.end
-		if kill {
-			got = sh.seen.kill
-		}
-		if got[0] && got[1] {
+		if (kill && sh.seen.kill) || (!kill && sh.seen.end) {
 			return nil
 		}
 		select {
@@ -162,23 +171,12 @@ func (hr *hostRun) awaitStep(ctx context.Context, sh *hostShell, n int, kill boo
 
 // add records m when it is a marker of step n.
 func (s *stepMarks) add(m mark, n int) {
-	if m.n != n {
-		return
-	}
-	i := 0
-	if m.stderr {
-		i = 1
-	}
-	if m.kill {
-		s.kill[i] = true
-		if !m.stderr {
-			s.krc = m.rc
-		}
-		return
-	}
-	s.end[i] = true
-	if !m.stderr {
-		s.rc = m.rc
+	switch {
+	case m.n != n:
+	case m.kill:
+		s.kill, s.krc = true, m.rc
+	default:
+		s.end, s.rc = true, m.rc
 	}
 }
 
