@@ -21,6 +21,7 @@ type conn struct {
 	releaseJump func()      // gives back the jump connections
 	releaseOnce sync.Once
 	activity    *activityConn // the target's byte stream
+	hostKey     ssh.PublicKey // the key the target was accepted with
 
 	lost      chan struct{} // closed when the connection is gone
 	lostOnce  sync.Once

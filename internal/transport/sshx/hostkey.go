@@ -34,6 +34,7 @@ type hostKeyCheck struct {
 
 	mu  sync.Mutex
 	err error
+	key ssh.PublicKey // the key accepted
 }
 
 // knownHostsCache is the Dialer's cache of parsed known_hosts files.
@@ -53,12 +54,26 @@ func (d *Dialer) newHostKeyCheck(ep transport.Endpoint) (*hostKeyCheck, error) {
 		hc.global = defaultGlobalKnownHosts
 	}
 	hc.host, hc.bare, hc.principal = lookupNames(ep)
-	var err error
-	hc.entries, err = d.knownHosts.entries(slices.Concat(hc.user, hc.global))
+	all, err := d.knownHosts.entries(slices.Concat(hc.user, hc.global))
 	if err != nil {
 		return nil, err
 	}
+	hc.entries = hc.own(all)
 	return hc, nil
+}
+
+// own keeps the entries that name the host by either of its lookup names,
+// in order: every check looks at no others, and a connection keeps its
+// check (for key re-exchanges), so it must not hold the whole file, which
+// on a farm of n hosts would be n entries for each of n connections.
+func (hc *hostKeyCheck) own(all []khEntry) []khEntry {
+	var out []khEntry
+	for _, e := range all {
+		if e.matches(hc.host) || (hc.bare != "" && e.matches(hc.bare)) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // lookupNames are the names ssh looks a host up by: the known_hosts name,
@@ -104,13 +119,23 @@ func (d *Dialer) strictMode(ep transport.Endpoint) string {
 // callback is the ssh.HostKeyCallback for the handshake.
 func (hc *hostKeyCheck) callback(_ string, _ net.Addr, key ssh.PublicKey) error {
 	err := hc.verify(key)
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
 	var hkErr *transport.HostKeyError
 	if errors.As(err, &hkErr) {
-		hc.mu.Lock()
 		hc.err = hkErr
-		hc.mu.Unlock()
+	}
+	if err == nil {
+		hc.key = key
 	}
 	return err
+}
+
+// accepted is the host key the handshake accepted.
+func (hc *hostKeyCheck) accepted() ssh.PublicKey {
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	return hc.key
 }
 
 func (hc *hostKeyCheck) verify(key ssh.PublicKey) error {

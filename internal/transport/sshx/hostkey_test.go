@@ -233,3 +233,36 @@ func TestKnownHostsReloaded(t *testing.T) {
 		t.Fatalf("dial after known_hosts changed = %v, want a changed host key", err)
 	}
 }
+
+// TestRecheck: a connection's host key checked again against the
+// known_hosts file as it is now: still listed is fine; the line replaced
+// by another key, or the file emptied, is refused as a fresh dial would.
+func TestRecheck(t *testing.T) {
+	farm, _ := startFarm(t, 1, sshtest.Options{})
+	h := farm.Hosts[0]
+	other, err := generateEd25519()
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := filepath.Join(t.TempDir(), "known_hosts")
+	writeLines(t, known, hashedLine(h.Address(), h.HostKey))
+	ep := endpoint(farm, h, known)
+	d := sshx.New(testOptions)
+	conn, err := d.Dial(context.Background(), ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := d.Recheck(ep, conn); err != nil {
+		t.Errorf("recheck with the key listed: %v", err)
+	}
+	writeLines(t, known, "# replaced", hashedLine(h.Address(), other.PublicKey()))
+	var hkErr *transport.HostKeyError
+	if err := d.Recheck(ep, conn); !errors.As(err, &hkErr) || hkErr.Problem != transport.HostKeyChanged {
+		t.Errorf("recheck with another key listed = %v, want changed", err)
+	}
+	writeLines(t, known, "# empty")
+	if err := d.Recheck(ep, conn); !errors.As(err, &hkErr) || hkErr.Problem != transport.HostKeyUnknown {
+		t.Errorf("recheck with the key gone = %v, want unknown", err)
+	}
+}

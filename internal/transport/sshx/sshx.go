@@ -134,7 +134,7 @@ func (d *Dialer) Dial(ctx context.Context, ep transport.Endpoint) (transport.Con
 		hop, over := ep.Jump[i], prev
 		hop.Jump = nil
 		jc, err := d.jumps.acquire(ctx, hopKey(ep.Jump[:i+1]), d.opts.JumpHandshakes, func(ctx context.Context) (*ssh.Client, error) {
-			client, _, err := d.dialHop(ctx, over, hop)
+			client, _, _, err := d.dialHop(ctx, over, hop)
 			return client, err
 		})
 		if err != nil {
@@ -145,37 +145,57 @@ func (d *Dialer) Dial(ctx context.Context, ep transport.Endpoint) (transport.Con
 	}
 	target := ep
 	target.Jump = nil
-	client, ac, err := d.dialHop(ctx, prev, target)
+	client, ac, key, err := d.dialHop(ctx, prev, target)
 	if err != nil {
 		release()
 		return nil, fmt.Errorf("dial %s: %w", endpointName(ep), err)
 	}
 	interval := cmp.Or(ep.ServerAliveInterval, d.opts.KeepaliveInterval)
 	countMax := cmp.Or(ep.ServerAliveCountMax, d.opts.KeepaliveCountMax)
-	return newConn(client, ac, interval, countMax, release), nil
+	c := newConn(client, ac, interval, countMax, release)
+	c.hostKey = key
+	return c, nil
+}
+
+// Recheck verifies again the host key conn c (from this Dialer's Dial of
+// ep) was accepted with, against ep's known_hosts files as they are now:
+// a connection kept open for reuse is not used with a key that has since
+// been removed, changed or revoked.
+func (d *Dialer) Recheck(ep transport.Endpoint, c transport.Conn) error {
+	cc, ok := c.(*conn)
+	if !ok || cc.hostKey == nil {
+		return fmt.Errorf("recheck %s: not a connection of this dialer", endpointName(ep))
+	}
+	target := ep
+	target.Jump = nil
+	hc, err := d.newHostKeyCheck(target)
+	if err != nil {
+		return err
+	}
+	return hc.verify(cc.hostKey)
 }
 
 // dialHop opens the byte stream to ep (TCP, a ProxyCommand, or a
 // direct-tcpip channel through the jump connection over) and runs the SSH
 // handshake on it. The returned activityConn tells keepalives when the hop
 // last sent anything.
-func (d *Dialer) dialHop(ctx context.Context, over *jumpConn, ep transport.Endpoint) (*ssh.Client, *activityConn, error) {
+func (d *Dialer) dialHop(ctx context.Context, over *jumpConn, ep transport.Endpoint) (*ssh.Client, *activityConn, ssh.PublicKey, error) {
 	if over != nil {
 		done, err := over.handshakeSlot(ctx)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		defer done()
 	}
 	cfg, check, cleanup, err := d.clientConfig(ctx, ep)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer cleanup()
 	timeout := cmp.Or(ep.ConnectTimeout, d.opts.ConnectTimeout)
 	nc, err := d.connect(ctx, over, ep, timeout)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	ac := &activityConn{Conn: nc}
 	client, err := d.handshake(ctx, ac, ep.Addr(), cfg, timeout)
@@ -183,12 +203,12 @@ func (d *Dialer) dialHop(ctx context.Context, over *jumpConn, ep transport.Endpo
 		if client != nil {
 			client.Close()
 		}
-		return nil, nil, hkErr
+		return nil, nil, nil, hkErr
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return client, ac, nil
+	return client, ac, check.accepted(), nil
 }
 
 // connect opens the byte stream to ep, bounded by timeout.
