@@ -19,8 +19,9 @@
 # Environment: BENCH_HOSTS (200), BENCH_DIR (/tmp/drover-bench-farm),
 # DROVER (bin/drover), BENCH_NET (21: hosts on 127.0.21.* and up),
 # BENCH_REPEAT (3: runs of each case; the table shows the medians),
-# BENCH_CASES ("exec steps upload": exec is the exec-against-ssh cases,
-# steps the runbook cases, upload the release uploads).
+# BENCH_CASES ("exec steps persist upload": exec is the exec-against-ssh
+# cases, steps the runbook cases, persist a second exec on the connections
+# --persist kept, upload the release uploads).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -254,6 +255,39 @@ upload_once() {
 	timed "up2-rsync.time.$i" "$DIR/bench/up2-rsync.out" xargs -a "$DIR/bench/addrs50" -P 50 -I{} 		rsync -a --stats --mkpath --link-dest=../r1 -e "ssh $opts" "$src/r2/" "deploy@{}:/srv/bench/rsync/{}/r2/"
 }
 
+# farm_accepted: TCP connections the farm's sshds have accepted so far
+# (they log each at LogLevel VERBOSE).
+farm_accepted() {
+	cat "$DIR"/units/*/sshd.log 2>/dev/null | grep -c '^Connection from' || true
+}
+
+# run_persist: drover exec -- true on every host with --persist 60s, cold
+# (no connection kept) then warm (the first one's connections), $REPEAT
+# times; the TCP connections the farm accepted during the warm one; and
+# the drover processes left after drover disconnect.
+run_persist() {
+	local home="$DIR/bench/home" run="$DIR/bench/run" i before
+	mkdir -p "$home" "$run" && chmod 700 "$run"
+	local -a env=(env HOME="$home" XDG_STATE_HOME="$home/state" XDG_RUNTIME_DIR="$run" NO_COLOR=1)
+	: > "$DIR/bench/persist-warm.accepted"
+	: > "$DIR/bench/persist-left"
+	for i in $(seq 1 "$REPEAT"); do
+		"${env[@]}" "$DROVER" disconnect >/dev/null
+		timed "persist-cold.time.$i" "$DIR/bench/persist-cold.out" \
+			"${env[@]}" "$DROVER" exec -i "$DIR/inventory.toml" -g web -p 50 --persist 60s -- true
+		before=$(farm_accepted)
+		timed "persist-warm.time.$i" "$DIR/bench/persist-warm.out" \
+			"${env[@]}" "$DROVER" exec -i "$DIR/inventory.toml" -g web -p 50 --persist 60s -- true
+		echo $(( $(farm_accepted) - before )) >> "$DIR/bench/persist-warm.accepted"
+		"${env[@]}" "$DROVER" disconnect >/dev/null
+		{ pgrep -c -f "drover persist-keeper" || true; } >> "$DIR/bench/persist-left"
+	done
+	for c in cold warm; do
+		median_columns "$DIR/bench/persist-$c".time.* > "$DIR/bench/persist-$c.time"
+		drover_ok "$DIR/bench/persist-$c.out" > "$DIR/bench/persist-$c.ok"
+	done
+}
+
 # timed FILE OUT CMD...: one run of CMD under GNU time into $DIR/bench/FILE.
 timed() {
 	local f=$1 out=$2; shift 2
@@ -277,7 +311,7 @@ wall_of() { cut -d' ' -f1 "$DIR/bench/$1.time"; }
 report() {
 	printf '\n%-20s %8s %12s %12s %10s %9s\n' run "wall s" "cpu ms/host" "farm ms/host" "max RSS MB" "hosts ok"
 	for r in drover-p50 ssh-P50 drover-p200 ssh-P200 steps1 steps10-builtin steps10-program \
-		ssh-steps1 ssh-steps10-builtin ssh-steps10-program up1-drover up1-tar up1-rsync up2-drover up2-tar up2-rsync; do
+		ssh-steps1 ssh-steps10-builtin ssh-steps10-program persist-cold persist-warm up1-drover up1-tar up1-rsync up2-drover up2-tar up2-rsync; do
 		[ -f "$DIR/bench/$r.time" ] && row "$r"
 	done
 	echo
@@ -291,6 +325,11 @@ report() {
 		ratio ssh-steps10-builtin ssh-steps1 -
 		ratio ssh-steps10-program ssh-steps1 -
 		step_cost
+	fi
+	if [ -f "$DIR/bench/persist-warm.time" ]; then
+		ratio persist-warm persist-cold 0.15
+		echo "persist: TCP connections the farm accepted during the warm runs: $(tr '\n' ' ' < "$DIR/bench/persist-warm.accepted")(target 0)"
+		echo "persist: drover processes left after drover disconnect: $(tr '\n' ' ' < "$DIR/bench/persist-left")(target 0)"
 	fi
 	if [ -f "$DIR/bench/up2-drover.time" ]; then
 		echo "(upload rows: 50 hosts; hosts ok not counted, see the e2e tests for what arrives)"
@@ -347,13 +386,13 @@ main() {
 	"$FARM" up "$HOSTS" --shared --dir "$DIR" --net "$NET"
 	mkdir -p "$DIR/bench"
 	for f in "$DIR"/hosts/*/addr; do cat "$f"; done > "$DIR/bench/addrs"
-	case " ${BENCH_CASES:-exec steps upload} " in *" exec "*)
+	case " ${BENCH_CASES:-exec steps persist upload} " in *" exec "*)
 		run_drover 50
 		run_ssh 50
 		run_drover 200
 		run_ssh 200
 	esac
-	case " ${BENCH_CASES:-exec steps upload} " in *" steps "*)
+	case " ${BENCH_CASES:-exec steps persist upload} " in *" steps "*)
 		run_runbook steps1 1 true
 		run_runbook steps10-builtin 10 true
 		run_runbook steps10-program 10 "/bin/echo step"
@@ -361,7 +400,10 @@ main() {
 		run_ssh_steps ssh-steps10-builtin 10 true
 		run_ssh_steps ssh-steps10-program 10 "/bin/echo step"
 	esac
-	case " ${BENCH_CASES:-exec steps upload} " in *" upload "*)
+	case " ${BENCH_CASES:-exec steps persist upload} " in *" persist "*)
+		run_persist
+	esac
+	case " ${BENCH_CASES:-exec steps persist upload} " in *" upload "*)
 		run_uploads
 	esac
 	report

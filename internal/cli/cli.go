@@ -132,7 +132,8 @@ func newRootCmd(env *env) *cobra.Command {
 	root.SetErr(env.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(newRunCmd(env), newPlanCmd(env), newCheckCmd(env), newExecCmd(env),
-		newLogCmd(env), newReleasesCmd(env), newDemoCmd(env), newSwitchrelCmd(env), newPatchCmd(env), newUnlockCmd(env), newHostsCmd(env), newSandboxCmd(env), newVersionCmd(env))
+		newLogCmd(env), newReleasesCmd(env), newDemoCmd(env), newSwitchrelCmd(env), newPatchCmd(env), newUnlockCmd(env), newHostsCmd(env), newSandboxCmd(env), newVersionCmd(env),
+		newDisconnectCmd(env), newKeeperCmd())
 	registerCompletions(root, env)
 	return root
 }

@@ -33,6 +33,22 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"drop":      faultCmd("drop", (*sshtest.Host).Drop),
 	"stophost":  faultCmd("stophost", (*sshtest.Host).Stop),
 	"rekey":     cmdRekey,
+	"accepted":  cmdAccepted,
+}
+
+// cmdAccepted checks how many TCP connections the farm's hosts have
+// accepted in all: accepted N.
+func cmdAccepted(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: accepted N")
+	}
+	n := 0
+	for _, h := range scriptFarm(ts).Hosts {
+		n += h.Accepted()
+	}
+	if (strconv.Itoa(n) == args[0]) == neg {
+		ts.Fatalf("the farm accepted %d connections, want %s%s", n, map[bool]string{true: "not "}[neg], args[0])
+	}
 }
 
 func scriptFarm(ts *testscript.TestScript) *sshtest.Farm {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -33,7 +34,30 @@ func (o *targetOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.KnownHosts, "known-hosts", "", "known_hosts file")
 	fs.StringVarP(&o.SSHConfig, "ssh-config", "F", "", "ssh_config file to read instead of ~/.ssh/config and /etc/ssh/ssh_config (like ssh -F)")
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "connect and handshake timeout per host")
+	fs.Var(persistFlag{&o.Options}, "persist", "keep the connections open this long for the next command, e.g. 60s (drover disconnect closes them)")
 }
+
+// persistFlag is --persist: a duration, remembered as given on the command
+// line so that it overrides the inventory's persist, 0 included.
+type persistFlag struct{ o *target.Options }
+
+func (f persistFlag) String() string {
+	if f.o == nil || f.o.Persist == 0 {
+		return "0s"
+	}
+	return f.o.Persist.String()
+}
+
+func (f persistFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("%q is not a duration like 60s", s)
+	}
+	f.o.Persist, f.o.PersistSet = d, true
+	return nil
+}
+
+func (persistFlag) Type() string { return "duration" }
 
 // overrides adds -p and --batches to ov.
 func (o *targetOptions) overrides(ov plan.Overrides) plan.Overrides {

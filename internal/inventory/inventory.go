@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Settings are the SSH settings an inventory may give, in [defaults] or in
@@ -63,6 +64,10 @@ type Inventory struct {
 	File        string   // the file it was read from, for messages
 	Defaults    Settings // [defaults]
 	DefaultsPos Position
+
+	// Persist is [defaults] persist: how long connections are kept open
+	// after a command for the next one (0: not kept).
+	Persist time.Duration
 
 	// Groups holds each group's members as written: host patterns
 	// ("web[01:12].example.com", "deploy@db1:2222") or "@group".

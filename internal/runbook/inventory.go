@@ -4,6 +4,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/drover-sh/drover/internal/inventory"
 )
@@ -50,6 +51,7 @@ func (d *decoder) inventory(t *table) *inventory.Inventory {
 	if dt := d.sub(t, "defaults", "[defaults]"); dt != nil {
 		inv.Defaults = d.settings(dt)
 		inv.DefaultsPos = d.position(dt.path)
+		inv.Persist = d.persist(dt)
 		d.finish(dt)
 	}
 	d.groups(t, inv)
@@ -81,6 +83,21 @@ func (d *decoder) settings(t *table) inventory.Settings {
 	s.KnownHosts, _ = d.str(t, "known_hosts")
 	s.Jump, _ = d.str(t, "jump")
 	return s
+}
+
+// persist reads [defaults] persist: how long drover keeps its
+// connections open after a command ("60s"); none is 0, off.
+func (d *decoder) persist(t *table) time.Duration {
+	s, ok := d.str(t, "persist")
+	if !ok {
+		return 0
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		d.errorf(t.keyPath("persist"), "persist: %q is not a duration like \"60s\" (\"0s\" for off)", s)
+		return 0
+	}
+	return v
 }
 
 // groups reads [groups]: name = ["pattern", "@group", ...].

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/drover-sh/drover/internal/inventory"
 	"github.com/drover-sh/drover/internal/transport"
+	"github.com/drover-sh/drover/internal/transport/persist"
 	"github.com/drover-sh/drover/internal/transport/sshx"
 )
 
@@ -48,13 +50,57 @@ func (o *Options) Dialer(env Env, learn func(string), hosts []inventory.Host) (t
 		if err := refuseEncrypted(d, hosts); err != nil {
 			return nil, err
 		}
+		if o.Persist > 0 {
+			return o.persistDialer(env, opts, ask)
+		}
 		return d, nil
 	}
 	opts.Passphrase = func(ctx context.Context, file string) (string, error) {
 		return ask(ctx, "Enter passphrase for key "+file+": ")
 	}
+	if o.Persist > 0 {
+		return o.persistDialer(env, opts, ask)
+	}
 	return sshx.New(opts), nil
 }
+
+// persistDialer is the dialer of --persist: the connection keeper dials
+// with opts and asks its prompts back here.
+func (o *Options) persistDialer(env Env, opts sshx.Options, ask func(context.Context, string) (string, error)) (*persist.Dialer, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	dir := persist.Dir(env.Getenv)
+	if err := persist.Check(dir); err != nil {
+		return nil, hinted(err, "make it private (chmod 700 %s), or run without --persist", dir)
+	}
+	return &persist.Dialer{
+		Dir:     dir,
+		Persist: o.Persist,
+		Options: persist.DialOptions{
+			AcceptNew:             opts.AcceptNew,
+			StrictHostKeyChecking: opts.StrictHostKeyChecking,
+			AgentSocket:           opts.AgentSocket,
+			ConnectTimeout:        opts.ConnectTimeout,
+			KeepaliveInterval:     opts.KeepaliveInterval,
+			KeepaliveCountMax:     opts.KeepaliveCountMax,
+			Password:              opts.Password != nil,
+			Passphrase:            opts.Passphrase != nil,
+		},
+		Ask: func(ctx context.Context, kind, file string) (string, error) {
+			if kind == "password" {
+				return ask(ctx, "SSH password: ")
+			}
+			return ask(ctx, "Enter passphrase for key "+file+": ")
+		},
+		Start: []string{exe, KeeperCommand, "--dir", dir},
+	}, nil
+}
+
+// KeeperCommand is the hidden drover command that runs the connection
+// keeper (persist.Serve).
+const KeeperCommand = "persist-keeper"
 
 // refuseEncrypted stops a command with no terminal when a host would need
 // the passphrase of an identity the agent does not hold.

@@ -35,6 +35,13 @@ type Options struct {
 	KnownHosts string
 	SSHConfig  string
 	Timeout    time.Duration
+
+	// Persist keeps the connections open for the next command this long
+	// after this one (package persist); 0 is off. Resolve takes the
+	// inventory's [defaults] persist unless PersistSet says the command
+	// line gave one.
+	Persist    time.Duration
+	PersistSet bool
 }
 
 // Env is what resolving and dialling may use of the process: the
@@ -91,6 +98,9 @@ func (o *Options) Resolve(env Env, defaultGroup string) ([]inventory.Host, *inve
 	hosts, err := inv.Resolve(sel, fl, local, defaultGroup)
 	if err != nil {
 		return nil, nil, err
+	}
+	if inv != nil && !o.PersistSet {
+		o.Persist = inv.Persist
 	}
 	if err := checkIdentities(hosts); err != nil {
 		return nil, nil, err
