@@ -99,9 +99,24 @@ func (c *command) drainPTY(copies *sync.WaitGroup) {
 			done = true
 		case <-ticker.C:
 			now := c.moved.Load()
-			done, last = now == last && !c.inPut.Load(), now
+			done, last = now == last && !c.inPut.Load() && c.unread() == 0, now
 		}
 	}
 	c.ptmx.Close()
 	<-drained
+}
+
+// unread is how many bytes the PTY master holds that the copy has not read
+// yet: on a loaded machine the copy may not have run for a whole tick, and
+// output still waiting is not a stalled terminal.
+func (c *command) unread() int {
+	raw, err := c.ptmx.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	raw.Control(func(fd uintptr) {
+		n, _ = unix.IoctlGetInt(int(fd), unix.TIOCINQ)
+	})
+	return n
 }
