@@ -35,8 +35,11 @@ var shellStart = "exec sh"
 // A step's processes are the processes under its job, and every process
 // whose environment holds the step's DROVER_STEP (what it started and left
 // behind, also with setsid or double forks, as long as it kept its
-// environment). d_term and d_kill signal them while the job runs; the
-// next d_run, or d_done, reaps the job. When the session ends (EOF,
+// environment). `d_term KILLMARKER` and `d_kill KILLMARKER` signal them
+// while the job runs, and print KILLMARKER once they have (d_kill with
+// the job's status): finding the processes takes a few programs, and
+// drover starts the next step, a retry say, only after that. The next
+// d_run, or d_done, reaps the job. When the session ends (EOF,
 // hang-up) the running step's processes are killed. What an earlier step
 // left running is not touched.
 const shellScript = `D_P= D_M=
@@ -62,7 +65,7 @@ for d_f in $(grep -lzx "DROVER_STEP=$D_M" /proc/[0-9]*/environ 2>/dev/null); do
 d_f=${d_f#/proc/}; kill -"$1" "${d_f%/environ}" 2>/dev/null
 done
 }
-d_term() { d_sig TERM; }
+d_term() { d_sig TERM; printf '\n%s %d\n' "$1" 0; }
 d_kill() {
 d_r=0
 if [ -n "$D_P" ]; then

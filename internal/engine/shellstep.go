@@ -180,19 +180,26 @@ func (s *stepMarks) add(m mark, n int) {
 	}
 }
 
-// stopStep ends step n's process group: TERM, then KILL when it has not
-// ended within shellTermGrace. A shell that does not report the kill in
-// time is closed (and replaced by the next step).
+// stopStep ends step n's processes: TERM, then KILL when the step has not
+// ended within shellTermGrace of the TERM. The shell acknowledges each
+// with the kill marker once the signals are sent; a shell that does not,
+// in time, is closed (and replaced by the next step).
 func (hr *hostRun) stopStep(sh *hostShell, n int) {
 	d := hr.s.r.hostTimeout()
-	if sh.send("d_term\n", d) != nil {
+	kill := fmt.Sprintf("%s%dk", sh.prefix, n)
+	if sh.send("d_term "+kill+"\n", d) != nil {
+		return
+	}
+	if hr.awaitStep(context.Background(), sh, n, true, time.After(shellKillWait)) != nil {
+		sh.broken = true
+		sh.close()
 		return
 	}
 	if hr.awaitStep(context.Background(), sh, n, false, time.After(shellTermGrace)) == nil {
-		sh.send("d_done\n", d)
 		return
 	}
-	if sh.broken || sh.send(fmt.Sprintf("d_kill %s%dk\n", sh.prefix, n), d) != nil {
+	sh.seen.kill = false
+	if sh.broken || sh.send("d_kill "+kill+"\n", d) != nil {
 		return
 	}
 	if hr.awaitStep(context.Background(), sh, n, true, time.After(shellKillWait)) != nil {

@@ -66,6 +66,7 @@ func (d Dial) connect(ctx context.Context, hosts []inventory.Host) (*Farm, error
 	if err := checkDescriptors(len(hosts), perHost); err != nil {
 		return nil, err
 	}
+	budgetMemory(len(hosts))
 	f, err := d.Probe(ctx, hosts)
 	if err != nil {
 		return nil, err
