@@ -16,12 +16,19 @@
 # `rsync -a` (the second with --link-dest) over ssh, 50 at once each. They
 # print wall time and the bytes each sends per host.
 #
+# The persist case runs exec twice with --persist: cold, then on the
+# connections the first kept, and counts the connections the farm accepted
+# for the second. The scale case rebuilds the farm with 1,000 hosts and
+# runs exec on its first 200 and on all of them, beside ssh.
+#
 # Environment: BENCH_HOSTS (200), BENCH_DIR (/tmp/drover-bench-farm),
 # DROVER (bin/drover), BENCH_NET (21: hosts on 127.0.21.* and up),
 # BENCH_REPEAT (3: runs of each case; the table shows the medians),
-# BENCH_CASES ("exec steps persist upload": exec is the exec-against-ssh
-# cases, steps the runbook cases, persist a second exec on the connections
-# --persist kept, upload the release uploads).
+# BENCH_CASES ("exec steps persist upload scale": exec is the
+# exec-against-ssh cases, steps the runbook cases, persist a second exec on
+# the connections --persist kept, upload the release uploads, scale exec
+# on a farm of BENCH_SCALE_HOSTS (1000) against its first 200 and ssh),
+# BENCH_SCALE_HOSTS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -122,6 +129,10 @@ run_runbook() {
 		"$DROVER" run "$rb" -i "$DIR/inventory.toml" -g web -p 50
 	# the tally under the summary table: "200 ok"
 	{ grep -oE '^[0-9]+ ok' "$DIR/bench/$name.out" | tail -1 | cut -d' ' -f1; } > "$DIR/bench/$name.ok" || true
+	# the journal of the last run, in bytes per host per step
+	local j
+	j=$(ls -t "$home"/state/drover/runs/*.jsonl | head -n 1)
+	echo $(( $(stat -c %s "$j") / HOSTS / $2 )) > "$DIR/bench/$name.journal"
 }
 
 # run_ssh_steps NAME N CMD: OpenSSH at 50 in flight, each host's N commands
@@ -288,6 +299,54 @@ run_persist() {
 	done
 }
 
+# run_scale: the farm is rebuilt with $SCALE hosts (one sshd per 16
+# addresses, as always); drover exec -- true at 50 in flight on its first
+# 200 hosts and on all of them, and OpenSSH through xargs -P 50 on all of
+# them.
+SCALE=${BENCH_SCALE_HOSTS:-1000}
+run_scale() {
+	local home="$DIR/bench/home" n
+	"$FARM" down --dir "$DIR"
+	"$FARM" up "$SCALE" --shared --dir "$DIR" --net "$NET"
+	for f in "$DIR"/hosts/*/addr; do cat "$f"; done > "$DIR/bench/scale-addrs"
+	mkdir -p "$home"
+	for n in 200 "$SCALE"; do
+		measure "scale-drover$n" "$DIR/bench/scale-drover$n.out" \
+			env HOME="$home" XDG_STATE_HOME="$home/state" NO_COLOR=1 \
+			"$DROVER" exec -i "$DIR/inventory.toml" -H "$(scale_hosts "$n")" -p 50 -- true
+		drover_ok "$DIR/bench/scale-drover$n.out" > "$DIR/bench/scale-drover$n.ok"
+		echo "$n" > "$DIR/bench/scale-drover$n.hosts"
+	done
+	measure "scale-ssh$SCALE" "$DIR/bench/scale-ssh$SCALE.out" \
+		xargs -a "$DIR/bench/scale-addrs" -P 50 -I{} ssh -F /dev/null -o KexAlgorithms=curve25519-sha256 \
+		-o BatchMode=yes -i "$DIR/id_ed25519" -o UserKnownHostsFile="$DIR/known_hosts" deploy@{} echo ok
+	grep -c '^ok$' "$DIR/bench/scale-ssh$SCALE.out" > "$DIR/bench/scale-ssh$SCALE.ok" || true
+	echo "$SCALE" > "$DIR/bench/scale-ssh$SCALE.hosts"
+}
+
+# scale_hosts N: the -H list of the first N hosts of the scale farm
+# (farm.sh names them web001.. when it has more than 99).
+scale_hosts() {
+	local w=2
+	[ "$SCALE" -gt 99 ] && w=3
+	printf 'web[%0*d:%0*d]' "$w" 1 "$w" "$1"
+}
+
+# scale_verdict: the scale case against its targets.
+scale_verdict() {
+	local w2 u2 s2 r2 w1 u1 s1 r1
+	read -r w2 u2 s2 r2 < "$DIR/bench/scale-drover200.time"
+	read -r w1 u1 s1 r1 < "$DIR/bench/scale-drover$SCALE.time"
+	awk -v n="$SCALE" -v u2="$u2" -v s2="$s2" -v u1="$u1" -v s1="$s1" -v r1="$r1" \
+		-v w1="$w1" -v sw="$(wall_of "scale-ssh$SCALE")" 'BEGIN {
+		a = (u2 + s2) * 1000 / 200; b = (u1 + s1) * 1000 / n; mb = r1 / 1024
+		printf "at %d hosts: cpu %.2f ms/host = %.2f x at 200 %s, RSS %.1f MB %s, wall %.2f x ssh %s\n", n,
+			b, b / a, (b / a <= 1.1 ? "ok (target <= 1.1)" : "MISSED (target <= 1.1)"),
+			mb, (mb <= 120 ? "ok (target <= 120)" : "MISSED (target <= 120)"),
+			w1 / sw, (w1 / sw <= 0.8 ? "ok (target <= 0.8)" : "MISSED (target <= 0.8)")
+	}'
+}
+
 # timed FILE OUT CMD...: one run of CMD under GNU time into $DIR/bench/FILE.
 timed() {
 	local f=$1 out=$2; shift 2
@@ -297,11 +356,12 @@ timed() {
 
 # row NAME: one line of the table.
 row() {
-	local wall user sys rss ok farm=-
+	local wall user sys rss ok farm=- hosts=$HOSTS
 	read -r wall user sys rss < "$DIR/bench/$1.time"
 	ok=$(cat "$DIR/bench/$1.ok")
 	[ -f "$DIR/bench/$1.farm" ] && farm=$(cat "$DIR/bench/$1.farm")
-	awk -v n="$1" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v ok="$ok" -v h="$HOSTS" -v f="$farm" -v tck="$(getconf CLK_TCK)" \
+	[ -f "$DIR/bench/$1.hosts" ] && hosts=$(cat "$DIR/bench/$1.hosts")
+	awk -v n="$1" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v ok="$ok" -v h="$hosts" -v f="$farm" -v tck="$(getconf CLK_TCK)" \
 		'BEGIN {printf "%-20s %8.2f %12.2f %12s %10.1f %9s\n", n, w, (u + s) * 1000 / h,
 			(f == "-" ? "-" : sprintf("%.2f", f * 1000 / tck / h)), r / 1024, ok "/" h}'
 }
@@ -311,7 +371,8 @@ wall_of() { cut -d' ' -f1 "$DIR/bench/$1.time"; }
 report() {
 	printf '\n%-20s %8s %12s %12s %10s %9s\n' run "wall s" "cpu ms/host" "farm ms/host" "max RSS MB" "hosts ok"
 	for r in drover-p50 ssh-P50 drover-p200 ssh-P200 steps1 steps10-builtin steps10-program \
-		ssh-steps1 ssh-steps10-builtin ssh-steps10-program persist-cold persist-warm up1-drover up1-tar up1-rsync up2-drover up2-tar up2-rsync; do
+		ssh-steps1 ssh-steps10-builtin ssh-steps10-program persist-cold persist-warm \
+		scale-drover200 "scale-drover$SCALE" "scale-ssh$SCALE" up1-drover up1-tar up1-rsync up2-drover up2-tar up2-rsync; do
 		[ -f "$DIR/bench/$r.time" ] && row "$r"
 	done
 	echo
@@ -325,6 +386,10 @@ report() {
 		ratio ssh-steps10-builtin ssh-steps1 -
 		ratio ssh-steps10-program ssh-steps1 -
 		step_cost
+		echo "journal of the 10-step runbook: $(cat "$DIR/bench/steps10-program.journal") bytes per host per step (target < 2048)"
+	fi
+	if [ -f "$DIR/bench/scale-ssh$SCALE.time" ]; then
+		scale_verdict
 	fi
 	if [ -f "$DIR/bench/persist-warm.time" ]; then
 		ratio persist-warm persist-cold 0.15
@@ -386,13 +451,13 @@ main() {
 	"$FARM" up "$HOSTS" --shared --dir "$DIR" --net "$NET"
 	mkdir -p "$DIR/bench"
 	for f in "$DIR"/hosts/*/addr; do cat "$f"; done > "$DIR/bench/addrs"
-	case " ${BENCH_CASES:-exec steps persist upload} " in *" exec "*)
+	case " ${BENCH_CASES:-exec steps persist upload scale} " in *" exec "*)
 		run_drover 50
 		run_ssh 50
 		run_drover 200
 		run_ssh 200
 	esac
-	case " ${BENCH_CASES:-exec steps persist upload} " in *" steps "*)
+	case " ${BENCH_CASES:-exec steps persist upload scale} " in *" steps "*)
 		run_runbook steps1 1 true
 		run_runbook steps10-builtin 10 true
 		run_runbook steps10-program 10 "/bin/echo step"
@@ -400,11 +465,14 @@ main() {
 		run_ssh_steps ssh-steps10-builtin 10 true
 		run_ssh_steps ssh-steps10-program 10 "/bin/echo step"
 	esac
-	case " ${BENCH_CASES:-exec steps persist upload} " in *" persist "*)
+	case " ${BENCH_CASES:-exec steps persist upload scale} " in *" persist "*)
 		run_persist
 	esac
-	case " ${BENCH_CASES:-exec steps persist upload} " in *" upload "*)
+	case " ${BENCH_CASES:-exec steps persist upload scale} " in *" upload "*)
 		run_uploads
+	esac
+	case " ${BENCH_CASES:-exec steps persist upload scale} " in *" scale "*)
+		run_scale
 	esac
 	report
 }

@@ -54,26 +54,20 @@ func (d *Dialer) newHostKeyCheck(ep transport.Endpoint) (*hostKeyCheck, error) {
 		hc.global = defaultGlobalKnownHosts
 	}
 	hc.host, hc.bare, hc.principal = lookupNames(ep)
-	all, err := d.knownHosts.entries(slices.Concat(hc.user, hc.global))
+	names := []string{hc.host}
+	if hc.bare != "" {
+		names = append(names, hc.bare)
+	}
+	// Only the entries that name the host, by either of its lookup names:
+	// every check looks at no others, and a connection keeps its check
+	// (for key re-exchanges), so it must not hold the whole file, which on
+	// a farm of n hosts would be n entries for each of n connections.
+	var err error
+	hc.entries, err = d.knownHosts.entriesFor(slices.Concat(hc.user, hc.global), names...)
 	if err != nil {
 		return nil, err
 	}
-	hc.entries = hc.own(all)
 	return hc, nil
-}
-
-// own keeps the entries that name the host by either of its lookup names,
-// in order: every check looks at no others, and a connection keeps its
-// check (for key re-exchanges), so it must not hold the whole file, which
-// on a farm of n hosts would be n entries for each of n connections.
-func (hc *hostKeyCheck) own(all []khEntry) []khEntry {
-	var out []khEntry
-	for _, e := range all {
-		if e.matches(hc.host) || (hc.bare != "" && e.matches(hc.bare)) {
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 // lookupNames are the names ssh looks a host up by: the known_hosts name,

@@ -58,3 +58,55 @@ func TestHostKeyCheckKeepsOwnEntries(t *testing.T) {
 		t.Errorf("judge(other) for 10.0.1.7 = %v, want ok", v.status)
 	}
 }
+
+// TestKnownHostsIndex: the entries the index finds for a name are those
+// that matching every line finds, for literal, wildcard, negated, hashed
+// and bracketed entries, in any case.
+func TestKnownHostsIndex(t *testing.T) {
+	key := newKey(t)
+	k := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(key)))
+	lines := []string{
+		"web1.farm " + k,
+		"WEB2.farm,10.0.0.2 " + k,
+		"*.farm,!web3.farm " + k,
+		"[web4.farm]:2222 " + k,
+		"web?.farm " + k,
+		knownhosts.HashHostname("web5.farm") + " " + k,
+		"@cert-authority *.farm " + k,
+		"@revoked web1.farm " + k,
+		"10.0.0.* " + k,
+		"web1.farm,web1.farm " + k,
+	}
+	known := filepath.Join(t.TempDir(), "known_hosts")
+	if err := os.WriteFile(known, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var c knownHostsCache
+	all, err := c.entries([]string{known})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, names := range [][]string{{"web1.farm"}, {"web2.farm"}, {"10.0.0.2"}, {"web3.farm"}, {"[web4.farm]:2222", "web4.farm"},
+		{"web5.farm"}, {"db.example"}, {"web10.farm"}, {"10.0.0.9"}} {
+		got, err := c.entriesFor([]string{known}, names...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []int
+		for _, e := range all {
+			for _, n := range names {
+				if e.matches(n) {
+					want = append(want, e.line)
+					break
+				}
+			}
+		}
+		var gotLines []int
+		for _, e := range got {
+			gotLines = append(gotLines, e.line)
+		}
+		if fmt.Sprint(gotLines) != fmt.Sprint(want) {
+			t.Errorf("entries for %v: lines %v, want %v", names, gotLines, want)
+		}
+	}
+}

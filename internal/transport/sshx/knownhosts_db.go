@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -134,6 +135,65 @@ type khFileCache struct {
 type khCached struct {
 	size, mtime int64
 	entries     []khEntry
+	index       khIndex
+}
+
+// khIndex finds a file's entries for a host name without matching every
+// line: entries whose patterns are all literal names are found by name,
+// the others (hashed, wildcards, negations) are matched one by one. A farm
+// of n hosts sharing a file of n plain lines costs n lookups, not n².
+type khIndex struct {
+	byName map[string][]int // lower-cased literal name -> entry numbers
+	rest   []int            // entries that must be matched
+}
+
+func indexEntries(es []khEntry) khIndex {
+	ix := khIndex{byName: map[string][]int{}}
+	for i, e := range es {
+		if !literal(e.hosts) {
+			ix.rest = append(ix.rest, i)
+			continue
+		}
+		for _, h := range e.hosts {
+			name := strings.ToLower(h)
+			if n := ix.byName[name]; len(n) == 0 || n[len(n)-1] != i {
+				ix.byName[name] = append(n, i)
+			}
+		}
+	}
+	return ix
+}
+
+// literal reports whether patterns are all plain names: not hashed, no
+// wildcard, no negation.
+func literal(patterns []string) bool {
+	for _, p := range patterns {
+		if strings.HasPrefix(p, "|") || strings.HasPrefix(p, "!") || strings.ContainsAny(p, "*?") {
+			return false
+		}
+	}
+	return true
+}
+
+// matching returns the entries of es (indexed by ix) that match any of
+// names, in file order.
+func (ix khIndex) matching(es []khEntry, names []string) []khEntry {
+	var hits []int
+	for _, n := range names {
+		hits = append(hits, ix.byName[strings.ToLower(n)]...)
+	}
+	for _, i := range ix.rest {
+		if slices.ContainsFunc(names, es[i].matches) {
+			hits = append(hits, i)
+		}
+	}
+	slices.Sort(hits)
+	hits = slices.Compact(hits)
+	out := make([]khEntry, len(hits))
+	for j, i := range hits {
+		out[j] = es[i]
+	}
+	return out
 }
 
 // entries returns the entries of files, in order. A file that does not
@@ -141,38 +201,53 @@ type khCached struct {
 func (c *khFileCache) entries(files []string) ([]khEntry, error) {
 	var out []khEntry
 	for _, f := range files {
-		es, err := c.file(f)
+		e, err := c.file(f)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, es...)
+		out = append(out, e.entries...)
 	}
 	return out, nil
 }
 
-func (c *khFileCache) file(path string) ([]khEntry, error) {
+// entriesFor returns the entries of files that name any of names, in
+// order.
+func (c *khFileCache) entriesFor(files []string, names ...string) ([]khEntry, error) {
+	var out []khEntry
+	for _, f := range files {
+		e, err := c.file(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e.index.matching(e.entries, names)...)
+	}
+	return out, nil
+}
+
+func (c *khFileCache) file(path string) (khCached, error) {
 	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return khCached{}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read known_hosts: %w", err)
+		return khCached{}, fmt.Errorf("read known_hosts: %w", err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.files[path]; ok && e.size == st.Size() && e.mtime == st.ModTime().UnixNano() {
-		return e.entries, nil
+		return e, nil
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read known_hosts: %w", err)
+		return khCached{}, fmt.Errorf("read known_hosts: %w", err)
 	}
 	es := parseKnownHosts(path, data)
 	if c.files == nil {
 		c.files = make(map[string]khCached)
 	}
-	c.files[path] = khCached{size: st.Size(), mtime: st.ModTime().UnixNano(), entries: es}
-	return es, nil
+	e := khCached{size: st.Size(), mtime: st.ModTime().UnixNano(), entries: es, index: indexEntries(es)}
+	c.files[path] = e
+	return e, nil
 }
 
 // readKnownHostsFrom parses the open file f from its start (used under the
