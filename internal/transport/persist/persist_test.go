@@ -1,10 +1,12 @@
 package persist_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -279,4 +281,74 @@ func TestPersistPrivateDir(t *testing.T) {
 	if _, err := d.Dial(context.Background(), transport.Endpoint{Host: "x"}); err == nil || !strings.Contains(err.Error(), "0700") {
 		t.Errorf("Dial with a 0755 directory = %v, want refused", err)
 	}
+}
+
+// echoServer answers every connection with what it reads.
+func echoServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(c, c); c.Close() }()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// roundTrip writes a line to c and reads it back.
+func roundTrip(t *testing.T, c net.Conn, line string) {
+	t.Helper()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, line+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || got != line+"\n" {
+		t.Errorf("read back %q, %v; want %q", got, err, line)
+	}
+}
+
+// TestPersistForwardAndDial: remote forwards and network connections from
+// the host work on a kept connection (tunnels and load balancer steps).
+func TestPersistForwardAndDial(t *testing.T) {
+	kf := startKeeper(t, 1, sshtest.Options{})
+	echo := echoServer(t)
+	c, err := kf.dialer().Dial(context.Background(), kf.endpoint(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	nc, err := transport.DialVia(context.Background(), c, "tcp", echo)
+	if err != nil {
+		t.Fatalf("dial through the kept connection: %v", err)
+	}
+	roundTrip(t, nc, "through the host")
+	nc.Close()
+
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote := free.Addr().String()
+	free.Close()
+	fwd, err := c.ForwardRemote(context.Background(), remote, echo)
+	if err != nil {
+		t.Fatalf("forward: %v", err)
+	}
+	nc, err = net.Dial("tcp", remote)
+	if err != nil {
+		t.Fatalf("connect to the forwarded port: %v", err)
+	}
+	roundTrip(t, nc, "back from the host")
+	nc.Close()
+	fwd.Close()
 }
