@@ -131,7 +131,7 @@ run_runbook() {
 	{ grep -oE '^[0-9]+ ok' "$DIR/bench/$name.out" | tail -1 | cut -d' ' -f1; } > "$DIR/bench/$name.ok" || true
 	# the journal of the last run, in bytes per host per step
 	local j
-	j=$(ls -t "$home"/state/drover/runs/*.jsonl | head -n 1)
+	j=$(ls -t "$home"/state/drover/runs/*.jsonl | head -n 1 || true)
 	echo $(( $(stat -c %s "$j") / HOSTS / $2 )) > "$DIR/bench/$name.journal"
 }
 

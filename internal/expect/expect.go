@@ -36,9 +36,9 @@
 //
 // goexpect logs through the standard log package and, when verbose, prints
 // what it sends; Run keeps Verbose off, gives goexpect a writer that never
-// fails and an output that reports EOF (so that goexpect's Check turns
-// false) only after Run is done with it, so none of its logging paths is
-// taken in normal operation, and none of them could carry a secret.
+// fails, a Check that never fails, and an output that reports EOF only
+// after Run is done with it, so none of its logging paths is taken, and
+// none of them could carry a secret.
 package expect
 
 import (

@@ -7,7 +7,6 @@ import (
 	"io"
 	"regexp"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	goexpect "github.com/google/goexpect"
@@ -79,7 +78,7 @@ func newMatcher(ts []target, w io.Writer, sendTimeout time.Duration) (*matcher, 
 		Out:   m.feed,
 		Wait:  m.feed.wait,
 		Close: func() error { return nil },
-		Check: m.feed.open,
+		Check: alive,
 	}, time.Hour,
 		goexpect.Verbose(false),
 		goexpect.PartialMatch(false),
@@ -168,7 +167,6 @@ type feed struct {
 	ack       chan struct{} // one per delivered window
 	rest      string        // part of a window not yet read
 	delivered bool          // a window was read and not yet acknowledged
-	closed    atomic.Bool
 	done      chan struct{}
 	once      sync.Once
 }
@@ -193,7 +191,6 @@ func (f *feed) Read(p []byte) (int, error) {
 	if f.rest == "" {
 		w, ok := <-f.windows
 		if !ok {
-			f.closed.Store(true)
 			f.once.Do(func() { close(f.done) })
 			return 0, io.EOF
 		}
@@ -222,9 +219,11 @@ func (f *feed) push(ctx context.Context, text string) error {
 // close ends the output goexpect sees; push must not be called after it.
 func (f *feed) close() { close(f.windows) }
 
-// open is goexpect's Check: the session counts as running until the
-// output it reads has ended.
-func (f *feed) open() bool { return !f.closed.Load() }
+// alive is goexpect's Check: always true. goexpect's goroutines end on the
+// feed's EOF and Wait instead; a Check that turned false when the feed
+// closed made goexpect log "Write failed" for a reply written just before
+// (it checks after each write).
+func alive() bool { return true }
 
 // wait is goexpect's Wait: it returns once the output has ended.
 func (f *feed) wait() error {
