@@ -16,8 +16,29 @@ func (c *conn) Dial(ctx context.Context, network, addr string) (net.Conn, error)
 	if err := c.Err(); err != nil {
 		return nil, err
 	}
+	done := c.use()
+	var nc net.Conn
+	var err error
 	if network == "unix" {
-		return c.client.Dial(network, addr) // no context form for unix sockets
+		nc, err = c.client.Dial(network, addr) // no context form for unix sockets
+	} else {
+		nc, err = c.client.DialContext(ctx, network, addr)
 	}
-	return c.client.DialContext(ctx, network, addr)
+	if err != nil {
+		done()
+		return nil, err
+	}
+	return &usedConn{Conn: nc, done: done}, nil
+}
+
+// usedConn is a network connection from the host: the SSH connection is in
+// use until it is closed.
+type usedConn struct {
+	net.Conn
+	done func()
+}
+
+func (u *usedConn) Close() error {
+	u.done()
+	return u.Conn.Close()
 }

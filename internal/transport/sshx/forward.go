@@ -13,8 +13,9 @@ import (
 // forward accepts connections on a listener opened on the host and
 // connects each one to a local address.
 type forward struct {
-	ln    net.Listener
-	local string
+	ln      net.Listener
+	local   string
+	release func() // ends the forward's use of the connection
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
@@ -26,12 +27,14 @@ type forward struct {
 // accepted connection to localAddr. The returned value also has
 // Addr() net.Addr, the address the host listens on (useful with port 0).
 func (c *conn) ForwardRemote(ctx context.Context, remoteAddr, localAddr string) (io.Closer, error) {
+	done := c.use()
 	ln, err := await(ctx, c, func() (net.Listener, error) { return c.client.Listen("tcp", remoteAddr) },
 		func(ln net.Listener) { ln.Close() })
 	if err != nil {
+		done()
 		return nil, fmt.Errorf("forward %s on the host to %s: %w", remoteAddr, localAddr, err)
 	}
-	f := &forward{ln: ln, local: localAddr, conns: make(map[net.Conn]struct{})}
+	f := &forward{ln: ln, local: localAddr, conns: make(map[net.Conn]struct{}), release: done}
 	f.wg.Add(1)
 	go f.accept()
 	return f, nil
@@ -116,6 +119,7 @@ func (f *forward) Close() error {
 	f.mu.Unlock()
 	err := f.ln.Close()
 	f.wg.Wait()
+	f.release()
 	if err != nil && !isClosedErr(err) {
 		return fmt.Errorf("stop forwarding: %w", err)
 	}

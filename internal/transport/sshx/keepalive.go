@@ -9,10 +9,10 @@ import (
 	"github.com/drover-sh/drover/internal/transport"
 )
 
-// keepalive sends keepalive@openssh.com every interval and declares the
-// connection lost when countMax intervals pass while a request waits for
-// its answer and nothing else arrives from the host either, as OpenSSH's
-// ServerAliveCountMax does.
+// keepalive sends keepalive@openssh.com every interval while the
+// connection is in use (see use) and declares it lost when countMax
+// intervals pass while a request waits for its answer and nothing else
+// arrives from the host either, as OpenSSH's ServerAliveCountMax does.
 func (c *conn) keepalive(interval time.Duration, countMax int) {
 	defer c.wg.Done()
 	ticker := time.NewTicker(interval)
@@ -42,6 +42,9 @@ func (c *conn) keepalive(interval time.Duration, countMax int) {
 					return
 				}
 				continue
+			}
+			if c.busy.Load() == 0 {
+				continue // idle: see use
 			}
 			inFlight = true
 			c.wg.Add(1)

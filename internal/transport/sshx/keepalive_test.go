@@ -182,3 +182,27 @@ func TestFrozenHostHonoursContext(t *testing.T) {
 		})
 	}
 }
+
+// TestKeepaliveOnlyInUse: an idle connection is not probed, so a frozen
+// host with nothing open on it is not declared lost; opening a session on
+// it is, within the keepalive limit.
+func TestKeepaliveOnlyInUse(t *testing.T) {
+	farm, known := startFarm(t, 1, sshtest.Options{})
+	h := farm.Hosts[0]
+	conn := dialOK(t, sshx.New(testOptions), endpoint(farm, h, known))
+	h.Freeze()
+	defer h.Thaw()
+	select {
+	case <-conn.Lost():
+		t.Fatalf("an idle connection was probed and declared lost: %v", conn.Err())
+	case <-time.After(time.Duration(testOptions.KeepaliveCountMax+3) * testOptions.KeepaliveInterval):
+	}
+	start := time.Now()
+	if _, err := conn.NewSession(context.Background()); !errors.Is(err, transport.ErrLost) {
+		t.Fatalf("NewSession on a frozen host = %v, want the connection lost", err)
+	}
+	limit := testOptions.KeepaliveInterval*time.Duration(testOptions.KeepaliveCountMax+1) + time.Second
+	if took := time.Since(start); took > limit {
+		t.Errorf("declared lost %s after the session was asked for, want within %s", took, limit)
+	}
+}

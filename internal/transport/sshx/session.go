@@ -21,6 +21,7 @@ var errClosed = errors.New("session closed before the command ended")
 type session struct {
 	conn *conn
 	s    *ssh.Session
+	done func() // ends the session's use of the connection
 
 	pty      bool
 	stdin    io.WriteCloser // the channel's stdin, when a pipe or a PTY needs it
@@ -258,6 +259,9 @@ func (s *session) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closed)
 		s.endPipes()
+		if s.done != nil {
+			s.done()
+		}
 	})
 	err := s.s.Close()
 	if err != nil && !errors.Is(err, io.EOF) {
