@@ -27,8 +27,8 @@ func TestPersistKeepsConnections(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), droverTimeout)
 		defer cancel()
 		full := args
-		if args[0] == "exec" {
-			full = append([]string{"exec", "-i", farm.Inventory()}, args[1:]...)
+		if args[0] == "exec" || args[0] == "run" {
+			full = append([]string{args[0], "-i", farm.Inventory()}, args[1:]...)
 		}
 		c := exec.CommandContext(ctx, droverBin, full...)
 		c.Env = append(droverEnv(), "XDG_RUNTIME_DIR="+run)
@@ -65,6 +65,15 @@ func TestPersistKeepsConnections(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // sshd logs a connection as it accepts it
 	if n := accepted() - first; n != 0 {
 		t.Errorf("the second exec opened %d connections, want none", n)
+	}
+	// A runbook of plain steps (one host shell per host, closed at the end
+	// of the stage) on the kept connections.
+	rb := stepsRunbook(t, "one=echo one", "two=echo two", "three=echo three")
+	if out, code := drover("run", rb, "-g", "web", "--yes", "--persist", "60s"); code != 0 || !strings.Contains(out, fmt.Sprintf("%d ok", len(farm.Names))) {
+		t.Errorf("run on kept connections: exit %d\n%s", code, out)
+	}
+	if n := accepted() - first; n != 0 {
+		t.Errorf("the run opened %d connections, want none", n)
 	}
 	if out, code := drover("disconnect"); code != 0 || !strings.Contains(out, "closed") {
 		t.Errorf("disconnect: exit %d\n%s", code, out)

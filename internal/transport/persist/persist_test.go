@@ -352,3 +352,39 @@ func TestPersistForwardAndDial(t *testing.T) {
 	nc.Close()
 	fwd.Close()
 }
+
+// TestPersistSessionClosedWhileRunning: a session closed while its command
+// runs (the host shell at the end of a stage) ends Wait with an error, and
+// the read of its closed socket does not bring the command down.
+func TestPersistSessionClosedWhileRunning(t *testing.T) {
+	kf := startKeeper(t, 1, sshtest.Options{})
+	c, err := kf.dialer().Dial(context.Background(), kf.endpoint(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for range 5 {
+		sess, err := c.NewSession(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sess.StdoutPipe(); err != nil {
+			t.Fatal(err)
+		}
+		if err := sess.Start("sleep 10"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond) // its end is being awaited
+		sess.Close()
+		done := make(chan error, 1)
+		go func() { done <- sess.Wait() }()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Error("Wait of a closed session = nil, want an error")
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Wait did not return after Close")
+		}
+	}
+}

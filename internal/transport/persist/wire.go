@@ -124,7 +124,9 @@ func (f fdReader) Read(p []byte) (int, error) {
 	if oobn > 0 {
 		f.w.queue(oob[:oobn])
 	}
-	return n, err
+	// A read of a socket closed meanwhile (a session closed while its end
+	// is awaited) reports -1, which bufio does not take.
+	return max(n, 0), err
 }
 
 func (w *wire) queue(oob []byte) {
