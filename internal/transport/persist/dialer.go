@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/drover-sh/drover/internal/transport"
+	"github.com/drover-sh/drover/internal/transport/sshx"
 )
 
 // Dialer is a transport.Dialer whose connections the keeper holds: the
@@ -162,7 +163,7 @@ func (d *Dialer) Dial(ctx context.Context, ep transport.Endpoint) (transport.Con
 	if err := m.err(); err != nil {
 		return nil, err
 	}
-	c := &conn{ctl: ctl, id: m.Conn, reused: m.Reused, lost: make(chan struct{})}
+	c := &conn{ctl: ctl, id: m.Conn, reused: m.Reused, negotiated: m.Negotiated, lost: make(chan struct{})}
 	ctl.mu.Lock()
 	ctl.conns[c.id] = append(ctl.conns[c.id], c)
 	ctl.mu.Unlock()
@@ -178,9 +179,10 @@ func Reused(c transport.Conn) bool {
 
 // conn is a connection the keeper holds.
 type conn struct {
-	ctl    *control
-	id     string
-	reused bool
+	ctl        *control
+	id         string
+	reused     bool
+	negotiated *sshx.Negotiated
 
 	lost     chan struct{}
 	lostOnce sync.Once
@@ -200,6 +202,15 @@ func (c *conn) lose(err error) {
 }
 
 func (c *conn) Lost() <-chan struct{} { return c.lost }
+
+// Negotiated is what the kept connection agreed on with its host (read
+// with sshx.NegotiatedOf, as for a connection of the command's own).
+func (c *conn) Negotiated() sshx.Negotiated {
+	if c.negotiated == nil {
+		return sshx.Negotiated{}
+	}
+	return *c.negotiated
+}
 
 func (c *conn) Err() error {
 	c.mu.Lock()

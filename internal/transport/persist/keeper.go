@@ -306,7 +306,7 @@ func (cl *client) dial(m msg) {
 			return
 		}
 		cl.use(c)
-		cl.w.send(msg{Op: "dialed", ID: m.ID, Conn: c.id, Reused: true})
+		cl.w.send(msg{Op: "dialed", ID: m.ID, Conn: c.id, Reused: true, Negotiated: negotiated(c.conn)})
 		return
 	}
 	conn, err := cl.dialer.Dial(cl.ctx, ep)
@@ -325,7 +325,15 @@ func (cl *client) dial(m msg) {
 	k.mu.Unlock()
 	go k.watch(c)
 	cl.use(c)
-	cl.w.send(msg{Op: "dialed", ID: m.ID, Conn: c.id})
+	cl.w.send(msg{Op: "dialed", ID: m.ID, Conn: c.id, Negotiated: negotiated(conn)})
+}
+
+// negotiated is what c agreed on with its host, for drover hosts -v.
+func negotiated(c transport.Conn) *sshx.Negotiated {
+	if n, ok := sshx.NegotiatedOf(c); ok {
+		return &n
+	}
+	return nil
 }
 
 // watch tells the users of c when it is lost, and forgets it.

@@ -16,6 +16,7 @@ import (
 	"github.com/drover-sh/drover/internal/sshtest"
 	"github.com/drover-sh/drover/internal/transport"
 	"github.com/drover-sh/drover/internal/transport/persist"
+	"github.com/drover-sh/drover/internal/transport/sshx"
 )
 
 // keeperFarm starts a farm of n hosts, its known_hosts file, and a keeper
@@ -138,6 +139,9 @@ func TestPersistReuses(t *testing.T) {
 	defer c.Close()
 	if !persist.Reused(c) {
 		t.Error("the second command did not get the kept connection")
+	}
+	if n, ok := sshx.NegotiatedOf(c); !ok || n.KeyExchange == "" || n.Cipher == "" {
+		t.Errorf("the kept connection's negotiated algorithms = %+v, %v; want them as drover hosts -v shows them", n, ok)
 	}
 	if out, _, err := run(t, c, "echo again", ""); out != "again\n" || err != nil {
 		t.Errorf("run on the kept connection = %q, %v", out, err)

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/drover-sh/drover/internal/transport"
+	"github.com/drover-sh/drover/internal/transport/sshx"
 )
 
 // msg is every request and answer on the socket; Op says which fields
@@ -36,9 +37,10 @@ type msg struct {
 	Persist time.Duration `json:"persist,omitempty"`
 
 	// dial, and the connection a session, forward or netdial is on.
-	Endpoint *transport.Endpoint `json:"endpoint,omitempty"`
-	Conn     string              `json:"conn,omitempty"`
-	Reused   bool                `json:"reused,omitempty"`
+	Endpoint   *transport.Endpoint `json:"endpoint,omitempty"`
+	Conn       string              `json:"conn,omitempty"`
+	Reused     bool                `json:"reused,omitempty"`
+	Negotiated *sshx.Negotiated    `json:"negotiated,omitempty"` // what the kept connection agreed on
 
 	// ask and answer: a password or an identity's passphrase.
 	Kind  string `json:"kind,omitempty"`
