@@ -50,9 +50,11 @@ func startKeeper(t *testing.T, n int, opts sshtest.Options) *keeperFarm {
 			t.Error("the keeper did not end")
 		}
 	})
+	// The socket file appears at bind, a moment before the keeper listens.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if _, err := os.Stat(filepath.Join(kf.dir, "persist.sock")); err == nil {
+		if c, err := net.Dial("unix", filepath.Join(kf.dir, "persist.sock")); err == nil {
+			c.Close()
 			return kf
 		}
 		if time.Now().After(deadline) {
