@@ -94,14 +94,22 @@ unit_of() {
 # file (a farm that died, or was taken down elsewhere) never names another
 # farm's processes.
 ns_pids() {
-	local u ns pids listing
+	local u ns pids listing p
 	# shellcheck disable=SC2012
 	listing=$(ls -l /proc/[0-9]*/ns/mnt 2>/dev/null || true)
 	for u in "$@"; do
 		[ -s "$u/mntns" ] || continue
 		ns=$(cat "$u/mntns")
 		pids=$(awk -v ns="$ns" '$NF == ns { split($(NF-2), p, "/"); print p[3] }' <<< "$listing")
-		[ -n "$pids" ] && ns_is_unit "${pids%%$'\n'*}" "$u" && echo "$pids"
+		# Any one live process proves the namespace is the unit's: the first
+		# may have exited since the listing (a session ending), and skipping
+		# the unit then would leave a "stopped" host running.
+		for p in $pids; do
+			if ns_is_unit "$p" "$u"; then
+				echo "$pids"
+				break
+			fi
+		done
 	done
 	return 0
 }
