@@ -1,7 +1,6 @@
 package rollout
 
 import (
-	"math"
 	"os"
 	"runtime/debug"
 )
@@ -25,9 +24,5 @@ func budgetMemory(hosts int) {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); set {
 		return
 	}
-	limit := int64(memoryBase) + int64(hosts)*memoryPerHost
-	if limit < 0 {
-		limit = math.MaxInt64
-	}
-	debug.SetMemoryLimit(limit)
+	debug.SetMemoryLimit(memoryBase + int64(hosts)*memoryPerHost)
 }

@@ -51,7 +51,7 @@ func (o *Options) Dialer(env Env, learn func(string), hosts []inventory.Host) (t
 			return nil, err
 		}
 		if o.Persist > 0 {
-			return o.persistDialer(env, opts, ask)
+			return o.persistDialer(env, opts)
 		}
 		return d, nil
 	}
@@ -59,14 +59,14 @@ func (o *Options) Dialer(env Env, learn func(string), hosts []inventory.Host) (t
 		return ask(ctx, "Enter passphrase for key "+file+": ")
 	}
 	if o.Persist > 0 {
-		return o.persistDialer(env, opts, ask)
+		return o.persistDialer(env, opts)
 	}
 	return sshx.New(opts), nil
 }
 
 // persistDialer is the dialer of --persist: the connection keeper dials
 // with opts and asks its prompts back here.
-func (o *Options) persistDialer(env Env, opts sshx.Options, ask func(context.Context, string) (string, error)) (*persist.Dialer, error) {
+func (o *Options) persistDialer(env Env, opts sshx.Options) (*persist.Dialer, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		exe = os.Args[0]
@@ -89,10 +89,13 @@ func (o *Options) persistDialer(env Env, opts sshx.Options, ask func(context.Con
 			Passphrase:            opts.Passphrase != nil,
 		},
 		Ask: func(ctx context.Context, kind, file string) (string, error) {
-			if kind == "password" {
-				return ask(ctx, "SSH password: ")
+			if kind == "password" && opts.Password != nil {
+				return opts.Password(ctx)
 			}
-			return ask(ctx, "Enter passphrase for key "+file+": ")
+			if kind == "passphrase" && opts.Passphrase != nil {
+				return opts.Passphrase(ctx, file)
+			}
+			return "", fmt.Errorf("persist: nothing to ask for a %s with", kind)
 		},
 		Start: []string{exe, KeeperCommand, "--dir", dir},
 	}, nil

@@ -43,11 +43,10 @@ type control struct {
 	d *Dialer
 	w *wire
 
-	mu      sync.Mutex
-	next    int
-	pending map[int]chan msg
-	conns   map[string][]*conn // by kept connection id
-	broken  error
+	dials calls
+
+	mu    sync.Mutex
+	conns map[string][]*conn // by kept connection id
 }
 
 // connect opens the control connection, starting the keeper if needed.
@@ -68,7 +67,7 @@ func (d *Dialer) connect(ctx context.Context) (*control, error) {
 			d.err = fmt.Errorf("persist: the connection keeper did not answer: %v", err)
 			return
 		}
-		d.ctl = &control{d: d, w: w, pending: map[int]chan msg{}, conns: map[string][]*conn{}}
+		d.ctl = &control{d: d, w: w, conns: map[string][]*conn{}}
 		go d.ctl.read()
 	})
 	return d.ctl, d.err
@@ -85,13 +84,7 @@ func (ctl *control) read() {
 		}
 		switch m.Op {
 		case "dialed":
-			ctl.mu.Lock()
-			ch := ctl.pending[m.ID]
-			delete(ctl.pending, m.ID)
-			ctl.mu.Unlock()
-			if ch != nil {
-				ch <- m
-			}
+			ctl.dials.answer(m)
 		case "ask":
 			go ctl.answer(m)
 		case "lost":
@@ -120,14 +113,11 @@ func (ctl *control) answer(m msg) {
 
 // fail ends every pending dial and connection with err.
 func (ctl *control) fail(err error) {
+	ctl.dials.fail(err)
 	ctl.mu.Lock()
-	ctl.broken = err
-	pending, conns := ctl.pending, ctl.conns
-	ctl.pending, ctl.conns = map[int]chan msg{}, map[string][]*conn{}
+	conns := ctl.conns
+	ctl.conns = map[string][]*conn{}
 	ctl.mu.Unlock()
-	for _, ch := range pending {
-		ch <- msg{}.withErr(err)
-	}
 	for _, cs := range conns {
 		for _, c := range cs {
 			c.lose(err)
@@ -141,23 +131,19 @@ func (d *Dialer) Dial(ctx context.Context, ep transport.Endpoint) (transport.Con
 	if err != nil {
 		return nil, err
 	}
-	ch := make(chan msg, 1)
-	ctl.mu.Lock()
-	if ctl.broken != nil {
-		ctl.mu.Unlock()
-		return nil, ctl.broken
+	id, ch, err := ctl.dials.open()
+	if err != nil {
+		return nil, err
 	}
-	ctl.next++
-	id := ctl.next
-	ctl.pending[id] = ch
-	ctl.mu.Unlock()
 	if err := ctl.w.send(msg{Op: "dial", ID: id, Endpoint: &ep}); err != nil {
+		ctl.dials.drop(id)
 		return nil, fmt.Errorf("persist: %w", err)
 	}
 	var m msg
 	select {
 	case m = <-ch:
 	case <-ctx.Done():
+		ctl.dials.drop(id)
 		return nil, context.Cause(ctx)
 	}
 	if err := m.err(); err != nil {

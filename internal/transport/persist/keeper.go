@@ -64,9 +64,9 @@ type client struct {
 	ctx    context.Context // ends with the command
 	opts   DialOptions
 
+	asks calls
+
 	mu    sync.Mutex
-	asks  map[int]chan msg
-	next  int
 	conns map[*kept]bool
 }
 
@@ -179,7 +179,7 @@ func sameUser(c *net.UnixConn) bool {
 func (k *keeper) control(w *wire, hello msg) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cl := &client{k: k, w: w, ctx: ctx, asks: map[int]chan msg{}, conns: map[*kept]bool{}}
+	cl := &client{k: k, w: w, ctx: ctx, conns: map[*kept]bool{}}
 	if hello.Options != nil {
 		cl.opts = *hello.Options
 	}
@@ -210,13 +210,7 @@ func (k *keeper) control(w *wire, hello msg) {
 		case "dial":
 			go cl.dial(m)
 		case "answer":
-			cl.mu.Lock()
-			ch := cl.asks[m.ID]
-			delete(cl.asks, m.ID)
-			cl.mu.Unlock()
-			if ch != nil {
-				ch <- m
-			}
+			cl.asks.answer(m)
 		case "release":
 			cl.release(m.Conn)
 		}
@@ -245,12 +239,11 @@ func (cl *client) sshxOptions() sshx.Options {
 
 // ask asks the command for a password or passphrase.
 func (cl *client) ask(ctx context.Context, kind, file string) (string, error) {
-	ch := make(chan msg, 1)
-	cl.mu.Lock()
-	cl.next++
-	id := cl.next
-	cl.asks[id] = ch
-	cl.mu.Unlock()
+	id, ch, err := cl.asks.open()
+	if err != nil {
+		return "", err
+	}
+	defer cl.asks.drop(id)
 	if err := cl.w.send(msg{Op: "ask", ID: id, Kind: kind, File: file}); err != nil {
 		return "", err
 	}

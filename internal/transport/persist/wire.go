@@ -98,6 +98,59 @@ func (m msg) withErr(err error) msg {
 	return m
 }
 
+// calls pairs requests sent with an ID (dial, ask) with their answers.
+type calls struct {
+	mu      sync.Mutex
+	next    int
+	waiting map[int]chan msg
+	failed  error // once set, no call is opened
+}
+
+// open numbers a new call and returns the channel its answer comes on.
+func (c *calls) open() (int, chan msg, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.failed != nil {
+		return 0, nil, c.failed
+	}
+	if c.waiting == nil {
+		c.waiting = map[int]chan msg{}
+	}
+	c.next++
+	ch := make(chan msg, 1)
+	c.waiting[c.next] = ch
+	return c.next, ch, nil
+}
+
+// answer hands m to the call it answers, if one waits.
+func (c *calls) answer(m msg) {
+	c.mu.Lock()
+	ch := c.waiting[m.ID]
+	delete(c.waiting, m.ID)
+	c.mu.Unlock()
+	if ch != nil {
+		ch <- m
+	}
+}
+
+// drop forgets call id (its caller stopped waiting).
+func (c *calls) drop(id int) {
+	c.mu.Lock()
+	delete(c.waiting, id)
+	c.mu.Unlock()
+}
+
+// fail answers every waiting call with err, and every later open.
+func (c *calls) fail(err error) {
+	c.mu.Lock()
+	waiting := c.waiting
+	c.waiting, c.failed = nil, err
+	c.mu.Unlock()
+	for _, ch := range waiting {
+		ch <- msg{}.withErr(err)
+	}
+}
+
 // wire is one socket connection: JSON lines both ways, and descriptors
 // received with them queued until the line that names them is read.
 type wire struct {
