@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"io"
 	"path"
 	"strings"
 	"testing"
@@ -110,4 +111,49 @@ func TestDropbearCutover(t *testing.T) {
 		t.Fatalf("switchrel previous: exit %d, want 0", code)
 	}
 	wantApp(t, hosts, "r1")
+}
+
+// TestDropbearOpenAfterClose: Dropbear before 2024.86 closes a session
+// channel that has no command yet whenever another command of the same
+// connection exits, so a command closed before it ended (an interrupted
+// watch, the host shell at the end of a stage) could take the next
+// session with it ("start command: EOF"). The transport waits for the
+// closed command's end before it opens the next session there.
+func TestDropbearOpenAfterClose(t *testing.T) {
+	needDropbear(t)
+	host := farm.DropbearNames[0]
+	ep := transport.Endpoint{Name: host, Host: farm.Addr(t, host), Port: 22, User: "deploy",
+		Identities: []string{farm.Key()}, KnownHosts: []string{farm.KnownHosts()}}
+	conn, err := sshx.New(sshx.Options{ConnectTimeout: 5 * time.Second}).Dial(t.Context(), ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for i := range 3 {
+		first, err := conn.NewSession(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := first.Start("sleep 0.3"); err != nil {
+			t.Fatal(err)
+		}
+		first.Close() // the sleep runs on, and ends while the next session is opened
+		next, err := conn.NewSession(t.Context())
+		if err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		time.Sleep(600 * time.Millisecond)
+		out, err := next.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := next.Start("echo started"); err != nil {
+			t.Fatalf("round %d: the next session: %v", i, err)
+		}
+		b, _ := io.ReadAll(out)
+		if err := next.Wait(); err != nil || string(b) != "started\n" {
+			t.Fatalf("round %d: the next session: %v, output %q", i, err, b)
+		}
+		next.Close()
+	}
 }

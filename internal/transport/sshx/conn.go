@@ -24,6 +24,7 @@ type conn struct {
 	activity    *activityConn // the target's byte stream
 	hostKey     ssh.PublicKey // the key the target was accepted with
 	busy        atomic.Int64  // sessions, forwards and network connections open or opening
+	waitEnds    bool          // the server closes new sessions when a command ends (see closesIdleSessions)
 
 	lost      chan struct{} // closed when the connection is gone
 	lostOnce  sync.Once
@@ -31,8 +32,9 @@ type conn struct {
 	closeOnce sync.Once
 	wg        sync.WaitGroup // keepalive and watch goroutines
 
-	mu  sync.Mutex
-	err error
+	mu     sync.Mutex
+	err    error
+	ending map[*session]bool // closed before their command ended (see awaitEnds)
 }
 
 var _ transport.Conn = (*conn)(nil)
@@ -40,6 +42,7 @@ var _ transport.Conn = (*conn)(nil)
 func newConn(client *ssh.Client, activity *activityConn, interval time.Duration, countMax int, releaseJump func()) *conn {
 	c := &conn{
 		client:      client,
+		waitEnds:    closesIdleSessions(string(client.ServerVersion())),
 		releaseJump: releaseJump,
 		activity:    activity,
 		lost:        make(chan struct{}),
@@ -134,6 +137,7 @@ func (c *conn) settle(err error) error {
 // it until ctx ends or the connection is declared lost.
 func (c *conn) NewSession(ctx context.Context) (transport.Session, error) {
 	done := c.use()
+	c.awaitEnds(ctx)
 	s, err := await(ctx, c, func() (*ssh.Session, error) { return c.client.NewSession() },
 		func(s *ssh.Session) { s.Close() })
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -34,7 +35,7 @@ type session struct {
 	outs   []*io.PipeWriter // feed StdoutPipe and StderrPipe
 	in     *io.PipeReader   // fed by StdinPipe
 
-	started bool
+	started atomic.Bool   // Start succeeded; read by Close from any goroutine
 	exited  chan struct{} // closed when ssh.Session.Wait returned
 	waitErr error
 
@@ -109,7 +110,7 @@ func (s *session) Start(cmd string) error {
 	if err := s.request(func() error { return s.s.Start(cmd) }); err != nil {
 		return fmt.Errorf("start command: %w", err)
 	}
-	s.started = true
+	s.started.Store(true)
 	go s.waitExit()
 	return nil
 }
@@ -137,12 +138,13 @@ func (s *session) request(fn func() error) error {
 func (s *session) waitExit() {
 	s.waitErr = s.s.Wait()
 	close(s.exited)
+	s.conn.ended(s)
 }
 
 // Wait returns how the command ended. A Close or Interrupt makes it return
 // at once, even if the host does not answer.
 func (s *session) Wait() error {
-	if !s.started {
+	if !s.started.Load() {
 		return errors.New("wait: command not started")
 	}
 	select {
@@ -258,6 +260,9 @@ func (s *session) typeCtrlC() error {
 func (s *session) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closed)
+		if s.started.Load() {
+			s.conn.closedEarly(s)
+		}
 		s.endPipes()
 		if s.done != nil {
 			s.done()
