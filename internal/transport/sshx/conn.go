@@ -30,7 +30,8 @@ type conn struct {
 	lostOnce  sync.Once
 	closing   chan struct{} // closed by Close
 	closeOnce sync.Once
-	wg        sync.WaitGroup // keepalive and watch goroutines
+	wg        sync.WaitGroup // transportEnded and keepalive pings
+	keepalive *keepalive
 
 	mu     sync.Mutex
 	err    error
@@ -39,23 +40,25 @@ type conn struct {
 
 var _ transport.Conn = (*conn)(nil)
 
-func newConn(client *ssh.Client, activity *activityConn, interval time.Duration, countMax int, releaseJump func()) *conn {
+func newConn(h hop, interval time.Duration, countMax int, releaseJump func()) *conn {
 	c := &conn{
-		client:      client,
-		waitEnds:    closesIdleSessions(string(client.ServerVersion())),
+		client:      h.client,
+		waitEnds:    closesIdleSessions(string(h.client.ServerVersion())),
 		releaseJump: releaseJump,
-		activity:    activity,
+		activity:    h.activity,
+		hostKey:     h.hostKey,
 		lost:        make(chan struct{}),
 		closing:     make(chan struct{}),
 	}
-	c.wg.Add(2)
-	go c.watch()
-	go c.keepalive(interval, countMax)
+	c.wg.Add(1)
+	h.watch.whenGone(c.transportEnded)
+	c.keepalive = startKeepalive(c, interval, countMax)
 	return c
 }
 
-// watch declares the connection lost when the SSH transport ends.
-func (c *conn) watch() {
+// transportEnded declares the connection lost when the SSH transport
+// ended other than by Close.
+func (c *conn) transportEnded() {
 	defer c.wg.Done()
 	err := c.client.Wait()
 	select {
@@ -98,10 +101,21 @@ func (c *conn) Err() error {
 // for the connection's goroutines.
 func (c *conn) Close() error {
 	c.closeOnce.Do(func() { close(c.closing) })
+	c.keepalive.stop()
 	c.lostOnce.Do(func() { close(c.lost) })
 	c.closeClients()
 	c.wg.Wait()
 	return nil
+}
+
+// isGone reports whether the connection was closed or lost.
+func (c *conn) isGone() bool {
+	select {
+	case <-c.lost:
+		return true
+	default:
+		return false
+	}
 }
 
 // isLost reports whether the connection broke (not an orderly Close).

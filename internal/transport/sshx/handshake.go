@@ -11,10 +11,13 @@ import (
 
 // handshake runs the SSH handshake and authentication on nc. It gives up
 // after timeout, except while a person is typing the password, and
-// when ctx is cancelled; giving up closes nc.
-func (d *Dialer) handshake(ctx context.Context, nc net.Conn, addr string, cfg *ssh.ClientConfig, timeout time.Duration) (*ssh.Client, error) {
+// when ctx is cancelled; giving up closes nc. The host's global requests
+// are answered by a watcher (see watchRequests), which also tells when
+// the connection ends.
+func (d *Dialer) handshake(ctx context.Context, nc net.Conn, addr string, cfg *ssh.ClientConfig, timeout time.Duration) (*ssh.Client, *watched, error) {
 	type result struct {
 		client *ssh.Client
+		watch  *watched
 		err    error
 	}
 	done := make(chan result, 1)
@@ -24,7 +27,7 @@ func (d *Dialer) handshake(ctx context.Context, nc net.Conn, addr string, cfg *s
 			done <- result{err: err}
 			return
 		}
-		done <- result{client: ssh.NewClient(c, chans, reqs)}
+		done <- result{client: ssh.NewClient(c, chans, noRequests), watch: watchRequests(reqs)}
 	}()
 
 	timer := time.NewTimer(timeout)
@@ -35,13 +38,13 @@ func (d *Dialer) handshake(ctx context.Context, nc net.Conn, addr string, cfg *s
 		case r := <-done:
 			if r.err != nil {
 				nc.Close()
-				return nil, fmt.Errorf("ssh handshake with %s: %w", addr, r.err)
+				return nil, nil, fmt.Errorf("ssh handshake with %s: %w", addr, r.err)
 			}
-			return r.client, nil
+			return r.client, r.watch, nil
 		case <-ctx.Done():
 			nc.Close()
 			<-done
-			return nil, fmt.Errorf("ssh handshake with %s: %w", addr, ctx.Err())
+			return nil, nil, fmt.Errorf("ssh handshake with %s: %w", addr, ctx.Err())
 		case <-timer.C:
 			if d.asking() || asked {
 				// After the person answered, the handshake gets a whole
@@ -52,7 +55,7 @@ func (d *Dialer) handshake(ctx context.Context, nc net.Conn, addr string, cfg *s
 			}
 			nc.Close()
 			<-done
-			return nil, fmt.Errorf("ssh handshake with %s: no answer within %s", addr, timeout)
+			return nil, nil, fmt.Errorf("ssh handshake with %s: no answer within %s", addr, timeout)
 		}
 	}
 }

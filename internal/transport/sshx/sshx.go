@@ -134,8 +134,8 @@ func (d *Dialer) Dial(ctx context.Context, ep transport.Endpoint) (transport.Con
 		hop, over := ep.Jump[i], prev
 		hop.Jump = nil
 		jc, err := d.jumps.acquire(ctx, hopKey(ep.Jump[:i+1]), d.opts.JumpHandshakes, func(ctx context.Context) (*ssh.Client, error) {
-			client, _, _, err := d.dialHop(ctx, over, hop)
-			return client, err
+			h, err := d.dialHop(ctx, over, hop)
+			return h.client, err
 		})
 		if err != nil {
 			release()
@@ -145,16 +145,14 @@ func (d *Dialer) Dial(ctx context.Context, ep transport.Endpoint) (transport.Con
 	}
 	target := ep
 	target.Jump = nil
-	client, ac, key, err := d.dialHop(ctx, prev, target)
+	h, err := d.dialHop(ctx, prev, target)
 	if err != nil {
 		release()
 		return nil, fmt.Errorf("dial %s: %w", endpointName(ep), err)
 	}
 	interval := cmp.Or(ep.ServerAliveInterval, d.opts.KeepaliveInterval)
 	countMax := cmp.Or(ep.ServerAliveCountMax, d.opts.KeepaliveCountMax)
-	c := newConn(client, ac, interval, countMax, release)
-	c.hostKey = key
-	return c, nil
+	return newConn(h, interval, countMax, release), nil
 }
 
 // Recheck verifies again the host key conn c (from this Dialer's Dial of
@@ -175,40 +173,47 @@ func (d *Dialer) Recheck(ep transport.Endpoint, c transport.Conn) error {
 	return hc.verify(cc.hostKey)
 }
 
+// hop is one authenticated SSH connection: to the target or a jump host.
+type hop struct {
+	client   *ssh.Client
+	watch    *watched      // its global requests; tells when it ends
+	activity *activityConn // tells keepalives when the host last sent anything
+	hostKey  ssh.PublicKey // the key it was accepted with
+}
+
 // dialHop opens the byte stream to ep (TCP, a ProxyCommand, or a
 // direct-tcpip channel through the jump connection over) and runs the SSH
-// handshake on it. The returned activityConn tells keepalives when the hop
-// last sent anything.
-func (d *Dialer) dialHop(ctx context.Context, over *jumpConn, ep transport.Endpoint) (*ssh.Client, *activityConn, ssh.PublicKey, error) {
+// handshake on it.
+func (d *Dialer) dialHop(ctx context.Context, over *jumpConn, ep transport.Endpoint) (hop, error) {
 	if over != nil {
 		done, err := over.handshakeSlot(ctx)
 		if err != nil {
-			return nil, nil, nil, err
+			return hop{}, err
 		}
 		defer done()
 	}
 	cfg, check, cleanup, err := d.clientConfig(ctx, ep)
 	if err != nil {
-		return nil, nil, nil, err
+		return hop{}, err
 	}
 	defer cleanup()
 	timeout := cmp.Or(ep.ConnectTimeout, d.opts.ConnectTimeout)
 	nc, err := d.connect(ctx, over, ep, timeout)
 	if err != nil {
-		return nil, nil, nil, err
+		return hop{}, err
 	}
 	ac := &activityConn{Conn: nc}
-	client, err := d.handshake(ctx, ac, ep.Addr(), cfg, timeout)
+	client, watch, err := d.handshake(ctx, ac, ep.Addr(), cfg, timeout)
 	if hkErr := check.problem(); hkErr != nil {
 		if client != nil {
 			client.Close()
 		}
-		return nil, nil, nil, hkErr
+		return hop{}, hkErr
 	}
 	if err != nil {
-		return nil, nil, nil, err
+		return hop{}, err
 	}
-	return client, ac, check.accepted(), nil
+	return hop{client: client, watch: watch, activity: ac, hostKey: check.accepted()}, nil
 }
 
 // connect opens the byte stream to ep, bounded by timeout.
