@@ -28,7 +28,7 @@
 # exec-against-ssh cases, steps the runbook cases, persist a second exec on
 # the connections --persist kept, upload the release uploads, scale exec
 # on a farm of BENCH_SCALE_HOSTS (1000) against its first 200 and ssh),
-# BENCH_SCALE_HOSTS.
+# BENCH_SCALE_HOSTS, BENCH_SCALE_REPEAT (5: runs of each size, in turn).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -51,16 +51,28 @@ need_time() {
 # few does not.
 REPEAT=${BENCH_REPEAT:-3}
 measure() {
-	local name=$1 out=$2 i before; shift 2
+	local name=$1 out=$2 i; shift 2
 	echo "bench: $name (x$REPEAT)" >&2
 	for i in $(seq 1 "$REPEAT"); do
-		before=$(farm_ticks)
-		"$TIME" -f '%e %U %S %M' -o "$DIR/bench/$name.time.$i" "$@" >"$out" 2>"$DIR/bench/$name.err" || true
-		sleep 0.5
-		echo $(( $(farm_ticks) - before )) > "$DIR/bench/$name.farm.$i"
+		sample "$name" "$out" "$i" "$@"
 	done
-	median_columns "$DIR/bench/$name".time.* > "$DIR/bench/$name.time"
-	sort -n "$DIR/bench/$name".farm.* | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}' > "$DIR/bench/$name.farm"
+	summarize "$name"
+}
+
+# sample NAME OUT I CMD...: run I of CMD under GNU time, and the farm's CPU
+# time meanwhile.
+sample() {
+	local name=$1 out=$2 i=$3 before; shift 3
+	before=$(farm_ticks)
+	"$TIME" -f '%e %U %S %M' -o "$DIR/bench/$name.time.$i" "$@" >"$out" 2>"$DIR/bench/$name.err" || true
+	sleep 0.5
+	echo $(( $(farm_ticks) - before )) > "$DIR/bench/$name.farm.$i"
+}
+
+# summarize NAME: the medians of NAME's samples.
+summarize() {
+	median_columns "$DIR/bench/$1".time.* > "$DIR/bench/$1.time"
+	sort -n "$DIR/bench/$1".farm.* | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}' > "$DIR/bench/$1.farm"
 }
 
 # farm_ticks: the CPU time the farm's sshd listeners and everything they
@@ -304,16 +316,25 @@ run_persist() {
 # 200 hosts and on all of them, and OpenSSH through xargs -P 50 on all of
 # them.
 SCALE=${BENCH_SCALE_HOSTS:-1000}
+SCALE_REPEAT=${BENCH_SCALE_REPEAT:-5}
 run_scale() {
-	local home="$DIR/bench/home" n
+	local home="$DIR/bench/home" n i
 	"$FARM" down --dir "$DIR"
 	"$FARM" up "$SCALE" --shared --dir "$DIR" --net "$NET"
 	for f in "$DIR"/hosts/*/addr; do cat "$f"; done > "$DIR/bench/scale-addrs"
 	mkdir -p "$home"
+	# The two sizes take turns, so that what else the machine does
+	# weighs on both alike; their ratio is the target.
+	echo "bench: scale-drover200, scale-drover$SCALE (x$SCALE_REPEAT, in turn)" >&2
+	for i in $(seq 1 "$SCALE_REPEAT"); do
+		for n in 200 "$SCALE"; do
+			sample "scale-drover$n" "$DIR/bench/scale-drover$n.out" "$i" \
+				env HOME="$home" XDG_STATE_HOME="$home/state" NO_COLOR=1 \
+				"$DROVER" exec -i "$DIR/inventory.toml" -H "$(scale_hosts "$n")" -p 50 -- true
+		done
+	done
 	for n in 200 "$SCALE"; do
-		measure "scale-drover$n" "$DIR/bench/scale-drover$n.out" \
-			env HOME="$home" XDG_STATE_HOME="$home/state" NO_COLOR=1 \
-			"$DROVER" exec -i "$DIR/inventory.toml" -H "$(scale_hosts "$n")" -p 50 -- true
+		summarize "scale-drover$n"
 		drover_ok "$DIR/bench/scale-drover$n.out" > "$DIR/bench/scale-drover$n.ok"
 		echo "$n" > "$DIR/bench/scale-drover$n.hosts"
 	done

@@ -26,9 +26,12 @@ func newConversation(opts Options, w io.Writer) (*conversation, error) {
 	if send <= 0 {
 		send = defaultSendTimeout
 	}
-	m, err := newMatcher(targets(opts), w, send)
-	if err != nil {
-		return nil, err
+	var m *matcher // nil: nothing to match, as in a plain PTY step
+	if ts := targets(opts); len(ts) > 0 {
+		var err error
+		if m, err = newMatcher(ts, w, send); err != nil {
+			return nil, err
+		}
 	}
 	c := &conversation{
 		opts:    opts,
@@ -116,6 +119,9 @@ func (c *conversation) end(until bool, err error) (Result, error) {
 // take matches a new chunk, with the carried window, until nothing more
 // matches; it reports whether Until matched.
 func (c *conversation) take(ctx context.Context, chunk []byte) (bool, error) {
+	if c.m == nil {
+		return false, nil
+	}
 	text := c.win.text(chunk)
 	for text != "" {
 		i, loc, err := c.m.match(ctx, text)
@@ -215,7 +221,9 @@ func (c *conversation) finish(src *source, early bool) {
 	if early && c.opts.Close != nil {
 		_ = c.opts.Close() // the caller learns about the session from Wait
 	}
-	c.m.close()
+	if c.m != nil {
+		c.m.close()
+	}
 	if !early || c.opts.Close != nil {
 		src.wait()
 	}

@@ -41,7 +41,9 @@ func startReader(r io.Reader) *source {
 
 func (s *source) run(r io.Reader) {
 	defer close(s.finished)
-	buf := make([]byte, readSize)
+	bp := readBufs.Get().(*[readSize]byte)
+	defer readBufs.Put(bp)
+	buf := bp[:]
 	for {
 		n, err := r.Read(buf)
 		select {
@@ -57,6 +59,11 @@ func (s *source) run(r io.Reader) {
 		}
 	}
 }
+
+// readBufs are the readers' buffers: put copies what was read, so a
+// buffer is free again when its reader returns. A farm's every PTY step
+// would otherwise leave one as garbage.
+var readBufs = sync.Pool{New: func() any { return new([readSize]byte) }}
 
 // put adds output, or the end of it, and reports whether Run is too far
 // behind.
