@@ -6,9 +6,9 @@ import (
 )
 
 // memoryBase and memoryPerHost make drover's soft memory limit for a
-// command of n hosts. Each connected host holds about 50 KB (its
-// connection's buffers and ciphers, the goroutines that serve it); the
-// collector runs at GOGC=200 (see cli.Main), which saves CPU on handshake
+// command of n hosts. Each connected host holds about 40 KB (its
+// connection's buffers and ciphers, the stacks of the five goroutines that
+// serve it); the collector runs at GOGC=200 (see cli.Main), which saves CPU on handshake
 // garbage but lets the heap grow to three times what is live: 120 MB on a
 // farm of 1,000. Under the limit it collects sooner as the heap nears it,
 // so a large farm peaks near its live size, and a small one is not
