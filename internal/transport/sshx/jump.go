@@ -45,7 +45,7 @@ type jumpConn struct {
 // acquire returns the shared connection for key, dialling it with dial if
 // nobody holds a live one. Concurrent callers for the same key wait for the
 // one dial. The caller releases what it acquired.
-func (p *jumpPool) acquire(ctx context.Context, key string, slots int, dial func(context.Context) (*ssh.Client, error)) (*jumpConn, error) {
+func (p *jumpPool) acquire(ctx context.Context, key string, slots int, dial func(context.Context) (hop, error)) (*jumpConn, error) {
 	p.mu.Lock()
 	if p.conns == nil {
 		p.conns = map[string]*jumpConn{}
@@ -77,8 +77,9 @@ func (p *jumpPool) acquire(ctx context.Context, key string, slots int, dial func
 
 // open dials the jump connection. It is not bound to the context of the
 // caller that happened to come first: others wait for it too.
-func (p *jumpPool) open(ctx context.Context, jc *jumpConn, dial func(context.Context) (*ssh.Client, error)) {
-	jc.client, jc.err = dial(context.WithoutCancel(ctx))
+func (p *jumpPool) open(ctx context.Context, jc *jumpConn, dial func(context.Context) (hop, error)) {
+	h, err := dial(context.WithoutCancel(ctx))
+	jc.client, jc.err = h.client, err
 	if jc.err != nil {
 		close(jc.done)
 		p.mu.Lock()
@@ -87,10 +88,7 @@ func (p *jumpPool) open(ctx context.Context, jc *jumpConn, dial func(context.Con
 		}
 		p.mu.Unlock()
 	} else {
-		go func() {
-			jc.client.Wait()
-			close(jc.done)
-		}()
+		h.watch.whenGone(func() { close(jc.done) })
 		p.mu.Lock()
 		orphan := jc.refs == 0 // everyone waiting gave up meanwhile
 		p.mu.Unlock()

@@ -131,15 +131,14 @@ func (d *Dialer) Dial(ctx context.Context, ep transport.Endpoint) (transport.Con
 	}
 	var prev *jumpConn
 	for i := range ep.Jump {
-		hop, over := ep.Jump[i], prev
-		hop.Jump = nil
-		jc, err := d.jumps.acquire(ctx, hopKey(ep.Jump[:i+1]), d.opts.JumpHandshakes, func(ctx context.Context) (*ssh.Client, error) {
-			h, err := d.dialHop(ctx, over, hop)
-			return h.client, err
+		jump, over := ep.Jump[i], prev
+		jump.Jump = nil
+		jc, err := d.jumps.acquire(ctx, hopKey(ep.Jump[:i+1]), d.opts.JumpHandshakes, func(ctx context.Context) (hop, error) {
+			return d.dialHop(ctx, over, jump)
 		})
 		if err != nil {
 			release()
-			return nil, fmt.Errorf("dial %s: jump host %s: %w", endpointName(ep), endpointName(hop), err)
+			return nil, fmt.Errorf("dial %s: jump host %s: %w", endpointName(ep), endpointName(jump), err)
 		}
 		held, prev = append(held, jc), jc
 	}
