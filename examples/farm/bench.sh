@@ -18,7 +18,8 @@
 #
 # The persist case runs exec twice with --persist: cold, then on the
 # connections the first kept, and counts the connections the farm accepted
-# for the second. The scale case rebuilds the farm with 1,000 hosts and
+# for the second; beside it, OpenSSH with ControlPersist does the same, and
+# the warm run's CPU is split into farm, keeper and command. The scale case rebuilds the farm with 1,000 hosts and
 # runs exec on its first 200 and on all of them, beside ssh.
 #
 # Environment: BENCH_HOSTS (200), BENCH_DIR (/tmp/drover-bench-farm),
@@ -289,18 +290,22 @@ farm_accepted() {
 # times; the TCP connections the farm accepted during the warm one; and
 # the drover processes left after drover disconnect.
 run_persist() {
-	local home="$DIR/bench/home" run="$DIR/bench/run" i before
+	local home="$DIR/bench/home" run="$DIR/bench/run" i before busy keeper
 	mkdir -p "$home" "$run" && chmod 700 "$run"
 	local -a env=(env HOME="$home" XDG_STATE_HOME="$home/state" XDG_RUNTIME_DIR="$run" NO_COLOR=1)
 	: > "$DIR/bench/persist-warm.accepted"
 	: > "$DIR/bench/persist-left"
+	: > "$DIR/bench/persist-warm.cpu"
 	for i in $(seq 1 "$REPEAT"); do
 		"${env[@]}" "$DROVER" disconnect >/dev/null
 		timed "persist-cold.time.$i" "$DIR/bench/persist-cold.out" \
 			"${env[@]}" "$DROVER" exec -i "$DIR/inventory.toml" -g web -p 50 --persist 60s -- true
 		before=$(farm_accepted)
+		busy=$(busy_ticks) keeper=$(keeper_ticks)
 		timed "persist-warm.time.$i" "$DIR/bench/persist-warm.out" \
 			"${env[@]}" "$DROVER" exec -i "$DIR/inventory.toml" -g web -p 50 --persist 60s -- true
+		echo "$(( $(busy_ticks) - busy )) $(( $(keeper_ticks) - keeper ))" \
+			"$(tail -n 1 "$DIR/bench/persist-warm.time.$i")" >> "$DIR/bench/persist-warm.cpu"
 		echo $(( $(farm_accepted) - before )) >> "$DIR/bench/persist-warm.accepted"
 		"${env[@]}" "$DROVER" disconnect >/dev/null
 		{ pgrep -c -f "drover persist-keeper" || true; } >> "$DIR/bench/persist-left"
@@ -308,6 +313,60 @@ run_persist() {
 	for c in cold warm; do
 		median_columns "$DIR/bench/persist-$c".time.* > "$DIR/bench/persist-$c.time"
 		drover_ok "$DIR/bench/persist-$c.out" > "$DIR/bench/persist-$c.ok"
+	done
+	run_ssh_persist
+}
+
+# busy_ticks: the CPU time the whole machine has been busy, in clock ticks.
+busy_ticks() {
+	awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat
+}
+
+# keeper_ticks: the CPU time the connection keeper has used, in clock ticks.
+keeper_ticks() {
+	local pid
+	pid=$(pgrep -f "drover persist-keeper" | head -n 1 || true)
+	[ -n "$pid" ] && awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0
+}
+
+# persist_floor: where the warm runs' CPU went (the machine's busy time
+# less the keeper's and the command's is the farm's, near enough on a
+# quiet machine), and the least wall the farm's share allows on this
+# machine's cores, against the cold run.
+persist_floor() {
+	awk -v tck="$(getconf CLK_TCK)" -v cores="$(nproc)" -v cold="$(wall_of persist-cold)" '
+		{ b[NR] = $1 / tck; k[NR] = $2 / tck; c[NR] = $4 + $5; f[NR] = b[NR] - k[NR] - c[NR] }
+		function med(a, n,   i, j, t) {
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return a[int((n + 1) / 2)]
+		}
+		END {
+			fm = med(f, NR)
+			printf "persist: CPU of a warm run: farm %.2f s, keeper %.2f s, command %.2f s; the farm alone on %d cores needs %.2f s, %.2f x the cold run\n",
+				fm, med(k, NR), med(c, NR), cores, fm / cores, (cold > 0 ? fm / cores / cold : 0)
+		}' "$DIR/bench/persist-warm.cpu"
+}
+
+# run_ssh_persist: the same with OpenSSH's ControlPersist through xargs -P
+# 50, a PTY per command as drover exec has: cold (each ssh opens a master
+# that stays), warm (each uses its host's master), then every master told
+# to exit; $REPEAT times.
+run_ssh_persist() {
+	local i c
+	mkdir -p "$DIR/bench/cp"
+	local -a ssh=(ssh -F /dev/null -o KexAlgorithms=curve25519-sha256 -o BatchMode=yes
+		-i "$DIR/id_ed25519" -o UserKnownHostsFile="$DIR/known_hosts"
+		-o ControlMaster=auto -o ControlPath="$DIR/bench/cp/%h" -o ControlPersist=60)
+	for i in $(seq 1 "$REPEAT"); do
+		for c in cold warm; do
+			timed "ssh-persist-$c.time.$i" "$DIR/bench/ssh-persist-$c.out" \
+				xargs -a "$DIR/bench/addrs" -P 50 -I{} "${ssh[@]}" -tt deploy@{} 'echo ok' </dev/null
+		done
+		xargs -a "$DIR/bench/addrs" -P 50 -I{} "${ssh[@]}" -O exit deploy@{} 2>/dev/null || true
+	done
+	for c in cold warm; do
+		median_columns "$DIR/bench/ssh-persist-$c".time.* > "$DIR/bench/ssh-persist-$c.time"
+		{ grep -c '^ok' "$DIR/bench/ssh-persist-$c.out" || true; } > "$DIR/bench/ssh-persist-$c.ok"
 	done
 }
 
@@ -392,7 +451,7 @@ wall_of() { cut -d' ' -f1 "$DIR/bench/$1.time"; }
 report() {
 	printf '\n%-20s %8s %12s %12s %10s %9s\n' run "wall s" "cpu ms/host" "farm ms/host" "max RSS MB" "hosts ok"
 	for r in drover-p50 ssh-P50 drover-p200 ssh-P200 steps1 steps10-builtin steps10-program \
-		ssh-steps1 ssh-steps10-builtin ssh-steps10-program persist-cold persist-warm \
+		ssh-steps1 ssh-steps10-builtin ssh-steps10-program persist-cold persist-warm ssh-persist-cold ssh-persist-warm \
 		scale-drover200 "scale-drover$SCALE" "scale-ssh$SCALE" up1-drover up1-tar up1-rsync up2-drover up2-tar up2-rsync; do
 		[ -f "$DIR/bench/$r.time" ] && row "$r"
 	done
@@ -414,6 +473,9 @@ report() {
 	fi
 	if [ -f "$DIR/bench/persist-warm.time" ]; then
 		ratio persist-warm persist-cold 0.15
+		ratio ssh-persist-warm ssh-persist-cold -
+		ratio persist-warm ssh-persist-warm -
+		persist_floor
 		echo "persist: TCP connections the farm accepted during the warm runs: $(tr '\n' ' ' < "$DIR/bench/persist-warm.accepted")(target 0)"
 		echo "persist: drover processes left after drover disconnect: $(tr '\n' ' ' < "$DIR/bench/persist-left")(target 0)"
 	fi
@@ -470,6 +532,7 @@ main() {
 	need_time
 	trap '"$FARM" down --dir "$DIR"; rm -rf "$DIR/units"' EXIT
 	"$FARM" up "$HOSTS" --shared --dir "$DIR" --net "$NET"
+	rm -rf "$DIR/bench" # rows of an earlier run would stand beside this one's
 	mkdir -p "$DIR/bench"
 	for f in "$DIR"/hosts/*/addr; do cat "$f"; done > "$DIR/bench/addrs"
 	case " ${BENCH_CASES:-exec steps persist upload scale} " in *" exec "*)
