@@ -29,7 +29,8 @@
 # exec-against-ssh cases, steps the runbook cases, persist a second exec on
 # the connections --persist kept, upload the release uploads, scale exec
 # on a farm of BENCH_SCALE_HOSTS (1000) against its first 200 and ssh),
-# BENCH_SCALE_HOSTS, BENCH_SCALE_REPEAT (5: runs of each size, in turn).
+# BENCH_SCALE_HOSTS, BENCH_SCALE_REPEAT (5: runs of each size, in turn),
+# BENCH_STEPS_REPEAT (5: runs of each drover runbook, in turn).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -131,27 +132,46 @@ write_runbook() {
 	} > "$rb"
 }
 
-# run_runbook NAME N CMD: a runbook of N steps running CMD on every host, 50
-# in flight, over the one connection per host drover keeps for the run.
-run_runbook() {
-	local name=$1 home="$DIR/bench/home" rb="$DIR/bench/$1.toml"
+# run_runbooks: the runbooks of one step, ten builtin steps (true) and ten
+# program steps (/bin/echo) on every host, 50 in flight, over the one
+# connection per host drover keeps for the run. The three take turns,
+# $REPEAT times, so that what else the machine does weighs on each alike:
+# their ratios are the targets. Each run swings by a fifth on a loaded
+# machine and the targets sit close to the ratios, so they take
+# $STEPS_REPEAT turns.
+STEPS_REPEAT=${BENCH_STEPS_REPEAT:-5}
+run_runbooks() {
+	local home="$DIR/bench/home" i name j steps
+	local -a names=(steps1 steps10-builtin steps10-program)
 	mkdir -p "$home"
-	write_runbook "$rb" "$2" "$3"
-	measure "$name" "$DIR/bench/$name.out" \
-		env HOME="$home" XDG_STATE_HOME="$home/state" NO_COLOR=1 \
-		"$DROVER" run "$rb" -i "$DIR/inventory.toml" -g web -p 50
-	# the tally under the summary table: "200 ok"
-	{ grep -oE '^[0-9]+ ok' "$DIR/bench/$name.out" | tail -1 | cut -d' ' -f1; } > "$DIR/bench/$name.ok" || true
-	# the journal of the last run, in bytes per host per step
-	local j
-	j=$(ls -t "$home"/state/drover/runs/*.jsonl | head -n 1 || true)
-	echo $(( $(stat -c %s "$j") / HOSTS / $2 )) > "$DIR/bench/$name.journal"
+	write_runbook "$DIR/bench/steps1.toml" 1 true
+	write_runbook "$DIR/bench/steps10-builtin.toml" 10 true
+	write_runbook "$DIR/bench/steps10-program.toml" 10 "/bin/echo step"
+	echo "bench: ${names[*]} (x$STEPS_REPEAT, in turn)" >&2
+	for i in $(seq 1 "$STEPS_REPEAT"); do
+		for name in "${names[@]}"; do
+			sample "$name" "$DIR/bench/$name.out" "$i" \
+				env HOME="$home" XDG_STATE_HOME="$home/state" NO_COLOR=1 \
+				"$DROVER" run "$DIR/bench/$name.toml" -i "$DIR/inventory.toml" -g web -p 50
+			# the journal of this run, in bytes per host per step
+			steps=10
+			[ "$name" = steps1 ] && steps=1
+			j=$(ls -t "$home"/state/drover/runs/*.jsonl | head -n 1 || true)
+			echo $(( $(stat -c %s "$j") / HOSTS / steps )) > "$DIR/bench/$name.journal"
+		done
+	done
+	for name in "${names[@]}"; do
+		summarize "$name"
+		# the tally under the summary table: "200 ok"
+		{ grep -oE '^[0-9]+ ok' "$DIR/bench/$name.out" | tail -1 | cut -d' ' -f1; } > "$DIR/bench/$name.ok" || true
+	done
 }
 
-# run_ssh_steps NAME N CMD: OpenSSH at 50 in flight, each host's N commands
-# over one ControlMaster connection (opened, used N times, closed).
+# run_ssh_steps: OpenSSH at 50 in flight, each host's commands over one
+# ControlMaster connection (opened, used N times, closed), for one command,
+# ten true and ten /bin/echo, in turn as run_runbooks.
 run_ssh_steps() {
-	local name=$1 script="$DIR/bench/cm.sh"
+	local script="$DIR/bench/cm.sh" i
 	mkdir -p "$DIR/bench/cm"
 	cat > "$script" <<-'EOS'
 		#!/bin/sh
@@ -169,9 +189,19 @@ run_ssh_steps() {
 		[ "$ok" = 1 ] && echo ok
 	EOS
 	chmod +x "$script"
-	measure "$name" "$DIR/bench/$name.out" \
-		xargs -a "$DIR/bench/addrs" -P 50 -I{} "$script" {} "$2" "$3" "$DIR"
-	grep -c '^ok$' "$DIR/bench/$name.out" > "$DIR/bench/$name.ok" || true
+	echo "bench: ssh-steps1 ssh-steps10-builtin ssh-steps10-program (x$REPEAT, in turn)" >&2
+	for i in $(seq 1 "$REPEAT"); do
+		sample ssh-steps1 "$DIR/bench/ssh-steps1.out" "$i" \
+			xargs -a "$DIR/bench/addrs" -P 50 -I{} "$script" {} 1 true "$DIR"
+		sample ssh-steps10-builtin "$DIR/bench/ssh-steps10-builtin.out" "$i" \
+			xargs -a "$DIR/bench/addrs" -P 50 -I{} "$script" {} 10 true "$DIR"
+		sample ssh-steps10-program "$DIR/bench/ssh-steps10-program.out" "$i" \
+			xargs -a "$DIR/bench/addrs" -P 50 -I{} "$script" {} 10 "/bin/echo step" "$DIR"
+	done
+	for name in ssh-steps1 ssh-steps10-builtin ssh-steps10-program; do
+		summarize "$name"
+		grep -c '^ok$' "$DIR/bench/$name.out" > "$DIR/bench/$name.ok" || true
+	done
 }
 
 # make_release DIR SALT CHANGED: 2,000 files of 25 kB in 40 directories,
@@ -542,12 +572,8 @@ main() {
 		run_ssh 200
 	esac
 	case " ${BENCH_CASES:-exec steps persist upload scale} " in *" steps "*)
-		run_runbook steps1 1 true
-		run_runbook steps10-builtin 10 true
-		run_runbook steps10-program 10 "/bin/echo step"
-		run_ssh_steps ssh-steps1 1 true
-		run_ssh_steps ssh-steps10-builtin 10 true
-		run_ssh_steps ssh-steps10-program 10 "/bin/echo step"
+		run_runbooks
+		run_ssh_steps
 	esac
 	case " ${BENCH_CASES:-exec steps persist upload scale} " in *" persist "*)
 		run_persist
