@@ -230,3 +230,44 @@ func TestShellInterruptLeavesNothing(t *testing.T) {
 		return len(farmProcs(t, "sleep", "321"))+len(farmProcs(t, "sleep", "322"))+len(farmProcs(t, "sh")) == 0
 	})
 }
+
+// TestShellInlineSteps: steps that are one call of a builtin with literal
+// words run in the host shell itself, on OpenSSH hosts (dash) and BusyBox
+// ones (ash) alike: each still has its own output and exit status, and a
+// failing one stops the host there.
+func TestShellInlineSteps(t *testing.T) {
+	needDrover(t, "run")
+	rb := stepsRunbook(t,
+		"dir=test -d /",
+		`words=echo inline 'a  b' "c  d"`,
+		"format=printf '%s=%s' key value",
+		`between=echo "between in $PPID"`,
+		"missing=[ -f /nonexistent/drover ]",
+		"never=true")
+	args := []string{"run", rb, "-g", "web", "--yes", "--json"}
+	if len(farm.BusyBoxNames) > 0 {
+		args = append(args, "-g", "busybox")
+	}
+	out, stderr, code := droverCmd(t, args...)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr)
+	}
+	events := jsonEvents(t, out)
+	for _, name := range append(slices.Clip(farm.Names), farm.BusyBoxNames...) {
+		v := stepViews(events, name)
+		for step, want := range map[string][]string{"dir": nil, "words": {"inline a  b c  d"}, "format": {"key=value"}} {
+			if s := v[step]; s == nil || s.result != "ok" || !slices.Equal(s.lines, want) {
+				t.Errorf("%s: %s = %+v, want ok with output %q", name, step, s, want)
+			}
+		}
+		if s := v["missing"]; s == nil || s.result != "failed" || !strings.Contains(s.err, "exit 1") || len(s.lines) != 0 {
+			t.Errorf("%s: missing = %+v, want failed with exit 1 and no output", name, s)
+		}
+		if v["never"] != nil {
+			t.Errorf("%s: the step after the failed one ran", name)
+		}
+		if e, ok := hostEnd(events, "s", name); !ok || e.Result != "failed" || !strings.Contains(e.Error, `exit 1 in "missing"`) {
+			t.Errorf("%s: host.end = %+v, want failed with exit 1 in missing", name, e)
+		}
+	}
+}

@@ -80,9 +80,15 @@ func TestShellSteps(t *testing.T) {
 		run("after", shellID),
 		run("own-trap", `trap 'echo cleanup' EXIT; echo body; exit 3`),
 		run("exec", `echo before; exec echo replaced`),
+		run("inline", `echo inline   'two  spaces' "and  three"`),
+		run("inline-status", `[ -f /nonexistent/file ]`),
+		run("inline-error", `test a b c`),
+		run("after-inline", shellID),
 	}
 	steps[7].OkExit = []int{7}
 	steps[9].OkExit = []int{3}
+	steps[12].OkExit = []int{1}
+	steps[13].OkExit = []int{2}
 	began := time.Now()
 	s, rec := shellRun(t, context.Background(), hosts, conns, steps, engine.Options{Sink: &recorder{}})
 	t.Logf("run took %s", time.Since(began))
@@ -100,6 +106,7 @@ func TestShellSteps(t *testing.T) {
 			"exit":     {"before"},
 			"own-trap": {"body", "cleanup"},
 			"exec":     {"before", "replaced"},
+			"inline":   {"inline two  spaces and  three"},
 		}
 		for step, lines := range want {
 			if got := withoutPPID(out[step]); !slices.Equal(got, lines) {
@@ -111,8 +118,13 @@ func TestShellSteps(t *testing.T) {
 			t.Errorf("%s: stderr output = %q", h.Name, out["stderr"])
 		}
 		checkOneShell(t, h.Name, out)
-		if e := stepEnds(rec, h.Name)["exit"]; e.Exit == nil || *e.Exit != 7 {
-			t.Errorf("%s: exit step end = %+v, want exit 7", h.Name, e)
+		for step, code := range map[string]int{"exit": 7, "inline-status": 1, "inline-error": 2} {
+			if e := stepEnds(rec, h.Name)[step]; e.Exit == nil || *e.Exit != code {
+				t.Errorf("%s: %s step end = %+v, want exit %d", h.Name, step, e, code)
+			}
+		}
+		if got := out["inline-error"]; len(got) != 1 || !strings.Contains(got[0], "test") {
+			t.Errorf("%s: inline-error output = %q, want the shell's one-line complaint", h.Name, got)
 		}
 	}
 }

@@ -32,6 +32,10 @@ var shellStart = "exec sh"
 // could keep that report from being printed; it runs as `d_sub MARKER
 // CMD`, in a subshell of the job, which reports when the subshell ends.
 //
+// `d_in MARKER CMD` runs CMD in the host shell itself, for a step that is
+// one call of a builtin with literal words (see inlineStep): it changes
+// nothing there and returns at once, so it is not worth a fork.
+//
 // A step's processes are the processes under its job, and every process
 // whose environment holds the step's DROVER_STEP (what it started and left
 // behind, also with setsid or double forks, as long as it kept its
@@ -47,6 +51,7 @@ d_run() { d_done; D_M=$1; { trap 'printf "\n%s %d\n" "$D_M" "$?"' EXIT; trap 'ex
 $2"; } </dev/null 2>&1 & D_P=$!; }
 d_sub() { d_done; D_M=$1; { trap : TERM; (DROVER_STEP=$1; export DROVER_STEP; eval "set --
 $2") </dev/null 2>&1; printf '\n%s %d\n' "$D_M" "$?"; } </dev/null & D_P=$!; }
+d_in() { d_done; D_M=$1; eval "$2" </dev/null 2>&1; printf '\n%s %d\n' "$D_M" "$?"; }
 d_done() { [ -z "$D_P" ] || wait "$D_P" 2>/dev/null; D_P=; }
 d_tree() {
 ps -A -o pid= -o ppid= 2>/dev/null | awk -v r="$1" '{ p[$1] = $2 }

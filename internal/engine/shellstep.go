@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/drover-sh/drover/internal/plan"
@@ -105,10 +106,36 @@ var ownShellWords = regexp.MustCompile(`(^|[^A-Za-z0-9_])(trap|exec)([^A-Za-z0-9
 
 // stepRunner names the host shell function that runs cmd.
 func stepRunner(cmd string) string {
-	if ownShellWords.MatchString(cmd) {
+	switch {
+	case inlineStep(cmd):
+		return "d_in"
+	case ownShellWords.MatchString(cmd):
 		return "d_sub"
 	}
 	return "d_run"
+}
+
+// inlineBuiltins are the commands a step may call to run in the host shell
+// itself (d_in): builtins of every POSIX sh that change nothing in the
+// shell and return at once.
+var inlineBuiltins = map[string]bool{"true": true, "false": true, ":": true, "test": true, "[": true,
+	"echo": true, "printf": true}
+
+// inlineUnsafe are the bytes that could make a step more than one call of
+// a builtin with literal words: expansions (which may assign), command
+// substitution, lists, pipes, redirections, groups, comments, negation,
+// tilde and more lines.
+const inlineUnsafe = "$`;&|()<>{}#!~\\\n\r"
+
+// inlineStep reports whether cmd is one call of an inline builtin with
+// literal words: run in the host shell itself, it can change nothing
+// there and cannot block, so it needs no shell of its own (and no fork).
+func inlineStep(cmd string) bool {
+	if strings.ContainsAny(cmd, inlineUnsafe) || strings.IndexFunc(cmd, func(r rune) bool { return r < ' ' && r != '\t' }) >= 0 {
+		return false
+	}
+	words := strings.FieldsFunc(cmd, func(r rune) bool { return r == ' ' || r == '\t' })
+	return len(words) > 0 && inlineBuiltins[words[0]]
 }
 
 // hostShell returns the stage's host shell, opening a new one when there
