@@ -232,17 +232,17 @@ func TestShellInterruptLeavesNothing(t *testing.T) {
 }
 
 // TestShellInlineSteps: steps that are one call of a builtin with literal
-// words run in the host shell itself, on OpenSSH hosts (dash) and BusyBox
+// words and no file run in the host shell itself, on OpenSSH hosts (dash) and BusyBox
 // ones (ash) alike: each still has its own output and exit status, and a
 // failing one stops the host there.
 func TestShellInlineSteps(t *testing.T) {
 	needDrover(t, "run")
 	rb := stepsRunbook(t,
-		"dir=test -d /",
+		"differ=[ prod != staging ]",
 		`words=echo inline 'a  b' "c  d"`,
 		"format=printf '%s=%s' key value",
 		`between=echo "between in $PPID"`,
-		"missing=[ -f /nonexistent/drover ]",
+		"mismatch=[ staging = prod ]",
 		"never=true")
 	args := []string{"run", rb, "-g", "web", "--yes", "--json"}
 	if len(farm.BusyBoxNames) > 0 {
@@ -255,19 +255,19 @@ func TestShellInlineSteps(t *testing.T) {
 	events := jsonEvents(t, out)
 	for _, name := range append(slices.Clip(farm.Names), farm.BusyBoxNames...) {
 		v := stepViews(events, name)
-		for step, want := range map[string][]string{"dir": nil, "words": {"inline a  b c  d"}, "format": {"key=value"}} {
+		for step, want := range map[string][]string{"differ": nil, "words": {"inline a  b c  d"}, "format": {"key=value"}} {
 			if s := v[step]; s == nil || s.result != "ok" || !slices.Equal(s.lines, want) {
 				t.Errorf("%s: %s = %+v, want ok with output %q", name, step, s, want)
 			}
 		}
-		if s := v["missing"]; s == nil || s.result != "failed" || !strings.Contains(s.err, "exit 1") || len(s.lines) != 0 {
-			t.Errorf("%s: missing = %+v, want failed with exit 1 and no output", name, s)
+		if s := v["mismatch"]; s == nil || s.result != "failed" || !strings.Contains(s.err, "exit 1") || len(s.lines) != 0 {
+			t.Errorf("%s: mismatch = %+v, want failed with exit 1 and no output", name, s)
 		}
 		if v["never"] != nil {
 			t.Errorf("%s: the step after the failed one ran", name)
 		}
-		if e, ok := hostEnd(events, "s", name); !ok || e.Result != "failed" || !strings.Contains(e.Error, `exit 1 in "missing"`) {
-			t.Errorf("%s: host.end = %+v, want failed with exit 1 in missing", name, e)
+		if e, ok := hostEnd(events, "s", name); !ok || e.Result != "failed" || !strings.Contains(e.Error, `exit 1 in "mismatch"`) {
+			t.Errorf("%s: host.end = %+v, want failed with exit 1 in mismatch", name, e)
 		}
 	}
 }

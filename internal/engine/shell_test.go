@@ -81,7 +81,7 @@ func TestShellSteps(t *testing.T) {
 		run("own-trap", `trap 'echo cleanup' EXIT; echo body; exit 3`),
 		run("exec", `echo before; exec echo replaced`),
 		run("inline", `echo inline   'two  spaces' "and  three"`),
-		run("inline-status", `[ -f /nonexistent/file ]`),
+		run("inline-status", `[ staging = prod ]`),
 		run("inline-error", `test a b c`),
 		run("after-inline", shellID),
 	}

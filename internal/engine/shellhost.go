@@ -33,8 +33,9 @@ var shellStart = "exec sh"
 // CMD`, in a subshell of the job, which reports when the subshell ends.
 //
 // `d_in MARKER CMD` runs CMD in the host shell itself, for a step that is
-// one call of a builtin with literal words (see inlineStep): it changes
-// nothing there and returns at once, so it is not worth a fork.
+// one call of a builtin with literal words that touches no file (see
+// inlineStep): it changes nothing there and returns at once, so it is not
+// worth a fork.
 //
 // A step's processes are the processes under its job, and every process
 // whose environment holds the step's DROVER_STEP (what it started and left

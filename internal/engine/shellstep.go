@@ -122,20 +122,38 @@ var inlineBuiltins = map[string]bool{"true": true, "false": true, ":": true, "te
 	"echo": true, "printf": true}
 
 // inlineUnsafe are the bytes that could make a step more than one call of
-// a builtin with literal words: expansions (which may assign), command
-// substitution, lists, pipes, redirections, groups, comments, negation,
-// tilde and more lines.
-const inlineUnsafe = "$`;&|()<>{}#!~\\\n\r"
+// a builtin with literal words (expansions, which may assign, command
+// substitution, lists, pipes, redirections, groups, comments, tilde,
+// escapes, more lines), or have it read a directory (patterns).
+const inlineUnsafe = "$`;&|()<>{}#~\\*?\n\r"
+
+// fileTests are test's operators that look at a file. On a dead network
+// mount they hang, and a hung step must be one drover can kill: in a shell
+// of its own.
+var fileTests = map[string]bool{"-b": true, "-c": true, "-d": true, "-e": true, "-f": true, "-g": true,
+	"-G": true, "-h": true, "-k": true, "-L": true, "-N": true, "-O": true, "-p": true, "-r": true,
+	"-s": true, "-S": true, "-u": true, "-w": true, "-x": true, "-nt": true, "-ot": true, "-ef": true}
 
 // inlineStep reports whether cmd is one call of an inline builtin with
-// literal words: run in the host shell itself, it can change nothing
-// there and cannot block, so it needs no shell of its own (and no fork).
+// literal words that touches no file: run in the host shell itself, it
+// can change nothing there and cannot block, so it needs no shell of its
+// own (and no fork). `test` and `[` qualify without file operators and
+// quotes (a quoted operator is still one).
 func inlineStep(cmd string) bool {
 	if strings.ContainsAny(cmd, inlineUnsafe) || strings.IndexFunc(cmd, func(r rune) bool { return r < ' ' && r != '\t' }) >= 0 {
 		return false
 	}
 	words := strings.FieldsFunc(cmd, func(r rune) bool { return r == ' ' || r == '\t' })
-	return len(words) > 0 && inlineBuiltins[words[0]]
+	if len(words) == 0 || !inlineBuiltins[words[0]] {
+		return false
+	}
+	test := words[0] == "test" || words[0] == "["
+	for _, w := range words[1:] {
+		if strings.Contains(w, "[") || (test && (fileTests[w] || strings.ContainsAny(w, `'"`))) {
+			return false
+		}
+	}
+	return true
 }
 
 // hostShell returns the stage's host shell, opening a new one when there

@@ -2,17 +2,25 @@ package engine
 
 import "testing"
 
-// TestStepRunner: one call of a builtin with literal words runs in the
-// host shell itself; a step that may replace its shell's traps or the
+// TestStepRunner: one call of a builtin with literal words that touches
+// no file runs in the host shell itself; a step that may replace its shell's traps or the
 // shell itself runs in a subshell; any other in the job's own shell.
 func TestStepRunner(t *testing.T) {
 	for cmd, want := range map[string]string{
 		"true":                               "d_in",
-		"test -f /srv/app/current/app.bin":   "d_in",
-		"[ -L current ]":                     "d_in",
+		"[ prod = prod ]":                    "d_in",
+		"test 3 -gt 2 -a ! -z x":             "d_in",
+		"[ staging != prod ]":                "d_in",
 		"echo trap exec":                     "d_in",
 		"printf '%s %s' \"a b\" c":           "d_in",
 		"false\t":                            "d_in",
+		"test -f /srv/app/current/app.bin":   "d_run",
+		"[ -L current ]":                     "d_run",
+		"test a -nt b":                       "d_run",
+		"[ '-d' /srv ]":                      "d_run",
+		"echo /srv/*":                        "d_run",
+		"echo release-?":                     "d_run",
+		"echo [ab]":                          "d_run",
 		"/bin/echo step":                     "d_run",
 		"'true'":                             "d_run",
 		"x=1 true":                           "d_run",
