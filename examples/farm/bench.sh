@@ -29,7 +29,8 @@
 # exec-against-ssh cases, steps the runbook cases, persist a second exec on
 # the connections --persist kept, upload the release uploads, scale exec
 # on a farm of BENCH_SCALE_HOSTS (1000) against its first 200 and ssh),
-# BENCH_SCALE_HOSTS, BENCH_SCALE_REPEAT (5: runs of each size, in turn),
+# BENCH_SCALE_HOSTS, BENCH_SCALE_REPEAT (5: runs of each size and of ssh,
+# in turn),
 # BENCH_STEPS_REPEAT (5: runs of each drover runbook, in turn).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -412,24 +413,25 @@ run_scale() {
 	"$FARM" up "$SCALE" --shared --dir "$DIR" --net "$NET"
 	for f in "$DIR"/hosts/*/addr; do cat "$f"; done > "$DIR/bench/scale-addrs"
 	mkdir -p "$home"
-	# The two sizes take turns, so that what else the machine does
-	# weighs on both alike; their ratio is the target.
-	echo "bench: scale-drover200, scale-drover$SCALE (x$SCALE_REPEAT, in turn)" >&2
+	# The two sizes and ssh take turns, so that what else the machine
+	# does weighs on each alike; their ratios are the targets.
+	echo "bench: scale-drover200, scale-drover$SCALE, scale-ssh$SCALE (x$SCALE_REPEAT, in turn)" >&2
 	for i in $(seq 1 "$SCALE_REPEAT"); do
 		for n in 200 "$SCALE"; do
 			sample "scale-drover$n" "$DIR/bench/scale-drover$n.out" "$i" \
 				env HOME="$home" XDG_STATE_HOME="$home/state" NO_COLOR=1 \
 				"$DROVER" exec -i "$DIR/inventory.toml" -H "$(scale_hosts "$n")" -p 50 -- true
 		done
+		sample "scale-ssh$SCALE" "$DIR/bench/scale-ssh$SCALE.out" "$i" \
+			xargs -a "$DIR/bench/scale-addrs" -P 50 -I{} ssh -F /dev/null -o KexAlgorithms=curve25519-sha256 \
+			-o BatchMode=yes -i "$DIR/id_ed25519" -o UserKnownHostsFile="$DIR/known_hosts" deploy@{} echo ok
 	done
 	for n in 200 "$SCALE"; do
 		summarize "scale-drover$n"
 		drover_ok "$DIR/bench/scale-drover$n.out" > "$DIR/bench/scale-drover$n.ok"
 		echo "$n" > "$DIR/bench/scale-drover$n.hosts"
 	done
-	measure "scale-ssh$SCALE" "$DIR/bench/scale-ssh$SCALE.out" \
-		xargs -a "$DIR/bench/scale-addrs" -P 50 -I{} ssh -F /dev/null -o KexAlgorithms=curve25519-sha256 \
-		-o BatchMode=yes -i "$DIR/id_ed25519" -o UserKnownHostsFile="$DIR/known_hosts" deploy@{} echo ok
+	summarize "scale-ssh$SCALE"
 	grep -c '^ok$' "$DIR/bench/scale-ssh$SCALE.out" > "$DIR/bench/scale-ssh$SCALE.ok" || true
 	echo "$SCALE" > "$DIR/bench/scale-ssh$SCALE.hosts"
 }
