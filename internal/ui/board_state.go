@@ -109,7 +109,7 @@ func (s *boardState) stageStart(e event.Event) string {
 	clear(s.counts)
 	clear(s.flights)
 	s.order = s.order[:0]
-	return s.st.Head.Render(fmt.Sprintf("▸ stage %s", e.Stage)) + s.st.Dim.Render(fmt.Sprintf(" · %d hosts", len(e.Hosts)))
+	return s.st.Head.Render(fmt.Sprintf("▸ stage %s", e.Stage)) + s.st.Dim.Render(" · "+plural(len(e.Hosts), "host"))
 }
 
 func (s *boardState) startHost(e event.Event) {
@@ -260,7 +260,7 @@ func (s *boardState) header(now time.Time) string {
 
 func (s *boardState) countsText() string {
 	if s.undo {
-		return fmt.Sprintf("%s · %s", hostCount(s.inStage), s.st.Bar.Render(fmt.Sprintf("%d running", len(s.order))))
+		return fmt.Sprintf("%s · %s", plural(s.inStage, "host"), s.st.Bar.Render(fmt.Sprintf("%d running", len(s.order))))
 	}
 	failed := s.counts[event.Failed] + s.counts[event.Unreachable]
 	stopped := s.counts[event.Aborted] + s.counts[event.Interrupted]

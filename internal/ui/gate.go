@@ -72,27 +72,19 @@ func QuestionTitle(q engine.Question) string {
 func questionTitle(q engine.Question) string {
 	switch q.Kind {
 	case engine.AskStage:
-		return fmt.Sprintf("start stage %s on %s?", q.Stage, hostCount(len(q.Hosts)))
+		return fmt.Sprintf("start stage %s on %s?", q.Stage, plural(len(q.Hosts), "host"))
 	case engine.AskBatch:
-		return fmt.Sprintf("stage %s: start batch %d of %d (%s)?", q.Stage, q.Batch, q.Batches, hostCount(len(q.Hosts)))
+		return fmt.Sprintf("stage %s: start batch %d of %d (%s)?", q.Stage, q.Batch, q.Batches, plural(len(q.Hosts), "host"))
 	case engine.AskHost:
 		return fmt.Sprintf("stage %s: start %s?", q.Stage, q.Host)
 	case engine.AskConfirm:
 		return fmt.Sprintf("stage %s, %s: %s", q.Stage, q.Host, q.Text)
 	case engine.AskUndo:
-		return fmt.Sprintf("the run aborted: undo stage %s on %s?", q.Stage, hostCount(len(q.Hosts)))
+		return fmt.Sprintf("the run aborted: undo stage %s on %s?", q.Stage, plural(len(q.Hosts), "host"))
 	case engine.AskRetry:
 		return fmt.Sprintf("%s failed in stage %s: retry the step?", q.Host, q.Stage)
 	}
 	return q.Text
-}
-
-// hostCount is "1 host" or "n hosts".
-func hostCount(n int) string {
-	if n == 1 {
-		return "1 host"
-	}
-	return fmt.Sprintf("%d hosts", n)
 }
 
 // prompt lists the answers, each with its one-key shortcut.

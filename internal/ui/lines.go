@@ -49,7 +49,7 @@ func (l *Lines) Emit(e event.Event) error {
 func (l *Lines) render(e event.Event) string {
 	switch e.Kind {
 	case event.StageStart:
-		return l.st.Head.Render(fmt.Sprintf("== stage %s: %d hosts", e.Stage, len(e.Hosts)))
+		return l.st.Head.Render(fmt.Sprintf("== stage %s: %s", e.Stage, plural(len(e.Hosts), "host")))
 	case event.BatchStart:
 		if e.Batches <= 1 {
 			return ""

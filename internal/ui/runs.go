@@ -83,7 +83,7 @@ func timelineLine(l *Lines, e event.Event) string {
 	st := l.st
 	switch e.Kind {
 	case event.RunStart:
-		return st.Head.Render(fmt.Sprintf("run %s by %s: %d hosts", e.Runbook, dash(e.User), len(e.Hosts)))
+		return st.Head.Render(fmt.Sprintf("run %s by %s: %s", e.Runbook, dash(e.User), plural(len(e.Hosts), "host")))
 	case event.RunEnd:
 		return resultStyle(st, e.Result).Render(fmt.Sprintf("run %s (exit %d)", e.Result, e.Code))
 	case event.HostEnd:
