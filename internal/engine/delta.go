@@ -104,47 +104,53 @@ func parseManifest(lines []string) *baseManifest {
 	if len(lines) == 0 || !strings.HasPrefix(lines[0], "base /") {
 		return nil
 	}
-	m := &baseManifest{dir: strings.TrimPrefix(lines[0], "base "), files: map[string]baseFile{}, dirs: map[string]bool{}}
+	m := &baseManifest{dir: strings.TrimPrefix(lines[0], "base "), dirs: map[string]bool{}}
 	now, rest := lines[1:], []string(nil)
 	cached := false
 	if i := slices.Index(now, "cached"); i >= 0 {
 		now, rest, cached = now[:i], now[i+1:], true
 	}
-	stats, sums, bad := map[string]baseFile{}, map[string]string{}, map[string]bool{}
-	now = m.readOthers(now)
+	stats, sums, bad := make(map[string]baseFile, len(now)), make(map[string]string, len(now)), map[string]bool{}
+	now = m.readOthers(now, stats, bad)
 	if !readLines(now, stats, sums, bad) {
 		return nil
 	}
 	kept := map[string]baseFile{}
 	if cached {
-		sums = map[string]string{}
+		kept, sums = make(map[string]baseFile, len(rest)/2), make(map[string]string, len(rest)/2)
 		if !readLines(rest, kept, sums, bad) {
 			return nil
 		}
 	}
+	// stats becomes m.files: the files whose hash is known keep their
+	// entries, now with the hash.
+	m.all = make([]string, 0, len(stats))
 	for p, f := range stats {
 		m.all = append(m.all, p)
 		sum := sums[p]
 		if sum == "" || bad[p] || (cached && kept[p] != f) {
+			delete(stats, p)
 			continue
 		}
 		f.sum = sum
-		m.files[p] = f
+		stats[p] = f
 	}
+	m.files = stats
 	return m
 }
 
-// readOthers takes the "other" and "dir" lines out of lines.
+// readOthers takes the listing's lines out of lines: a regular file's
+// into stats (see readLines), any other entry into m.others.
 //
 // The listing comes as "entry HEXMODE PERM SIZE MTIME ./PATH" lines, one
-// find and one stat for the whole base: a regular file's line becomes the
-// stat line the kept manifest has ("stat PERM SIZE MTIME ./PATH"), any
-// other entry one of m.others.
-func (m *baseManifest) readOthers(lines []string) []string {
+// find and one stat for the whole base: a regular file's line is read as
+// the stat line the kept manifest has ("stat PERM SIZE MTIME ./PATH").
+func (m *baseManifest) readOthers(lines []string, stats map[string]baseFile, bad map[string]bool) []string {
 	rest := lines[:0:0]
+	var f [5]string
 	for _, l := range lines {
-		f := strings.SplitN(strings.TrimPrefix(l, "entry "), " ", 5)
-		if !strings.HasPrefix(l, "entry ") || len(f) != 5 || !strings.HasPrefix(f[4], "./") {
+		entry, ok := strings.CutPrefix(l, "entry ")
+		if !ok || !cutFields(entry, f[:]) || !strings.HasPrefix(f[4], "./") {
 			rest = append(rest, l)
 			continue
 		}
@@ -153,7 +159,12 @@ func (m *baseManifest) readOthers(lines []string) []string {
 		case err != nil:
 			rest = append(rest, l) // unparseable: readLines refuses it
 		case kind == 0o100000:
-			rest = append(rest, "stat "+strings.Join(f[1:], " "))
+			p, file, ok := statFields(f[1:])
+			if !ok {
+				rest = append(rest, l)
+				continue
+			}
+			addStat(stats, bad, p, file)
 		default:
 			m.others = append(m.others, f[4])
 			m.dirs[f[4]] = kind == 0o040000
@@ -171,12 +182,11 @@ func (m *baseManifest) readOthers(lines []string) []string {
 func readLines(lines []string, stats map[string]baseFile, sums map[string]string, bad map[string]bool) bool {
 	for _, l := range lines {
 		if p, f, ok := statLine(l); ok {
-			_, dup := stats[p]
-			bad[p] = bad[p] || dup
-			stats[p] = f
+			addStat(stats, bad, p, f)
 		} else if p, sum, ok := sumLine(l); ok {
-			_, dup := sums[p]
-			bad[p] = bad[p] || dup
+			if _, dup := sums[p]; dup {
+				bad[p] = true
+			}
 			sums[p] = sum
 		} else if l != "" {
 			return false
@@ -185,14 +195,27 @@ func readLines(lines []string, stats map[string]baseFile, sums map[string]string
 	return true
 }
 
+// addStat records path p's stat line, marking p bad when it had one.
+func addStat(stats map[string]baseFile, bad map[string]bool, p string, f baseFile) {
+	if _, dup := stats[p]; dup {
+		bad[p] = true
+	}
+	stats[p] = f
+}
+
 // statLine parses "stat MODE SIZE MTIME ./PATH".
 func statLine(l string) (string, baseFile, bool) {
 	rest, ok := strings.CutPrefix(l, "stat ")
-	if !ok {
+	var f [4]string
+	if !ok || !cutFields(rest, f[:]) {
 		return "", baseFile{}, false
 	}
-	f := strings.SplitN(rest, " ", 4)
-	if len(f) != 4 || !strings.HasPrefix(f[3], "./") {
+	return statFields(f[:])
+}
+
+// statFields reads MODE, SIZE, MTIME and ./PATH.
+func statFields(f []string) (string, baseFile, bool) {
+	if !strings.HasPrefix(f[3], "./") {
 		return "", baseFile{}, false
 	}
 	size, err := strconv.ParseInt(f[1], 10, 64)
@@ -200,6 +223,20 @@ func statLine(l string) (string, baseFile, bool) {
 		return "", baseFile{}, false
 	}
 	return f[3], baseFile{mode: f[0], size: size, mtime: f[2]}, true
+}
+
+// cutFields cuts s at its spaces into the fields of out, the last one
+// keeping the rest of s (as strings.SplitN with len(out)); false when s
+// has fewer fields.
+func cutFields(s string, out []string) bool {
+	for i := range len(out) - 1 {
+		var ok bool
+		if out[i], s, ok = strings.Cut(s, " "); !ok {
+			return false
+		}
+	}
+	out[len(out)-1] = s
+	return true
 }
 
 // sumLine parses sha256sum's "HASH  ./PATH" (an escaped name starts with
@@ -214,9 +251,12 @@ func sumLine(l string) (string, string, bool) {
 
 // delta is what one host's upload sends and links.
 type delta struct {
-	links     []treeEntry // regular files the host links from the base
-	remove    []string    // base entries the new tree must not keep
-	manifest  string      // what the host keeps beside the new tree
+	links  []treeEntry // regular files the host links from the base
+	remove []string    // base entries the new tree must not keep
+	// linked are the base's stat lines of the files linked, for the
+	// manifest the host keeps beside the new tree (tree.manifest); the
+	// manifest itself is made only for the stream that is written.
+	linked    map[string]baseFile
 	sentFiles int
 	sentBytes int64
 }
@@ -224,7 +264,7 @@ type delta struct {
 // diff splits t's regular files into those the host can link from base
 // and those it must be sent.
 func diff(t *tree, base *baseManifest) delta {
-	var d delta
+	d := delta{links: make([]treeEntry, 0, t.files)}
 	for _, e := range t.entries {
 		if !e.regular() {
 			continue
@@ -238,11 +278,10 @@ func diff(t *tree, base *baseManifest) delta {
 		d.sentBytes += e.size
 	}
 	d.remove = removals(t, base, d.links)
-	linked := map[string]baseFile{}
+	d.linked = make(map[string]baseFile, len(d.links))
 	for _, e := range d.links {
-		linked[e.path] = base.files[e.path]
+		d.linked[e.path] = base.files[e.path]
 	}
-	d.manifest = t.manifest(linked)
 	return d
 }
 
@@ -252,7 +291,7 @@ func diff(t *tree, base *baseManifest) delta {
 // directories the local tree does not have. A path inside a removed
 // directory is not listed again.
 func removals(t *tree, base *baseManifest, links []treeEntry) []string {
-	linked, dirs := map[string]bool{}, map[string]bool{}
+	linked, dirs := make(map[string]bool, len(links)), map[string]bool{}
 	for _, e := range links {
 		linked[e.path] = true
 	}

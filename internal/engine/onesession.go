@@ -27,7 +27,7 @@ type sessionUpload struct {
 	listing []string // the base's manifest lines so far
 	ended   bool     // the listing has ended; later lines are the step's output
 	s       *upStream
-	base    *baseManifest
+	baseDir string // the base the stream was made against; "" for none
 }
 
 func (hr *hostRun) uploadOneSession(ctx context.Context, st plan.Step, t *tree) error {
@@ -36,7 +36,7 @@ func (hr *hostRun) uploadOneSession(ctx context.Context, st plan.Step, t *tree) 
 	o := commandOpts{timeout: st.Timeout, stdin: pr, line: u.line}
 	err := hr.command(ctx, "sh -c "+shell.Quote(oneSession(st.To, st.Base)), o) // closes pr when it ends
 	u.mu.Lock()
-	s, base := u.s, u.base
+	s, baseDir := u.s, u.baseDir
 	u.mu.Unlock()
 	if err != nil {
 		return err
@@ -44,7 +44,7 @@ func (hr *hostRun) uploadOneSession(ctx context.Context, st plan.Step, t *tree) 
 	if s == nil {
 		return fmt.Errorf("the host ended the upload before it listed its base")
 	}
-	hr.output(commandOpts{step: st.Name}, s.report(base))
+	hr.output(commandOpts{step: st.Name}, s.report(baseDir))
 	return nil
 }
 
@@ -81,8 +81,14 @@ func (u *sessionUpload) feed(lines []string) {
 		u.pw.CloseWithError(err)
 		return
 	}
+	// Only the base's directory is kept for the report: its manifest,
+	// which holds every listing line, can go while the stream is sent.
+	dir := ""
+	if base != nil {
+		dir = base.dir
+	}
 	u.mu.Lock()
-	u.s, u.base = s, base
+	u.s, u.baseDir = s, dir
 	u.mu.Unlock()
 	u.pw.CloseWithError(u.send(streamHead(s, base), s.file))
 }

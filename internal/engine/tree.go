@@ -112,6 +112,10 @@ func entryOf(root, path string, d fs.DirEntry) (treeEntry, error) {
 	return e, err
 }
 
+// hashBufs are the copy buffers of fileSum: a tree of thousands of files
+// would otherwise leave a 32 KB buffer of garbage for each.
+var hashBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
 func fileSum(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -119,7 +123,11 @@ func fileSum(path string) (string, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	buf := hashBufs.Get().(*[32 << 10]byte)
+	defer hashBufs.Put(buf)
+	// Hidden behind a plain Reader, the file cannot use its own WriteTo,
+	// which would copy through a buffer of its own.
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, buf[:]); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
@@ -132,19 +140,33 @@ func fileSum(path string) (string, error) {
 // is the base's file, with the stat line the base's listing gave it.
 func (t *tree) manifest(linked map[string]baseFile) string {
 	var b strings.Builder
-	b.WriteString(manifestHead + "\n")
+	t.writeManifest(&b, linked)
+	return b.String()
+}
+
+// writeManifest writes the manifest to w, a line at a time.
+func (t *tree) writeManifest(w io.Writer, linked map[string]baseFile) {
+	io.WriteString(w, manifestHead+"\n")
+	line := make([]byte, 0, 256)
 	for _, e := range t.entries {
 		if !e.regular() || !manifestSafe(e.path) {
 			continue
 		}
-		f, ok := linked[e.path]
-		if !ok {
-			f = baseFile{mode: strconv.FormatUint(uint64(e.mode.Perm()), 8), size: e.size,
-				mtime: strconv.FormatInt(e.mtime.Truncate(time.Second).Unix(), 10)}
+		line = append(line[:0], "stat "...)
+		if f, ok := linked[e.path]; ok {
+			line = append(line, f.mode...)
+			line = strconv.AppendInt(append(line, ' '), f.size, 10)
+			line = append(append(line, ' '), f.mtime...)
+		} else {
+			line = strconv.AppendUint(line, uint64(e.mode.Perm()), 8)
+			line = strconv.AppendInt(append(line, ' '), e.size, 10)
+			line = strconv.AppendInt(append(line, ' '), e.mtime.Truncate(time.Second).Unix(), 10)
 		}
-		fmt.Fprintf(&b, "stat %s %d %s %s\n%s  %s\n", f.mode, f.size, f.mtime, e.path, e.sum, e.path)
+		line = append(append(line, ' '), e.path...)
+		line = append(append(line, '\n'), e.sum...)
+		line = append(append(line, "  "...), e.path...)
+		w.Write(append(line, '\n'))
 	}
-	return b.String()
 }
 
 // manifestSafe reports whether a path can stand on a manifest line: no

@@ -59,7 +59,7 @@ func (hr *hostRun) uploadDir(ctx context.Context, st plan.Step) error {
 	if err := hr.command(ctx, "sh -c "+shell.Quote(dirScript(st.To, s)), commandOpts{timeout: st.Timeout, stdin: f, step: st.Name}); err != nil {
 		return err
 	}
-	hr.output(commandOpts{step: st.Name}, s.report(nil))
+	hr.output(commandOpts{step: st.Name}, s.report(""))
 	return nil
 }
 

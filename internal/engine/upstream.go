@@ -36,14 +36,14 @@ func (s *upStream) manifestName() string { return ".drover-manifest." + s.tag }
 // report says what the upload moved: "sent 1.2 MB in 21 files, linked
 // 1979 files from /srv/app/releases/r1". The bytes are the whole stream's:
 // the files, their headers and the upload's own members.
-func (s *upStream) report(base *baseManifest) string {
+func (s *upStream) report(baseDir string) string {
 	size := s.delta.sentBytes
 	if info, err := os.Stat(s.file); err == nil {
 		size = info.Size()
 	}
 	r := fmt.Sprintf("sent %s in %s", byteSize(size), plural(s.delta.sentFiles, "file"))
-	if base != nil {
-		r += fmt.Sprintf(", linked %s from %s", plural(len(s.delta.links), "file"), base.dir)
+	if baseDir != "" {
+		r += fmt.Sprintf(", linked %s from %s", plural(len(s.delta.links), "file"), baseDir)
 	}
 	return r
 }
@@ -62,7 +62,7 @@ func (c *streamCache) get(t *tree, base *baseManifest) (*upStream, error) {
 	if base != nil {
 		d = diff(t, base)
 	} else {
-		d.sentFiles, d.sentBytes, d.manifest = t.files, t.bytes, t.manifest(nil)
+		d.sentFiles, d.sentBytes = t.files, t.bytes
 	}
 	key := streamKey(t, base != nil, d)
 	c.mu.Lock()
@@ -91,7 +91,8 @@ func streamKey(t *tree, delta bool, d delta) string {
 	for _, p := range d.remove {
 		io.WriteString(h, p+"\x00")
 	}
-	io.WriteString(h, "\x01"+d.manifest)
+	io.WriteString(h, "\x01")
+	t.writeManifest(h, d.linked)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -160,7 +161,7 @@ func (s *upStream) archive(w io.Writer, t *tree) error {
 			return err
 		}
 	}
-	if err := addMember(tw, s.manifestName(), s.delta.manifest); err != nil {
+	if err := addMember(tw, s.manifestName(), t.manifest(s.delta.linked)); err != nil {
 		return err
 	}
 	if err := addMember(tw, s.endName(), ""); err != nil {
