@@ -18,7 +18,7 @@ FUZZTIME ?= 30000x
 CHAOS_FUZZTIME ?= 300000x
 FUZZ := ./internal/runbook:FuzzRunbook ./internal/runbook:FuzzInventory \
 	./internal/inventory:FuzzExpand ./internal/inventory:FuzzSplitList ./internal/inventory:FuzzParseTarget \
-	./internal/cli:FuzzParseSets ./internal/cli:FuzzParseExpect
+	./internal/cli:FuzzParseSets ./internal/cli:FuzzParseExpect ./internal/journal:FuzzAppendOutput
 
 help: ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-z]+:.*## /{printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)

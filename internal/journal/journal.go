@@ -43,7 +43,7 @@ func Create(dir, id string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create journal: %w", err)
 	}
-	return &Journal{f: f, w: bufio.NewWriter(f), path: path}, nil
+	return &Journal{f: f, w: bufio.NewWriterSize(f, 64<<10), path: path}, nil
 }
 
 // Append reopens the journal of an existing run (for --resume). A last line
@@ -59,7 +59,7 @@ func Append(dir, id string) (*Journal, error) {
 		f.Close()
 		return nil, fmt.Errorf("repair journal %s: %w", path, err)
 	}
-	return &Journal{f: f, w: bufio.NewWriter(f), path: path}, nil
+	return &Journal{f: f, w: bufio.NewWriterSize(f, 64<<10), path: path}, nil
 }
 
 // Path is the journal's file.
@@ -104,6 +104,9 @@ const maxField = 256 << 10
 // encode writes e as one JSON line, cutting its text fields when the line
 // would be too long to read back.
 func encode(e event.Event) ([]byte, error) {
+	if b, ok := appendOutput(make([]byte, 0, 128+len(e.Line)), e); ok && len(b) < maxLine {
+		return append(b, '\n'), nil
+	}
 	b, err := json.Marshal(e)
 	if err == nil && len(b) >= maxLine {
 		e.Line, e.Text, e.Error, e.Answer = cutField(e.Line), cutField(e.Text), cutField(e.Error), cutField(e.Answer)
