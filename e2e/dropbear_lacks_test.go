@@ -57,10 +57,24 @@ func TestDropbearLacks(t *testing.T) {
 			}
 		})
 		t.Run(sv.name+"/parallel sessions", func(t *testing.T) {
-			ctl := startMaster(t, sv.host)
-			rounds := parallelRounds(t, ctl, 100)
-			if died := rounds < 100; died != sv.lacks {
-				t.Errorf("the connection died after %d rounds of 8 parallel sessions: %v, want %v", rounds, died, sv.lacks)
+			// Dropbear's abort is a race: it mostly comes within a few
+			// dozen rounds, but a busy machine can miss it for a hundred.
+			// A connection that survives three hundred rounds on three
+			// connections is a server without the bug. (OpenSSH gets one
+			// connection: it must survive every round.)
+			var rounds []int
+			tries := 1
+			if sv.lacks {
+				tries = 3
+			}
+			for range tries {
+				rounds = append(rounds, parallelRounds(t, startMaster(t, sv.host), 100))
+				if rounds[len(rounds)-1] < 100 {
+					break
+				}
+			}
+			if died := rounds[len(rounds)-1] < 100; died != sv.lacks {
+				t.Errorf("rounds of 8 parallel sessions each connection survived: %v; one died: %v, want %v", rounds, died, sv.lacks)
 			}
 		})
 	}
