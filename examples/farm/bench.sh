@@ -135,11 +135,10 @@ write_runbook() {
 
 # run_runbooks: the runbooks of one step, ten builtin steps (true) and ten
 # program steps (/bin/echo) on every host, 50 in flight, over the one
-# connection per host drover keeps for the run. The three take turns,
-# $REPEAT times, so that what else the machine does weighs on each alike:
-# their ratios are the targets. Each run swings by a fifth on a loaded
-# machine and the targets sit close to the ratios, so they take
-# $STEPS_REPEAT turns.
+# connection per host drover keeps for the run. The three take turns, so
+# that what else the machine does weighs on each alike: their ratios are
+# the targets. Each run swings by a fifth on a loaded machine and the
+# targets sit close to the ratios, so they take $STEPS_REPEAT turns.
 STEPS_REPEAT=${BENCH_STEPS_REPEAT:-5}
 run_runbooks() {
 	local home="$DIR/bench/home" i name j steps

@@ -113,7 +113,7 @@ func (hr *hostRun) waitCommand(ctx context.Context, sess transport.Session, time
 // readLines emits every line of r as output of the step, cut at maxLine.
 func (hr *hostRun) readLines(r io.Reader, o commandOpts) {
 	c := hr.cutter(o)
-	io.Copy(c, r)
+	transport.Copy(c, r)
 	c.flush()
 }
 
@@ -133,7 +133,7 @@ func (hr *hostRun) output(o commandOpts, line string) {
 }
 
 func copyClose(w io.WriteCloser, r io.Reader) error {
-	_, err := io.Copy(w, r)
+	_, err := transport.Copy(w, r)
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}

@@ -115,7 +115,7 @@ func parseManifest(lines []string) *baseManifest {
 	if !readLines(now, stats, sums, bad) {
 		return nil
 	}
-	kept := map[string]baseFile{}
+	var kept map[string]baseFile // the kept manifest's stat lines, when cached
 	if cached {
 		kept, sums = make(map[string]baseFile, len(rest)/2), make(map[string]string, len(rest)/2)
 		if !readLines(rest, kept, sums, bad) {
@@ -251,12 +251,12 @@ func sumLine(l string) (string, string, bool) {
 
 // delta is what one host's upload sends and links.
 type delta struct {
-	links  []treeEntry // regular files the host links from the base
-	remove []string    // base entries the new tree must not keep
-	// linked are the base's stat lines of the files linked, for the
-	// manifest the host keeps beside the new tree (tree.manifest); the
-	// manifest itself is made only for the stream that is written.
+	// linked are the regular files the host links from the base, with the
+	// base's stat lines, for the manifest the host keeps beside the new
+	// tree (tree.manifest); the manifest itself is made only for the
+	// stream that is written.
 	linked    map[string]baseFile
+	remove    []string // base entries the new tree must not keep
 	sentFiles int
 	sentBytes int64
 }
@@ -264,24 +264,20 @@ type delta struct {
 // diff splits t's regular files into those the host can link from base
 // and those it must be sent.
 func diff(t *tree, base *baseManifest) delta {
-	d := delta{links: make([]treeEntry, 0, t.files)}
+	d := delta{linked: make(map[string]baseFile, len(base.files))}
 	for _, e := range t.entries {
 		if !e.regular() {
 			continue
 		}
 		if f, ok := base.files[e.path]; ok && manifestSafe(e.path) && f.sum == e.sum && f.size == e.size &&
 			f.mode == strconv.FormatUint(uint64(e.mode.Perm()), 8) {
-			d.links = append(d.links, e)
+			d.linked[e.path] = f
 			continue
 		}
 		d.sentFiles++
 		d.sentBytes += e.size
 	}
-	d.remove = removals(t, base, d.links)
-	d.linked = make(map[string]baseFile, len(d.links))
-	for _, e := range d.links {
-		d.linked[e.path] = base.files[e.path]
-	}
+	d.remove = removals(t, base, d.linked)
 	return d
 }
 
@@ -290,11 +286,8 @@ func diff(t *tree, base *baseManifest) delta {
 // symlink and special file (the stream brings the local ones), and the
 // directories the local tree does not have. A path inside a removed
 // directory is not listed again.
-func removals(t *tree, base *baseManifest, links []treeEntry) []string {
-	linked, dirs := make(map[string]bool, len(links)), map[string]bool{}
-	for _, e := range links {
-		linked[e.path] = true
-	}
+func removals(t *tree, base *baseManifest, linked map[string]baseFile) []string {
+	dirs := map[string]bool{}
 	for _, e := range t.entries {
 		if e.mode.IsDir() {
 			dirs[e.path] = true
@@ -313,7 +306,7 @@ func removals(t *tree, base *baseManifest, links []treeEntry) []string {
 	}
 	slices.Sort(base.all)
 	for _, p := range base.all {
-		if !linked[p] {
+		if _, ok := linked[p]; !ok {
 			add(p)
 		}
 	}

@@ -115,8 +115,8 @@ func TestDeltaUpload(t *testing.T) {
 				t.Fatalf("base = %+v, want r1 with its 11 files", base)
 			}
 			sent := publishDelta(t, env, src2, r2, base)
-			if sent.sentFiles != 5 || len(sent.links) != 5 {
-				t.Errorf("delta sent %d files and linked %d, want 5 (app, b.conf, new/file, swap/inner, was) and 5", sent.sentFiles, len(sent.links))
+			if sent.sentFiles != 5 || len(sent.linked) != 5 {
+				t.Errorf("delta sent %d files and linked %d, want 5 (app, b.conf, new/file, swap/inner, was) and 5", sent.sentFiles, len(sent.linked))
 			}
 			sameTree(t, src2, r2)
 			sameTree(t, src1, r1)
@@ -171,8 +171,8 @@ func TestDeltaManifestCache(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := diff(tr, base)
-			if len(d.links) != 1 || d.links[0].path != "./d/b" {
-				t.Errorf("links %+v against a replaced r1, want only ./d/b", d.links)
+			if _, ok := d.linked["./d/b"]; len(d.linked) != 1 || !ok {
+				t.Errorf("links %+v against a replaced r1, want only ./d/b", d.linked)
 			}
 		})
 	}

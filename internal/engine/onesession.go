@@ -10,6 +10,7 @@ import (
 
 	"github.com/drover-sh/drover/internal/plan"
 	"github.com/drover-sh/drover/internal/shell"
+	"github.com/drover-sh/drover/internal/transport"
 )
 
 // sessionUpload is an upload that reads the host's base and sends the
@@ -117,6 +118,6 @@ func (u *sessionUpload) send(head, file string) error {
 	if _, err := io.WriteString(u.pw, head); err != nil {
 		return err
 	}
-	_, err = io.Copy(u.pw, f)
+	_, err = transport.Copy(u.pw, f)
 	return err
 }

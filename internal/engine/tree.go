@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/drover-sh/drover/internal/transport"
 )
 
 // treeEntry is one entry of a local tree an upload sends: its path below
@@ -112,10 +114,6 @@ func entryOf(root, path string, d fs.DirEntry) (treeEntry, error) {
 	return e, err
 }
 
-// hashBufs are the copy buffers of fileSum: a tree of thousands of files
-// would otherwise leave a 32 KB buffer of garbage for each.
-var hashBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
-
 func fileSum(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -123,11 +121,7 @@ func fileSum(path string) (string, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	buf := hashBufs.Get().(*[32 << 10]byte)
-	defer hashBufs.Put(buf)
-	// Hidden behind a plain Reader, the file cannot use its own WriteTo,
-	// which would copy through a buffer of its own.
-	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, buf[:]); err != nil {
+	if _, err := transport.Copy(h, f); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil

@@ -43,7 +43,7 @@ func (s *upStream) report(baseDir string) string {
 	}
 	r := fmt.Sprintf("sent %s in %s", byteSize(size), plural(s.delta.sentFiles, "file"))
 	if baseDir != "" {
-		r += fmt.Sprintf(", linked %s from %s", plural(len(s.delta.links), "file"), baseDir)
+		r += fmt.Sprintf(", linked %s from %s", plural(len(s.delta.linked), "file"), baseDir)
 	}
 	return r
 }
@@ -84,8 +84,10 @@ func (c *streamCache) get(t *tree, base *baseManifest) (*upStream, error) {
 func streamKey(t *tree, delta bool, d delta) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%v\x00", t.root, delta)
-	for _, e := range d.links {
-		io.WriteString(h, e.path+"\x00")
+	for _, e := range t.entries {
+		if _, ok := d.linked[e.path]; ok {
+			io.WriteString(h, e.path+"\x00")
+		}
 	}
 	io.WriteString(h, "\x01")
 	for _, p := range d.remove {
@@ -149,12 +151,8 @@ func (s *upStream) archive(w io.Writer, t *tree) error {
 		}
 	}
 	tw := tar.NewWriter(w)
-	linked := map[string]bool{}
-	for _, e := range s.delta.links {
-		linked[e.path] = true
-	}
 	for _, e := range t.entries {
-		if linked[e.path] {
+		if _, ok := s.delta.linked[e.path]; ok {
 			continue
 		}
 		if err := addEntry(tw, t.root, e); err != nil {

@@ -104,8 +104,10 @@ const maxField = 256 << 10
 // encode writes e as one JSON line, cutting its text fields when the line
 // would be too long to read back.
 func encode(e event.Event) ([]byte, error) {
-	if b, ok := appendOutput(make([]byte, 0, 128+len(e.Line)), e); ok && len(b) < maxLine {
-		return append(b, '\n'), nil
+	if e.Kind == event.StepOutput {
+		if b, ok := appendOutput(make([]byte, 0, 128+len(e.Line)), e); ok && len(b) < maxLine {
+			return append(b, '\n'), nil
+		}
 	}
 	b, err := json.Marshal(e)
 	if err == nil && len(b) >= maxLine {

@@ -476,7 +476,7 @@ func (k *keeper) start(w *wire, sess transport.Session, m msg, copies *sync.Wait
 				return err
 			}
 			go func() {
-				io.Copy(in, f)
+				transport.Copy(in, f)
 				in.Close()
 				f.Close()
 			}()
@@ -491,7 +491,7 @@ func (k *keeper) start(w *wire, sess transport.Session, m msg, copies *sync.Wait
 				return err
 			}
 			copies.Go(func() {
-				io.Copy(f, out)
+				transport.Copy(f, out)
 				f.Close()
 			})
 		default:

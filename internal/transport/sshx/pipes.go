@@ -2,7 +2,8 @@ package sshx
 
 import (
 	"io"
-	"sync"
+
+	"github.com/drover-sh/drover/internal/transport"
 )
 
 // A read of a session channel returns only when the host sends data, EOF or
@@ -25,7 +26,7 @@ func (s *session) pumpOut(r io.Reader) io.Reader {
 	}
 	s.pipeMu.Unlock()
 	go func() {
-		_, err := pooledCopy(pw, r)
+		_, err := transport.Copy(pw, r)
 		pw.CloseWithError(err) // nil: EOF
 	}()
 	return pr
@@ -35,7 +36,7 @@ func (s *session) pumpOut(r io.Reader) io.Reader {
 // EOF when the caller closes its end. A write the channel refuses (the
 // command ended, the session closed) fails the caller's writes.
 func pumpIn(w io.WriteCloser, pr *io.PipeReader) {
-	_, err := pooledCopy(w, pr)
+	_, err := transport.Copy(w, pr)
 	if err != nil {
 		pr.CloseWithError(err)
 		return
@@ -62,16 +63,4 @@ func (s *session) endPipes() {
 	for _, pw := range s.outs {
 		pw.CloseWithError(io.EOF)
 	}
-}
-
-// copyBufs are the pumps' buffers. io.Copy would allocate 32 KB for each
-// stream of each session: the most garbage a run makes, and on a large
-// farm more garbage means more collections over every open connection.
-var copyBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
-
-// pooledCopy is io.Copy with a buffer from copyBufs.
-func pooledCopy(dst io.Writer, src io.Reader) (int64, error) {
-	buf := copyBufs.Get().(*[32 << 10]byte)
-	defer copyBufs.Put(buf)
-	return io.CopyBuffer(dst, src, buf[:])
 }
