@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -102,13 +103,24 @@ func (s *Store) lookup(d plan.Secret) (string, bool, error) {
 		}
 	}
 	if d.File != "" {
-		v, err := readSecretFile(d.File)
+		v, err := readSecretFile(s.path(d.File))
 		if err != nil {
 			return "", false, fmt.Errorf("secret %q: %w", d.Name, err)
 		}
 		return v, true, nil
 	}
 	return "", false, nil
+}
+
+// path expands a leading "~/" in a secret file's name to the local home,
+// as the inventory does for identity and known_hosts files.
+func (s *Store) path(name string) string {
+	if rest, ok := strings.CutPrefix(name, "~/"); ok {
+		if home := s.getenv("HOME"); home != "" {
+			return filepath.Join(home, rest)
+		}
+	}
+	return name
 }
 
 // readSecretFile reads a secret file, refusing one that its group or others

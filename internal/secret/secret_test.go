@@ -47,12 +47,13 @@ func TestStoreSources(t *testing.T) {
 		"token": {Name: "token", Env: "TOKEN"},
 		"key":   {Name: "key", File: good},
 		"loose": {Name: "loose", File: loose},
+		"home":  {Name: "home", File: "~/good"},
 		"asked": {Name: "asked", Prompt: "asked"},
 	}
 	term := &answers{value: "typed"}
 	r := redact.New()
-	s := NewStore(decl, env(map[string]string{"TOKEN": "from-env", "DROVER_SUDO_PASSWORD": "pw"}), term, r)
-	for name, want := range map[string]string{"token": "from-env", "key": "from-file", "asked": "typed", "sudo": "pw"} {
+	s := NewStore(decl, env(map[string]string{"TOKEN": "from-env", "DROVER_SUDO_PASSWORD": "pw", "HOME": dir}), term, r)
+	for name, want := range map[string]string{"token": "from-env", "key": "from-file", "home": "from-file", "asked": "typed", "sudo": "pw"} {
 		got, err := s.Get(t.Context(), name)
 		if err != nil || got != want {
 			t.Errorf("Get(%s) = %q, %v; want %q", name, got, err, want)
