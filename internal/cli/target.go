@@ -33,7 +33,8 @@ func (o *targetOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Identity, "identity", "", "private key file")
 	fs.StringVar(&o.KnownHosts, "known-hosts", "", "known_hosts file")
 	fs.StringVarP(&o.SSHConfig, "ssh-config", "F", "", "ssh_config file to read instead of ~/.ssh/config and /etc/ssh/ssh_config (like ssh -F)")
-	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "connect and handshake timeout per host")
+	o.Timeout = 10 * time.Second
+	fs.Var(timeoutFlag{&o.Options}, "timeout", "connect and handshake timeout per host (default: ssh_config's ConnectTimeout, else 10s)")
 	fs.Var(persistFlag{&o.Options}, "persist", "keep the connections open this long for the next command, e.g. 60s (drover disconnect closes them)")
 }
 
@@ -58,6 +59,28 @@ func (f persistFlag) Set(s string) error {
 }
 
 func (persistFlag) Type() string { return "duration" }
+
+// timeoutFlag is --timeout: a positive duration, remembered as given on
+// the command line so that it overrides ssh_config's ConnectTimeout.
+type timeoutFlag struct{ o *target.Options }
+
+func (f timeoutFlag) String() string {
+	if f.o == nil || !f.o.TimeoutSet {
+		return "" // the help names the default
+	}
+	return f.o.Timeout.String()
+}
+
+func (f timeoutFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q is not a duration like 30s", s)
+	}
+	f.o.Timeout, f.o.TimeoutSet = d, true
+	return nil
+}
+
+func (timeoutFlag) Type() string { return "duration" }
 
 // overrides adds -p and --batches to ov.
 func (o *targetOptions) overrides(ov plan.Overrides) plan.Overrides {

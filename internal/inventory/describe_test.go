@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"testing"
+	"time"
 )
 
 func TestHostRows(t *testing.T) {
@@ -29,6 +30,20 @@ func TestHostRows(t *testing.T) {
 		if w, ok := want[r.Key]; ok && r != w {
 			t.Errorf("row %s = %q, want %q", r.Key, r, w)
 		}
+	}
+}
+
+// TestTimeoutFlag: --timeout given on the command line beats ssh_config's
+// ConnectTimeout, as every other flag beats ssh_config.
+func TestTimeoutFlag(t *testing.T) {
+	local := Local{User: "me", SSHConfig: sshConfig(t, "Host web1\n  ConnectTimeout 60\n")}
+	h := resolveOne(t, nil, "web1", Flags{ConnectTimeout: 3 * time.Second}, local)
+	if h.Endpoint.ConnectTimeout != 3*time.Second || h.Origin[SettingConnectTimeout] != OriginFlag {
+		t.Errorf("connect timeout %v from %q, want 3s from the flag", h.Endpoint.ConnectTimeout, h.Origin[SettingConnectTimeout])
+	}
+	h = resolveOne(t, nil, "web1", Flags{}, local)
+	if h.Endpoint.ConnectTimeout != time.Minute {
+		t.Errorf("without the flag: connect timeout %v, want ssh_config's 1m", h.Endpoint.ConnectTimeout)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/drover-sh/drover/internal/transport"
 )
@@ -32,12 +33,14 @@ var (
 )
 
 // Flags are the command-line overrides of SSH settings (-u, --identity,
-// --known-hosts, and a port if the CLI offers one). A zero field is unset.
+// --known-hosts, --timeout given on the command line, and a port if the
+// CLI offers one). A zero field is unset.
 type Flags struct {
-	User       string
-	Port       int
-	Identity   string
-	KnownHosts string
+	User           string
+	Port           int
+	Identity       string
+	KnownHosts     string
+	ConnectTimeout time.Duration
 }
 
 // Local describes the control machine. Resolve reads nothing of the process

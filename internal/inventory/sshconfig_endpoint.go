@@ -145,6 +145,9 @@ func (b *endpointBuilder) connection() error {
 		"serveraliveinterval": SettingServerAliveInterval, "serveralivecountmax": SettingServerAliveCountMax} {
 		b.origin[setting] = cmpOr(o[key].origin, OriginDefault)
 	}
+	if t := b.s.flags.ConnectTimeout; t > 0 {
+		b.ep.ConnectTimeout, b.origin[SettingConnectTimeout] = t, OriginFlag
+	}
 	return nil
 }
 

@@ -34,7 +34,11 @@ type Options struct {
 	Identity   string
 	KnownHosts string
 	SSHConfig  string
+	// Timeout bounds each connect and handshake. It is the default for
+	// hosts whose ssh_config sets no ConnectTimeout, and overrides that
+	// too when TimeoutSet says the command line gave it.
 	Timeout    time.Duration
+	TimeoutSet bool
 
 	// Persist keeps the connections open for the next command this long
 	// after this one (package persist); 0 is off. Resolve takes the
@@ -94,6 +98,9 @@ func (o *Options) Resolve(env Env, defaultGroup string) ([]inventory.Host, *inve
 		return nil, nil, err
 	}
 	fl := inventory.Flags{User: o.User, Identity: o.Identity, KnownHosts: o.KnownHosts}
+	if o.TimeoutSet {
+		fl.ConnectTimeout = o.Timeout
+	}
 	sel := inventory.Selector{Groups: o.Groups, Hosts: o.Hosts, Limit: o.Limit, Exclude: o.Exclude}
 	hosts, err := inv.Resolve(sel, fl, local, defaultGroup)
 	if err != nil {
