@@ -24,12 +24,15 @@ import (
 
 const exitCodesHelp = `Exit codes:
   0    every targeted host finished every stage
-  1    the run finished or stopped with failed hosts
-  2    nothing ran: bad usage, invalid runbook or inventory, unknown host key,
-       gates without a terminal and without --yes
+  1    the run finished or stopped with failed hosts (a step failed, a host
+       was lost or unreachable, max_fail was exceeded)
+  2    nothing ran: bad usage, invalid runbook or inventory, unknown or
+       changed host key in pre-flight, gates without a terminal and without
+       --yes, hosts missing the release or disagreeing about previous
   3    the operator aborted at a confirmation gate
   4    the farm is locked by another run
-  130  interrupted (SIGINT/SIGTERM)`
+  130  interrupted (SIGINT, SIGTERM or SIGHUP); remote commands were
+       interrupted, the journal is complete`
 
 // Main runs drover with args and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

@@ -104,3 +104,31 @@ func TestEveryExitCodeHasAScript(t *testing.T) {
 		}
 	}
 }
+
+// TestExitCodesHelpMatchesREADME: the exit codes in every --help say what
+// the README's table says, word for word.
+func TestExitCodesHelpMatchesREADME(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm := func(s string) string { return strings.Join(strings.Fields(strings.ReplaceAll(s, "`", "")), " ") }
+	help := map[string]string{}
+	code := ""
+	for _, line := range strings.Split(exitCodesHelp, "\n")[1:] {
+		if f := strings.Fields(line); len(f) > 0 && strings.HasPrefix(line, "  ") && !strings.HasPrefix(line, "   ") {
+			code = f[0]
+			line = strings.TrimPrefix(strings.TrimSpace(line), code)
+		}
+		help[code] += " " + line
+	}
+	rows := regexp.MustCompile("(?m)^\\| ([0-9]+) \\| (.*) \\|$").FindAllStringSubmatch(string(readme), -1)
+	if len(rows) != len(help) {
+		t.Fatalf("README lists %d exit codes, --help %d", len(rows), len(help))
+	}
+	for _, r := range rows {
+		if got, want := norm(help[r[1]]), norm(r[2]); got != want {
+			t.Errorf("exit %s:\n --help: %s\n README: %s", r[1], got, want)
+		}
+	}
+}
