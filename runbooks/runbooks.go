@@ -1,6 +1,6 @@
 // Package runbooks holds the runbooks shipped inside the drover binary: the
-// rolling cutover and the ones behind `drover exec`, `drover switchrel` and
-// `drover patch`. A user can copy any of them and run the copy with
+// rolling cutover, the cutover behind a load balancer (cutover-lb), and the
+// ones behind `drover exec`, `drover switchrel` and `drover patch`. A user can copy any of them and run the copy with
 // `drover run`.
 package runbooks
 

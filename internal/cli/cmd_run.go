@@ -37,8 +37,7 @@ order, batch by batch, stopping at gates and when too many hosts fail.
 Every event goes to the journal ($XDG_STATE_HOME/drover/runs); --resume
 re-runs only what a stopped run did not finish, with its params.
 
-RUNBOOK is a file, or the name of a shipped runbook (cutover, switchrel,
-patch, exec).
+RUNBOOK is a file, or the name of a shipped runbook (` + shippedNames() + `).
 
 Examples:
   drover run cutover.toml -g web --set source=./build/app.tar.gz
@@ -99,6 +98,15 @@ func writeRunSummary(env *env, out outputOptions, res *runResult) {
 		fmt.Fprintf(env.stdout, ", resume with `drover run %s --resume %s`", runbookArg(res.Plan.File), res.RunID)
 	}
 	fmt.Fprintln(env.stdout)
+}
+
+// shippedNames lists the shipped runbooks by the names run takes.
+func shippedNames() string {
+	var names []string
+	for _, n := range runbooks.Names() {
+		names = append(names, strings.TrimSuffix(n, ".toml"))
+	}
+	return strings.Join(names, ", ")
 }
 
 // runbookArg is how a person names a runbook on the command line: a
