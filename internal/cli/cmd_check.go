@@ -18,7 +18,8 @@ func newCheckCmd(env *env) *cobra.Command {
 		Short: "validate runbooks and inventories",
 		Long: `Validate runbooks and inventories strictly: unknown keys (with a suggestion),
 required keys, one step kind per step, durations, regexps, batch lists,
-params, secrets and templates. Every problem is printed as FILE:LINE:COL:
+params, secrets and templates, and, when inventories are given too, that
+each runbook's target group is in them. Every problem is printed as FILE:LINE:COL:
 message, sorted. Whether a file is a runbook or an inventory is told from
 its tables. Nothing is contacted.
 
@@ -36,6 +37,7 @@ Examples:
 func runCheck(_ context.Context, files []string, env *env) error {
 	var all runbook.Diagnostics
 	var other []error
+	var c runbook.Checker
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
@@ -43,11 +45,15 @@ func runCheck(_ context.Context, files []string, env *env) error {
 			continue
 		}
 		var ds runbook.Diagnostics
-		if err := runbook.Check(f, src); errors.As(err, &ds) {
+		if err := c.Add(f, src); errors.As(err, &ds) {
 			all = append(all, ds...)
 		} else if err != nil {
 			other = append(other, fmt.Errorf("%s: %w", f, err))
 		}
+	}
+	var ds runbook.Diagnostics
+	if errors.As(c.Targets(), &ds) {
+		all = append(all, ds...)
 	}
 	slices.SortStableFunc(all, runbook.CompareDiagnostics)
 	for _, d := range all {

@@ -1,6 +1,12 @@
 package runbook
 
-import "github.com/BurntSushi/toml"
+import (
+	"errors"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/drover-sh/drover/internal/inventory"
+)
 
 // FileKind is what a drover TOML file holds.
 type FileKind int
@@ -32,13 +38,44 @@ func Sniff(src []byte) FileKind {
 	return FileRunbook
 }
 
-// Check validates a runbook or an inventory file, whichever src is, and
+// Checker validates the files of `drover check`: each on its own, then
+// every runbook's target group against every inventory checked with it.
+type Checker struct {
+	runbooks []*Runbook
+	invs     []*inventory.Inventory
+}
+
+// Add validates a runbook or an inventory file, whichever src is, and
 // returns its Diagnostics.
-func Check(name string, src []byte) error {
+func (c *Checker) Add(name string, src []byte) error {
 	if Sniff(src) == FileInventory {
-		_, err := ParseInventory(name, src)
+		inv, err := ParseInventory(name, src)
+		if err == nil {
+			c.invs = append(c.invs, inv)
+		}
 		return err
 	}
-	_, err := Parse(name, src)
+	rb, err := Parse(name, src)
+	if err == nil {
+		c.runbooks = append(c.runbooks, rb)
+	}
 	return err
+}
+
+// Targets reports, at the runbook's target key, each target group that an
+// inventory added does not define.
+func (c *Checker) Targets() error {
+	var all Diagnostics
+	for _, rb := range c.runbooks {
+		for _, inv := range c.invs {
+			var ds Diagnostics
+			if errors.As(rb.CheckInventory(inv), &ds) {
+				all = append(all, ds...)
+			}
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	return all
 }

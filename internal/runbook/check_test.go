@@ -28,8 +28,9 @@ func TestCheck(t *testing.T) {
 			if got := Sniff(src); got != tt.kind {
 				t.Errorf("Sniff() = %v, want %v", got, tt.kind)
 			}
-			if err := Check(tt.file, src); (err != nil) != tt.wantErr {
-				t.Errorf("Check() = %v, want error %v", err, tt.wantErr)
+			var c Checker
+			if err := c.Add(tt.file, src); (err != nil) != tt.wantErr {
+				t.Errorf("Add() = %v, want error %v", err, tt.wantErr)
 			}
 		})
 	}

@@ -34,8 +34,9 @@ func TestExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := Check(path, src); err != nil {
-				t.Errorf("Check() =\n%v", err)
+			var c Checker
+			if err := c.Add(path, src); err != nil {
+				t.Errorf("Add() =\n%v", err)
 			}
 		})
 	}
