@@ -32,6 +32,16 @@ func ParseBatchSize(s string) (BatchSize, error) {
 	return BatchSize{Count: n}, nil
 }
 
+// SmallerThan reports whether b is smaller than a size of its own kind
+// (counts with counts, percentages with percentages): a batch list must
+// not shrink within a kind.
+func (b BatchSize) SmallerThan(prev BatchSize) bool {
+	if b.IsPercent {
+		return b.Percent < prev.Percent
+	}
+	return b.Count < prev.Count
+}
+
 func (b BatchSize) String() string {
 	if b.IsPercent {
 		return strconv.FormatFloat(b.Percent, 'f', -1, 64) + "%"

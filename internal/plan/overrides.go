@@ -38,11 +38,16 @@ func (o Overrides) batchSizes() ([]BatchSize, error) {
 		return nil, nil
 	}
 	var sizes []BatchSize
+	last := map[bool]BatchSize{} // by IsPercent
 	for _, s := range inventory.SplitList(o.Batches) {
 		b, err := ParseBatchSize(s)
 		if err != nil {
 			return nil, fmt.Errorf("--batches: %w", err)
 		}
+		if prev, ok := last[b.IsPercent]; ok && b.SmallerThan(prev) {
+			return nil, fmt.Errorf("--batches: %s after %s: batches must not shrink", b, prev)
+		}
+		last[b.IsPercent] = b
 		sizes = append(sizes, b)
 	}
 	return sizes, nil

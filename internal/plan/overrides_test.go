@@ -16,6 +16,8 @@ func TestOverridesValidate(t *testing.T) {
 		{"parallel", Overrides{Parallel: 3, Batches: "1,25%,100%"}, ""},
 		{"negative parallel", Overrides{Parallel: -1}, "--parallel -1: want 1 or more"},
 		{"bad batches", Overrides{Batches: "1,x"}, "--batches: "},
+		{"shrinking batches", Overrides{Batches: "50%,10%"}, "--batches: 10% after 50%: batches must not shrink"},
+		{"counts then percentages", Overrides{Batches: "5,1%,2,100%"}, "--batches: 2 after 5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -86,7 +86,7 @@ func (d *runbookDecoder) batches(t *table) []plan.BatchSize {
 			d.errorf(path, "%s: %v", t.where("batches"), err)
 			continue
 		}
-		if prev, ok := last[b.IsPercent]; ok && smaller(b, prev) {
+		if prev, ok := last[b.IsPercent]; ok && b.SmallerThan(prev) {
 			d.errorf(path, "%s: %s after %s: batches must not shrink", t.where("batches"), b, prev)
 		}
 		last[b.IsPercent] = b
@@ -142,9 +142,3 @@ func (d *runbookDecoder) gate(t *table) plan.Gate {
 }
 
 // smaller compares two batch sizes of the same sort.
-func smaller(a, b plan.BatchSize) bool {
-	if a.IsPercent {
-		return a.Percent < b.Percent
-	}
-	return a.Count < b.Count
-}
