@@ -51,7 +51,12 @@ func execute(ctx context.Context, env *env, req runRequest) (*runResult, error) 
 	if err != nil {
 		return nil, classify(err)
 	}
-	if req.dryRun {
+	switch {
+	case req.dryRun && req.out.JSON:
+		if err := ui.DryRunJSON(env.stdout, res.Plan, res.Connected); err != nil {
+			return nil, err
+		}
+	case req.dryRun:
 		ui.PlanOutline(env.stdout, res.Plan)
 		fmt.Fprintf(env.stdout, "\npre-flight: %d of %d hosts connected, host keys verified\n", res.Connected, res.Hosts)
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/drover-sh/drover/internal/event"
+	"github.com/drover-sh/drover/internal/plan"
 )
 
 // JSON writes every event as one JSON object per line: machine output only.
@@ -51,4 +52,42 @@ func HostJSON(w io.Writer, results []HostOutput) error {
 		}
 	}
 	return nil
+}
+
+// dryRunJSON is run --dry-run --json's one object: the plan's batches and
+// how many hosts pre-flight reached.
+type dryRunJSON struct {
+	Kind      string         `json:"kind"`
+	Runbook   string         `json:"runbook"`
+	File      string         `json:"file"`
+	Hosts     []string       `json:"hosts"`
+	Connected int            `json:"connected"`
+	Stages    []dryStageJSON `json:"stages"`
+}
+
+type dryStageJSON struct {
+	Name        string     `json:"name"`
+	Parallel    int        `json:"parallel"`
+	MaxFail     string     `json:"max_fail"`
+	Gate        string     `json:"gate"`
+	UndoOnAbort bool       `json:"undo_on_abort,omitempty"`
+	Batches     [][]string `json:"batches"`
+}
+
+// DryRunJSON writes what a dry run found as one JSON object of kind
+// "dry_run": the hosts, how many pre-flight connected, and each stage's
+// batches of host names.
+func DryRunJSON(w io.Writer, pl *plan.Plan, connected int) error {
+	names := make([]string, len(pl.Hosts))
+	for i, h := range pl.Hosts {
+		names[i] = h.Name
+	}
+	out := dryRunJSON{Kind: "dry_run", Runbook: pl.Name, File: pl.File, Hosts: names, Connected: connected}
+	for _, st := range pl.Stages {
+		s := dryStageJSON{Name: st.Name, Parallel: st.Parallel, MaxFail: thresholdString(st.MaxFail),
+			Gate: gateString(st.Gate), UndoOnAbort: st.UndoOnAbort}
+		s.Batches = batchNames(st, names)
+		out.Stages = append(out.Stages, s)
+	}
+	return json.NewEncoder(SafeJSON(w)).Encode(out)
 }

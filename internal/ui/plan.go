@@ -21,14 +21,23 @@ func PlanOutline(w io.Writer, pl *plan.Plan) {
 	for _, st := range pl.Stages {
 		fmt.Fprintf(w, "\nstage %s: parallel %d, max_fail %s, gate %s%s\n",
 			st.Name, st.Parallel, thresholdString(st.MaxFail), gateString(st.Gate), undoString(st))
-		for i, b := range plan.Batches(st.Batches, len(names)) {
-			batch := make([]string, len(b))
-			for j, idx := range b {
-				batch[j] = names[idx]
-			}
+		for i, batch := range batchNames(st, names) {
 			fmt.Fprintf(w, "  batch %d: %s\n", i+1, inventory.Compress(batch))
 		}
 	}
+}
+
+// batchNames is the stage's batches of the plan's host names.
+func batchNames(st plan.Stage, names []string) [][]string {
+	var out [][]string
+	for _, b := range plan.Batches(st.Batches, len(names)) {
+		batch := make([]string, len(b))
+		for j, idx := range b {
+			batch[j] = names[idx]
+		}
+		out = append(out, batch)
+	}
+	return out
 }
 
 // PlanHost prints the plan's params and every step rendered for host,
