@@ -46,7 +46,7 @@ chaos: build ## faults at every phase of a cutover on the real OpenSSH farm, one
 	$(GO) test -count=1 -tags 'e2e chaos' -run '^TestChaos' -timeout 40m -v ./e2e/ | \
 		grep -v -e '^=== \(RUN\|PAUSE\|CONT\)'; exit $${PIPESTATUS[0]}
 
-bench: build ## benchmarks against a real OpenSSH farm of 200 hosts (root)
+bench: build ## benchmarks against real OpenSSH farms of 50 to 1,000 hosts, side by side with ssh and rsync (root)
 	./examples/farm/bench.sh
 
 release: ## cross-build linux and darwin, amd64 and arm64, into dist/ with SHA256SUMS

@@ -1,7 +1,9 @@
 // Package cli is drover's command line: flags, subcommands, exit codes,
 // signals and the wiring of the other packages. It is the only package that
-// reads os.Args or the environment, and the only one that prints
-// user-facing errors. Each command parses its flags, builds the inputs of
+// reads os.Args or drover's settings from the environment (beside it, the
+// engine hands its environment on to local steps, and rollout defers to
+// the Go runtime's GOMEMLIMIT), and the only one that prints user-facing
+// errors. Each command parses its flags, builds the inputs of
 // one domain call (rollout, release, target, sandbox, journal), makes it
 // and renders the result with package ui.
 package cli

@@ -24,7 +24,7 @@ type switchrelOptions struct {
 func newSwitchrelCmd(env *env) *cobra.Command {
 	var opts switchrelOptions
 	cmd := &cobra.Command{
-		Use:   "switchrel RELEASE|previous [target flags] [--root DIR] [--restart CMD] [--yes]",
+		Use:   "switchrel RELEASE|previous [target flags] [--root DIR] [--restart CMD] [--per-host] [--yes]",
 		Short: "switch every host to a release, or back to the previous one",
 		Long: `Switch {root}/current on every targeted host to releases/RELEASE, one host at
 a time, restarting the app after each switch when --restart is given.
