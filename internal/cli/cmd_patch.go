@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/drover-sh/drover/internal/rollout"
 	"github.com/drover-sh/drover/internal/ui"
 )
 
@@ -70,7 +71,8 @@ func runPatch(ctx context.Context, opts patchOptions, file string, env *env) err
 		reverse = "-R"
 	}
 	req := runRequest{rb: rb, target: opts.target, out: opts.out, yes: true,
-		sets: map[string]string{"patchfile": abs, "dir": opts.dir, "strip": strconv.Itoa(opts.strip), "reverse": reverse}}
+		sets: map[string]string{"patchfile": abs, "dir": opts.dir, "strip": strconv.Itoa(opts.strip), "reverse": reverse},
+		precheck: func(_ context.Context, f *rollout.Farm) error { return everyHostReached(f, "patch") }}
 	res, err := execute(ctx, env, req)
 	if err != nil {
 		return err

@@ -95,6 +95,9 @@ func runSwitchrel(ctx context.Context, opts switchrelOptions, id string, env *en
 // checkSwitch reads every host before the first switch; package release
 // decides whether they may switch. A refusal shows the table.
 func checkSwitch(ctx context.Context, env *env, f *rollout.Farm, opts switchrelOptions, id string) (map[string]release.State, error) {
+	if err := everyHostReached(f, "switchrel"); err != nil {
+		return nil, err
+	}
 	states, errs := release.ReadAll(ctx, f.Conns, opts.root)
 	if ctx.Err() != nil {
 		return nil, interrupted(ctx)

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os/user"
 	"path/filepath"
+	"strings"
 
 	"github.com/drover-sh/drover/internal/engine"
+	"github.com/drover-sh/drover/internal/inventory"
 	"github.com/drover-sh/drover/internal/plan"
 	"github.com/drover-sh/drover/internal/rollout"
 	"github.com/drover-sh/drover/internal/runbook"
@@ -42,6 +44,22 @@ type runResult struct {
 // beforeSwitch, when set, is called before each host's switch. Tests set
 // it to make a host's goroutine panic; it is nil otherwise.
 var beforeSwitch func(host string)
+
+// everyHostReached refuses a command that changes every targeted host or
+// none (patch, switchrel) when pre-flight could not reach some of them:
+// a farm left half patched or half switched is worse than one untouched.
+func everyHostReached(f *rollout.Farm, command string) error {
+	if len(f.Problems) == 0 {
+		return nil
+	}
+	names := make([]string, len(f.Problems))
+	for i, p := range f.Problems {
+		names[i] = p.Host
+	}
+	err := fmt.Errorf("%s could not be reached, and %s changes every host or none: nothing was changed",
+		inventory.Compress(names), command)
+	return withHint(refused(err), "bring it back, or leave it out with --exclude %s", strings.Join(names, ","))
+}
 
 // execute runs a runbook (package rollout does) and, for a dry run, shows
 // what it would do. Its error carries the outcome.
