@@ -39,9 +39,16 @@ func (r *run) endBeforeSteps(err error) error {
 	return err
 }
 
+// startEvent is the run's first journal line. Its params are redacted: a
+// param that holds a secret's value (a command that echoes a password) is
+// kept masked, and --resume then asks for it again (resumeFrom).
 func (r *run) startEvent() event.Event {
+	params := make(map[string]string, len(r.plan.Params))
+	for k, v := range r.plan.Params {
+		params[k] = r.redactor.String(v)
+	}
 	return event.Event{Time: time.Now(), Kind: event.RunStart, RunID: r.runID, Runbook: r.plan.Name,
-		Text: r.plan.File, User: r.opts.User, Params: r.plan.Params, Hosts: namesOf(r.hosts)}
+		Text: r.plan.File, User: r.opts.User, Params: params, Hosts: namesOf(r.hosts)}
 }
 
 // namesOf returns the names of hosts, in order.

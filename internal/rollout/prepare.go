@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/drover-sh/drover/internal/engine"
@@ -159,6 +161,12 @@ func (r *run) resumeFrom() error {
 		sets = map[string]string{}
 	}
 	maps.Copy(sets, r.opts.Sets)
+	for _, k := range slices.Sorted(maps.Keys(sets)) {
+		if strings.Contains(sets[k], redact.Mask) {
+			return invalid(hinted(fmt.Errorf("run %s: param %s held a secret, which its journal keeps masked", id, k),
+				"give it again: --set %s=...", k))
+		}
+	}
 	r.sets = sets
 	return nil
 }
