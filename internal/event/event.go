@@ -43,6 +43,10 @@ const (
 	Aborted     Result = "aborted"
 	Interrupted Result = "interrupted"
 	Unreachable Result = "unreachable"
+	// Refused ends a run that stopped before its first step because a
+	// check refused it or another run held the farm lock: it changed
+	// nothing, so there is nothing in it to resume.
+	Refused Result = "refused"
 )
 
 // Event is one thing that happened during a run. Fields that do not apply to

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/drover-sh/drover/internal/engine"
+	"github.com/drover-sh/drover/internal/event"
 	"github.com/drover-sh/drover/internal/inventory"
 	"github.com/drover-sh/drover/internal/journal"
 	"github.com/drover-sh/drover/internal/plan"
@@ -108,7 +109,7 @@ func (r *run) pickRun() error {
 	}
 	id := r.opts.Resume
 	if id == "last" {
-		last, err := journal.Last(r.opts.StateDir)
+		last, err := r.lastRun()
 		if err != nil {
 			return invalid(fmt.Errorf("--resume last: %w", err))
 		}
@@ -123,6 +124,24 @@ func (r *run) pickRun() error {
 		return err
 	}
 	return nil
+}
+
+// lastRun is the run --resume last means: the newest run of this runbook
+// that did not end refused (a refusal changed nothing). A newest journal
+// whose runbook cannot be read is taken too, and resumeFrom says why it
+// cannot be resumed, rather than reach past it to an older run.
+func (r *run) lastRun() (string, error) {
+	runs, err := journal.List(r.opts.StateDir)
+	if err != nil {
+		return "", err
+	}
+	name := r.opts.Runbook.Name()
+	for _, run := range runs {
+		if run.Runbook == "" || (run.Runbook == name && run.Result != event.Refused) {
+			return run.ID, nil
+		}
+	}
+	return "", fmt.Errorf("no run of runbook %q to resume in %s", name, r.opts.StateDir)
 }
 
 // lockRun takes the local lock of r.runID: a run, resumed or not, is driven
