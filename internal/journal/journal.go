@@ -25,7 +25,7 @@ import (
 type Journal struct {
 	mu   sync.Mutex
 	f    *os.File
-	w    *bufio.Writer
+	w    *bufio.Writer // holds output lines only, between Emits (see Emit)
 	path string
 	err  error // first write error; every later Emit returns it
 }
@@ -65,10 +65,14 @@ func Append(dir, id string) (*Journal, error) {
 // Path is the journal's file.
 func (j *Journal) Path() string { return j.path }
 
-// Emit appends e as one JSON line. Batch, stage and run boundaries are
+// Emit appends e as one JSON line. Every event but an output line is
+// handed to the system (write(2)) before Emit returns, so a killed drover
+// loses no step, host or answer it has reported (`drover log` and resume
+// rely on them). Output lines, the commonest by far, wait in a buffer that
+// the next other event of any host and Close write out first, so the file
+// keeps the order of the calls. Batch, stage and run boundaries are also
 // synced to disk, so a machine crash loses at most the lines of the batch
-// in progress; a host's end is handed to the system at once, so a killed
-// drover loses no finished host (resume relies on them).
+// in progress.
 func (j *Journal) Emit(e event.Event) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -88,10 +92,8 @@ func (j *Journal) Emit(e event.Event) error {
 	switch {
 	case syncs(e.Kind):
 		return j.syncLocked()
-	case e.Kind == event.HostEnd:
-		if err := j.w.Flush(); err != nil {
-			return j.fail(fmt.Errorf("write journal %s: %w", j.path, err))
-		}
+	case e.Kind != event.StepOutput:
+		return j.flushLocked()
 	}
 	return nil
 }
@@ -133,9 +135,18 @@ func syncs(k event.Kind) bool {
 	return false
 }
 
-func (j *Journal) syncLocked() error {
+// flushLocked hands the buffered lines to the system: a killed drover
+// loses none of them, a crashed machine may.
+func (j *Journal) flushLocked() error {
 	if err := j.w.Flush(); err != nil {
 		return j.fail(fmt.Errorf("write journal %s: %w", j.path, err))
+	}
+	return nil
+}
+
+func (j *Journal) syncLocked() error {
+	if err := j.flushLocked(); err != nil {
+		return err
 	}
 	if err := j.f.Sync(); err != nil {
 		return j.fail(fmt.Errorf("sync journal %s: %w", j.path, err))

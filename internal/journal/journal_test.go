@@ -1,12 +1,16 @@
 package journal
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -271,4 +275,130 @@ func TestDoneStagesAfterUndo(t *testing.T) {
 	if want := map[string][]string{"a": {"pull"}, "b": {"cut"}, "c": nil}; !reflect.DeepEqual(run.DoneStages(), want) {
 		t.Errorf("DoneStages = %v, want %v", run.DoneStages(), want)
 	}
+}
+
+// TestEmitReachesTheFile: every event but an output line is in the file
+// when Emit returns, without Close or a sync, so a drover killed with
+// SIGKILL keeps every step it reported; output lines emitted before such
+// an event are written ahead of it.
+func TestEmitReachesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	j, err := Create(dir, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	step := func(k event.Kind, name, line string) event.Event {
+		return event.Event{Kind: k, Stage: "switch", Host: "web01", Step: name, Line: line}
+	}
+	events := []event.Event{
+		{Kind: event.RunStart, Runbook: "cutover"},
+		{Kind: event.HostConnect, Host: "web01", Result: event.OK},
+		{Kind: event.StageStart, Stage: "switch", Hosts: []string{"web01"}},
+		{Kind: event.BatchStart, Stage: "switch", Batch: 1, Batches: 1, Hosts: []string{"web01"}},
+		{Kind: event.HostStart, Stage: "switch", Host: "web01"},
+		step(event.StepStart, "switch", ""),
+		step(event.StepOutput, "switch", "linked"),
+		step(event.StepOutput, "switch", "current -> r2"),
+		{Kind: event.StepEnd, Stage: "switch", Host: "web01", Step: "switch", Result: event.OK},
+		step(event.StepStart, "restart", ""),
+		step(event.StepOutput, "restart", "stopping"),
+		{Kind: event.GateAsk, Stage: "switch", Batch: 1, Text: "go on?"},
+		{Kind: event.UndoStart, Stage: "switch", Hosts: []string{"web01"}},
+		{Kind: event.Note, Text: "lock taken"},
+	}
+	for i, e := range events {
+		if err := j.Emit(e); err != nil {
+			t.Fatal(err)
+		}
+		want := events[:i+1]
+		for len(want) > 0 && want[len(want)-1].Kind == event.StepOutput {
+			want = want[:len(want)-1] // may wait in the buffer
+		}
+		got := readBack(t, j.Path())
+		if len(got) < len(want) || len(got) > i+1 {
+			t.Fatalf("after emitting %s the file holds %d events, want %d to %d:\n%v", e.Kind, len(got), len(want), i+1, got)
+		}
+		for k, w := range events[:len(got)] {
+			if line := string(w.Kind) + " " + w.Step + w.Line; got[k] != line {
+				t.Fatalf("after emitting %s, line %d is %q, want %q", e.Kind, k+1, got[k], line)
+			}
+		}
+	}
+}
+
+// TestEmitConcurrentHosts: hosts emitting at once leave whole lines in the
+// order each host emitted them, and every host's end in the file before
+// Close.
+func TestEmitConcurrentHosts(t *testing.T) {
+	dir := t.TempDir()
+	j, err := Create(dir, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	const hosts, lines = 8, 200
+	var wg sync.WaitGroup
+	for h := range hosts {
+		host := fmt.Sprintf("web%02d", h)
+		wg.Go(func() {
+			emit := func(e event.Event) {
+				e.Stage, e.Host = "pull", host
+				if err := j.Emit(e); err != nil {
+					t.Error(err)
+				}
+			}
+			emit(event.Event{Kind: event.HostStart})
+			emit(event.Event{Kind: event.StepStart, Step: "pull"})
+			for n := range lines {
+				emit(event.Event{Kind: event.StepOutput, Step: "pull", Line: strconv.Itoa(n)})
+			}
+			emit(event.Event{Kind: event.StepEnd, Step: "pull", Result: event.OK})
+			emit(event.Event{Kind: event.HostEnd, Result: event.OK})
+		})
+	}
+	wg.Wait()
+	b, err := os.ReadFile(j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string][]string{}
+	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		var e event.Event
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		seen[e.Host] = append(seen[e.Host], string(e.Kind)+" "+e.Line)
+	}
+	want := []string{"host.start ", "step.start "}
+	for n := range lines {
+		want = append(want, "step.output "+strconv.Itoa(n))
+	}
+	want = append(want, "step.end ", "host.end ")
+	for h := range hosts {
+		host := fmt.Sprintf("web%02d", h)
+		if !slices.Equal(seen[host], want) {
+			t.Errorf("%s: file holds %v\nwant %v", host, seen[host], want)
+		}
+	}
+}
+
+// readBack reads the journal at path through a handle of its own, as
+// `drover log` reads the journal of a killed run, and returns each line's
+// kind followed by its step and output line.
+func readBack(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for l := range strings.Lines(string(b)) {
+		var e event.Event
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		got = append(got, string(e.Kind)+" "+e.Step+e.Line)
+	}
+	return got
 }
