@@ -112,11 +112,13 @@ func (rb *Runbook) Secrets() []plan.Secret {
 }
 
 // runbookDecoder reads the tables of a runbook. refs are the names
-// templates may use; secrets the secrets expect rules may send.
+// templates may use; secrets the secrets expect rules may send; hasRelease
+// says whether switchrel steps have a root to switch under.
 type runbookDecoder struct {
 	*decoder
-	refs    map[string]bool
-	secrets map[string]plan.Secret
+	refs       map[string]bool
+	secrets    map[string]plan.Secret
+	hasRelease bool
 }
 
 func (d *runbookDecoder) runbook(t *table) *Runbook {
@@ -129,6 +131,7 @@ func (d *runbookDecoder) runbook(t *table) *Runbook {
 	rb.target, _ = d.str(t, "target")
 	rb.targetPath = t.keyPath("target")
 	rb.release = d.release(t)
+	d.hasRelease = rb.release != nil
 	rb.params = d.params(t, rb.release)
 	d.refs = map[string]bool{}
 	for _, name := range hostValues {

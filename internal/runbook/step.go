@@ -159,6 +159,11 @@ func (d *runbookDecoder) kindKeys(t *table, s *step) {
 	d.onlyFor(t, kind, "expect", plan.KindRun)
 	s.expect = d.expectRules(t, "expect", "[[stage.step.expect]]")
 	d.probeKeys(t, s)
+	if kind == plan.KindSwitchrel && !d.hasRelease {
+		// Without a root the run could only fail it on every host, after
+		// the stages before it changed them.
+		d.keyErrorf(t, "switchrel", "a switchrel step needs a [release] table with root")
+	}
 }
 
 // envSecrets reads env_secrets: declared secrets, each named once.
