@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/drover-sh/drover/internal/journal"
 	"github.com/drover-sh/drover/internal/release"
 )
 
@@ -13,17 +15,19 @@ type unlockOptions struct {
 	target targetOptions
 	out    outputOptions
 	root   string
+	force  bool
 }
 
 func newUnlockCmd(env *env) *cobra.Command {
 	var opts unlockOptions
 	cmd := &cobra.Command{
-		Use:   "unlock [target flags] [--root DIR]",
+		Use:   "unlock [target flags] [--root DIR] [--force]",
 		Short: "remove a stale farm lock",
 		Long: `Remove {root}/.drover/lock on every targeted host, for a lock left by a run
 that was killed. Each removal is recorded in the host's history with who
-removed it and whose lock it was. Check with drover releases first that no
-run is still going.
+removed it and whose lock it was. A lock whose run is still going in a
+drover on this machine is left alone (exit 4) unless --force is given;
+check with drover releases that no run is going elsewhere.
 
 Examples:
   drover unlock -g web
@@ -38,7 +42,16 @@ Examples:
 	opts.target.register(cmd.Flags())
 	opts.out.register(cmd.Flags())
 	cmd.Flags().StringVar(&opts.root, "root", defaultRoot, "the release root on the hosts")
+	cmd.Flags().BoolVar(&opts.force, "force", false, "remove even the lock of a run still going on this machine")
 	return cmd
+}
+
+// pidText names a drover by its pid, when known.
+func pidText(pid int) string {
+	if pid <= 0 {
+		return "(pid unknown)"
+	}
+	return fmt.Sprintf("pid %d", pid)
 }
 
 func runUnlock(ctx context.Context, opts unlockOptions, env *env) error {
@@ -48,11 +61,19 @@ func runUnlock(ctx context.Context, opts unlockOptions, env *env) error {
 	}
 	defer f.Close()
 	who := whoami(env)
-	failed := len(f.Problems) > 0
+	failed, going := len(f.Problems) > 0, false
+	states, _ := release.ReadAll(ctx, f.Conns, opts.root)
 	for _, h := range f.Hosts {
 		conn, ok := f.Conns[h.Name]
 		if !ok {
 			continue
+		}
+		if l := states[h.Name].Lock; l != nil && !opts.force {
+			if ok, pid := journal.RunGoing(stateDir(env), l.RunID); ok {
+				going = true
+				fmt.Fprintf(env.stdout, "%s  left alone: run %s is still going in drover %s on this machine\n", h.Name, l.RunID, pidText(pid))
+				continue
+			}
 		}
 		owner, err := release.ForceUnlock(ctx, release.ConnRunner{Conn: conn}, opts.root, who)
 		switch {
@@ -68,7 +89,11 @@ func runUnlock(ctx context.Context, opts unlockOptions, env *env) error {
 			fmt.Fprintf(env.stdout, "%s  removed the lock of %s\n", h.Name, owner)
 		}
 	}
-	if failed {
+	switch {
+	case going:
+		return locked(withHint(errors.New("a run that holds the lock is still going"),
+			"let it end, or stop it; --force removes its lock anyway"))
+	case failed:
 		return failure(errSilent)
 	}
 	return nil

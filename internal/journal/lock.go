@@ -108,3 +108,21 @@ func (l *RunLock) Release() error {
 	l.f = nil
 	return err
 }
+
+// RunGoing reports whether a drover on this machine holds the lock of run
+// id in dir, and its pid (0 when unknown). It creates nothing: a run
+// unknown here is not going here.
+func RunGoing(dir, id string) (bool, int) {
+	if id == "" || strings.ContainsAny(id, `/\`) {
+		return false, 0
+	}
+	f, err := os.Open(filepath.Join(dir, id+".lock"))
+	if err != nil {
+		return false, 0
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); errors.Is(err, syscall.EWOULDBLOCK) {
+		return true, readPID(f)
+	}
+	return false, 0
+}
