@@ -71,7 +71,7 @@ func runPatch(ctx context.Context, opts patchOptions, file string, env *env) err
 		reverse = "-R"
 	}
 	req := runRequest{rb: rb, target: opts.target, out: opts.out, yes: true,
-		sets: map[string]string{"patchfile": abs, "dir": opts.dir, "strip": strconv.Itoa(opts.strip), "reverse": reverse},
+		sets:     map[string]string{"patchfile": abs, "dir": opts.dir, "strip": strconv.Itoa(opts.strip), "reverse": reverse},
 		precheck: func(_ context.Context, f *rollout.Farm) error { return everyHostReached(f, "patch") }}
 	res, err := execute(ctx, env, req)
 	if err != nil {

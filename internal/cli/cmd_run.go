@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	runreport "github.com/drover-sh/drover/internal/report"
 	"github.com/drover-sh/drover/internal/rollout"
 	"github.com/drover-sh/drover/internal/runbook"
 	"github.com/drover-sh/drover/internal/ui"
@@ -69,6 +70,11 @@ func runRun(ctx context.Context, opts runOptions, file string, env *env) error {
 	rb, sets, err := loadWithSets(file, opts.sets)
 	if err != nil {
 		return err
+	}
+	if opts.report != "" {
+		if err := runreport.CheckDest(opts.report); err != nil {
+			return usageErr(err)
+		}
 	}
 	res, err := execute(ctx, env, runRequest{rb: rb, sets: sets, target: opts.target, out: opts.out,
 		yes: opts.yes, dryRun: opts.dryRun, resume: opts.resume})

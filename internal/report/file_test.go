@@ -23,8 +23,18 @@ func TestWriteFile(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("directory holds %d files, want the report alone", len(entries))
 	}
-	err = WriteFile(filepath.Join(dir, "missing", "run.html"), Build("r", cutoverEvents()))
-	if err == nil || !strings.HasPrefix(err.Error(), "report: ") {
+	missing := filepath.Join(dir, "missing", "run.html")
+	err = WriteFile(missing, Build("r", cutoverEvents()))
+	if err == nil || !strings.HasPrefix(err.Error(), "report "+missing+": ") || strings.Contains(err.Error(), ".drover-report") {
 		t.Errorf("WriteFile into a missing directory = %v", err)
+	}
+	if err := CheckDest(missing); err == nil || !strings.HasPrefix(err.Error(), "report "+missing+": ") {
+		t.Errorf("CheckDest of a missing directory = %v", err)
+	}
+	if err := CheckDest(filepath.Join(file, "x.html")); err == nil || !strings.Contains(err.Error(), "is not a directory") {
+		t.Errorf("CheckDest under a file = %v", err)
+	}
+	if err := CheckDest(file); err != nil {
+		t.Errorf("CheckDest of a writable place = %v", err)
 	}
 }
