@@ -47,7 +47,7 @@ Examples:
 			return runHosts(cmd.Context(), opts, env)
 		},
 	}
-	opts.target.register(cmd.Flags())
+	opts.target.registerReach(cmd.Flags())
 	cmd.Flags().BoolVar(&opts.all, "all", false, "also show the settings left at their default")
 	cmd.Flags().BoolVarP(&opts.connect, "verbose", "v", false, "connect to each host and show what it negotiated")
 	return cmd

@@ -27,9 +27,13 @@ release, the previous one (from the host's history), the releases present,
 the ones marked bad and a lock if a run holds one. Hosts whose current
 release differs from the majority are highlighted as drift.
 
+With --json, one object per host: host, current, previous, releases, bad,
+lock, drift and error.
+
 Examples:
   drover releases -g web
   drover releases -g web --root /srv/shop
+  drover releases -g web --json | jq -r 'select(.drift) | .host'
 
 ` + exitCodesHelp,
 		Args: cobra.NoArgs,
@@ -37,8 +41,9 @@ Examples:
 			return runReleases(cmd.Context(), opts, env)
 		},
 	}
-	opts.target.register(cmd.Flags())
-	opts.out.register(cmd.Flags())
+	opts.target.registerReach(cmd.Flags())
+	opts.out.registerColor(cmd.Flags())
+	cmd.Flags().BoolVar(&opts.out.JSON, "json", false, "one JSON object per host on stdout")
 	cmd.Flags().StringVar(&opts.root, "root", defaultRoot, "the release root on the hosts")
 	return cmd
 }
@@ -50,7 +55,14 @@ func runReleases(ctx context.Context, opts releasesOptions, env *env) error {
 	}
 	defer f.Close()
 	states, errs := release.ReadAll(ctx, f.Conns, opts.root)
-	ui.Releases(env.stdout, opts.out.style(env), ui.ReleaseRows(f.Hosts, states, errs, f.Problems, ""))
+	rows := ui.ReleaseRows(f.Hosts, states, errs, f.Problems, "")
+	if opts.out.JSON {
+		if err := ui.ReleasesJSON(env.stdout, rows); err != nil {
+			return err
+		}
+	} else {
+		ui.Releases(env.stdout, opts.out.style(env), rows)
+	}
 	if len(f.Problems) > 0 || len(errs) > 0 {
 		return failure(errSilent)
 	}

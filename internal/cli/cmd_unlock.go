@@ -39,8 +39,8 @@ Examples:
 			return runUnlock(cmd.Context(), opts, env)
 		},
 	}
-	opts.target.register(cmd.Flags())
-	opts.out.register(cmd.Flags())
+	opts.target.registerReach(cmd.Flags())
+	opts.out.registerColor(cmd.Flags())
 	cmd.Flags().StringVar(&opts.root, "root", defaultRoot, "the release root on the hosts")
 	cmd.Flags().BoolVar(&opts.force, "force", false, "remove even the lock of a run still going on this machine")
 	return cmd

@@ -24,6 +24,12 @@ func (o *outputOptions) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "stream every output line, host-prefixed")
 	fs.BoolVar(&o.JSON, "json", false, "events as JSON lines on stdout")
 	fs.StringVar(&o.LogDir, "log-dir", "", "write a full, redacted transcript per host into this directory")
+	o.registerColor(fs)
+}
+
+// registerColor adds the colour flags alone, for a command that prints a
+// table and runs no step.
+func (o *outputOptions) registerColor(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.NoColor, "no-color", false, "no colour (as --color never)")
 	fs.Var(&o.Color, "color", "colour: auto (a terminal, and NO_COLOR empty or unset), always, never")
 }

@@ -19,14 +19,23 @@ type targetOptions struct {
 	Batches  string
 }
 
+// register adds the target flags of a command that runs steps: which
+// hosts, how to reach them, and how many at a time in which batches.
 func (o *targetOptions) register(fs *pflag.FlagSet) {
+	o.registerReach(fs)
+	fs.IntVarP(&o.Parallel, "parallel", "p", 0, "hosts in flight at most (default: the runbook's, 32 for exec)")
+	fs.StringVar(&o.Batches, "batches", "", "batch sizes, e.g. 1,25%,100% (overrides the runbook)")
+}
+
+// registerReach adds the target flags of a command that reads or fixes
+// every host at once (hosts, releases, unlock): which hosts and how to
+// reach them.
+func (o *targetOptions) registerReach(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.Inventory, "inventory", "i", "", "inventory file (default $DROVER_INVENTORY, else ./inventory.toml)")
 	fs.StringArrayVarP(&o.Groups, "group", "g", nil, "target group (repeatable, or a comma list)")
 	fs.StringArrayVarP(&o.Hosts, "hosts", "H", nil, "target hosts: comma list, ranges like web[01:12], user@host:port")
 	fs.StringVar(&o.Limit, "limit", "", "keep only hosts whose name matches one of these globs")
 	fs.StringVar(&o.Exclude, "exclude", "", "drop hosts whose name matches one of these globs")
-	fs.IntVarP(&o.Parallel, "parallel", "p", 0, "hosts in flight at most (default: the runbook's, 32 for exec)")
-	fs.StringVar(&o.Batches, "batches", "", "batch sizes, e.g. 1,25%,100% (overrides the runbook)")
 	fs.BoolVar(&o.AcceptNew, "accept-new-host-keys", false, "accept and record unknown host keys (never changed ones)")
 	fs.BoolVar(&o.AskPass, "ask-pass", false, "ask once for an SSH password, used for every host")
 	fs.StringVarP(&o.User, "user", "u", "", "remote login name")

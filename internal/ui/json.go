@@ -91,3 +91,37 @@ func DryRunJSON(w io.Writer, pl *plan.Plan, connected int) error {
 	}
 	return json.NewEncoder(SafeJSON(w)).Encode(out)
 }
+
+// releaseJSON is releases --json: one object per host.
+type releaseJSON struct {
+	Host     string   `json:"host"`
+	Current  string   `json:"current"`
+	Previous string   `json:"previous"`
+	Releases []string `json:"releases"`
+	Bad      []string `json:"bad"`
+	Lock     string   `json:"lock,omitempty"`
+	Drift    bool     `json:"drift"`
+	Error    string   `json:"error,omitempty"`
+}
+
+// ReleasesJSON writes the releases of each host as one JSON object per
+// line, in the rows' order.
+func ReleasesJSON(w io.Writer, rows []ReleaseRow) error {
+	enc := json.NewEncoder(SafeJSON(w))
+	for _, r := range rows {
+		out := releaseJSON{Host: r.Host, Current: r.Current, Previous: r.Previous,
+			Releases: orEmpty(r.Available), Bad: orEmpty(r.Bad), Lock: r.Lock, Drift: r.Drift, Error: r.Error}
+		if err := enc.Encode(out); err != nil {
+			return fmt.Errorf("write the releases of %s: %w", r.Host, err)
+		}
+	}
+	return nil
+}
+
+// orEmpty is s, or an empty list rather than null.
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
