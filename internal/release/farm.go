@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -87,7 +88,7 @@ func (e *MissingError) Error() string {
 	if e.ID == Previous {
 		what = "their previous release (in the history and on disk)"
 	}
-	return fmt.Sprintf("%d host(s) do not have %s: %v; nothing was switched", len(e.Hosts), what, e.Hosts)
+	return fmt.Sprintf("%d host(s) do not have %s: %s; nothing was switched", len(e.Hosts), what, strings.Join(e.Hosts, ", "))
 }
 
 // CheckSwitch decides, before any host switches, whether the hosts read
