@@ -74,6 +74,8 @@ func report(stderr io.Writer, err error) int {
 		for _, d := range diags {
 			fmt.Fprintln(stderr, d.String())
 		}
+	case code == exitInterrupted && err.Error() == context.Canceled.Error():
+		fmt.Fprintln(stderr, "drover: interrupted") // a signal says it all; "context canceled" would not
 	default:
 		fmt.Fprintf(stderr, "drover: error: %s\n", err)
 		for _, h := range hints(err) {
@@ -87,11 +89,38 @@ func report(stderr io.Writer, err error) int {
 	return code
 }
 
+// signalError is the cause of a command ended by a signal: what a step,
+// a gate or a pre-flight that it stopped reports. It is a
+// context.Canceled, as the exit code wants.
+type signalError struct{ sig os.Signal }
+
+func (e signalError) Error() string {
+	if s, ok := e.sig.(syscall.Signal); ok {
+		return "interrupted by " + signalName(s)
+	}
+	return "interrupted"
+}
+
+func (signalError) Is(target error) bool { return target == context.Canceled }
+
+// signalName is SIGINT, SIGTERM or SIGHUP.
+func signalName(s syscall.Signal) string {
+	switch s {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	}
+	return s.String()
+}
+
 // signalContext returns a context cancelled by the first SIGINT, SIGTERM or
 // SIGHUP.
 // A second signal exits at once.
 func signalContext(stderr io.Writer) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	ch := make(chan os.Signal, 2)
 	// A lost terminal (SIGHUP) stops a run the same careful way: no new
 	// work, remote commands interrupted, the lock released.
@@ -102,8 +131,8 @@ func signalContext(stderr io.Writer) (context.Context, func()) {
 	done := make(chan struct{})
 	go func() {
 		select {
-		case <-ch:
-			cancel()
+		case sig := <-ch:
+			cancel(signalError{sig})
 		case <-done:
 			return
 		}
@@ -117,7 +146,7 @@ func signalContext(stderr io.Writer) (context.Context, func()) {
 	return ctx, func() {
 		signal.Stop(ch)
 		close(done)
-		cancel()
+		cancel(nil)
 	}
 }
 

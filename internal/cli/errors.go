@@ -121,7 +121,7 @@ func aborted(err error) error { return &AbortedError{outcome{err}} }
 func locked(err error) error { return &LockedError{outcome{err}} }
 
 // interrupted is the error of a command ended by a signal (exit 130).
-func interrupted(ctx context.Context) error { return &InterruptedError{outcome{ctx.Err()}} }
+func interrupted(ctx context.Context) error { return &InterruptedError{outcome{context.Cause(ctx)}} }
 
 // hinted wraps an error with a suggestion for the user.
 type hinted struct {
