@@ -30,6 +30,9 @@ const (
 	GateAnswer  Kind = "gate.answer"  // Stage, Batch, Host, Answer
 	UndoStart   Kind = "undo.start"   // Stage, Hosts
 	HostConnect Kind = "host.connect" // Host, Result, Error (pre-flight)
+	// HostSummary is a host's row of the summary a run showed at its end,
+	// journalled just before run.end so drover log shows the same table.
+	HostSummary Kind = "host.summary" // Host, Stage, Result, Duration, Text (the note)
 	Note        Kind = "note"         // Text: something worth a line, e.g. "lock taken"
 )
 

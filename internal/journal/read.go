@@ -34,6 +34,10 @@ type Run struct {
 	Counts   map[event.Result]int // hosts by their final result
 	Events   []event.Event
 	Complete bool // a run.end event was written
+	// Summary is the table the run's last attempt showed at its end, one
+	// host.summary event per host in plan order; nil for a run killed
+	// before its end (and for journals older than host.summary).
+	Summary []event.Event
 
 	// Notes say which lines were skipped (damaged or too long), at most
 	// maxNotes of them; Skipped counts them all.
@@ -46,7 +50,8 @@ func Read(dir, id string) (*Run, error) { return read(dir, id, nil) }
 
 // summaryKinds are the events List needs: who, when, how it ended, and each
 // host's result. Other lines are not decoded.
-var summaryKinds = [][]byte{[]byte(`"kind":"run.`), []byte(`"kind":"host.end"`), []byte(`"kind":"host.connect"`)}
+var summaryKinds = [][]byte{[]byte(`"kind":"run.`), []byte(`"kind":"host.end"`), []byte(`"kind":"host.connect"`),
+	[]byte(`"kind":"host.summary"`)}
 
 // read loads run id; with keep set, only lines holding one of keep are
 // decoded. A line that does not decode (cut short by a crash, or damaged)
@@ -135,13 +140,23 @@ func (r *Run) add(e event.Event) {
 			r.Start, r.Runbook, r.User, r.Params, r.Hosts = e.Time, e.Runbook, e.User, e.Params, e.Hosts
 			r.File = e.Text
 		}
+		r.Summary = nil // a resume shows its own table
+	case event.HostSummary:
+		r.Summary = append(r.Summary, e)
 	case event.RunEnd:
 		r.End, r.Result, r.Code, r.Complete = e.Time, e.Result, e.Code, true
 	}
 }
 
-// count fills Counts with each host's last host.end result.
+// count fills Counts with each host's result in the run's summary, or,
+// for a run without one, its last host.end result.
 func (r *Run) count() {
+	if len(r.Summary) > 0 {
+		for _, e := range r.Summary {
+			r.Counts[e.Result]++
+		}
+		return
+	}
 	last := map[string]event.Result{}
 	for _, e := range r.Events {
 		if e.Kind == event.HostEnd {

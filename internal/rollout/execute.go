@@ -37,6 +37,10 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 		return nil, stopped
 	}
 	r.markUnreachable(sum)
+	for _, h := range sum.Hosts {
+		r.journal.Emit(event.Event{Time: time.Now(), Kind: event.HostSummary, RunID: r.runID, Host: h.Host,
+			Stage: h.Stage, Result: h.Result, Duration: h.Duration, Text: r.redactor.String(h.Note)})
+	}
 	res := r.result(sum, outcome(sum))
 	end := event.Event{Time: time.Now(), Kind: event.RunEnd, RunID: r.runID, Result: resultOf(sum), Code: r.opts.ExitCode(res.Err())}
 	if err := sinks.Emit(end); err != nil {

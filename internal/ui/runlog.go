@@ -49,12 +49,21 @@ func RunDetail(w io.Writer, st *Style, run *journal.Run, verbose bool) {
 	fmt.Fprintln(w)
 	Summary(w, st, journalRows(run))
 	if !run.Complete {
-		fmt.Fprintln(w, "the run did not finish (killed?): resume it with drover run RUNBOOK --resume "+run.ID)
+		fmt.Fprintf(w, "the run did not finish (killed?): resume it with drover run %s --resume %s\n", runbookArg(run), run.ID)
 	}
 }
 
-// journalRows rebuilds the summary rows from a run's host.end events.
+// journalRows are the summary rows of a run in the journal: the table the
+// run showed at its end, or, for a run killed before it, one rebuilt from
+// its host.end events.
 func journalRows(run *journal.Run) []SummaryRow {
+	if len(run.Summary) > 0 {
+		rows := make([]SummaryRow, len(run.Summary))
+		for i, e := range run.Summary {
+			rows[i] = SummaryRow{Host: e.Host, Stage: e.Stage, Result: e.Result, Duration: e.Duration, Note: e.Text}
+		}
+		return rows
+	}
 	index := map[string]int{}
 	var rows []SummaryRow
 	for _, e := range run.Events {
@@ -80,4 +89,17 @@ func journalRows(run *journal.Run) []SummaryRow {
 	}
 	slices.SortStableFunc(rows, func(a, b SummaryRow) int { return order[a.Host] - order[b.Host] })
 	return rows
+}
+
+// runbookArg is how drover run is told the runbook of run: the file it
+// was read from, a shipped runbook by its name, or RUNBOOK when the
+// journal does not say.
+func runbookArg(run *journal.Run) string {
+	if name, ok := strings.CutPrefix(run.File, "embedded:"); ok {
+		return strings.TrimSuffix(name, ".toml")
+	}
+	if run.File == "" {
+		return "RUNBOOK"
+	}
+	return run.File
 }
