@@ -21,10 +21,12 @@ required keys, one step kind per step, durations, regexps, batch lists,
 params, secrets and templates, and, when inventories are given too, that
 each runbook's target group is in them. Every problem is printed as FILE:LINE:COL:
 message, sorted. Whether a file is a runbook or an inventory is told from
-its tables. Nothing is contacted.
+its tables. A FILE that does not exist may name a shipped runbook
+(cutover, exec, ...). Nothing is contacted.
 
 Examples:
   drover check cutover.toml inventory.toml
+  drover check cutover inventory.toml
 
 ` + exitCodesHelp,
 		Args: cobra.MinimumNArgs(1),
@@ -39,13 +41,17 @@ func runCheck(_ context.Context, files []string, env *env) error {
 	var other []error
 	var c runbook.Checker
 	for _, f := range files {
+		name := f
 		src, err := os.ReadFile(f)
+		if shipped, ok := shippedSource(f, err); ok {
+			name, src, err = "embedded:"+f+".toml", shipped, nil
+		}
 		if err != nil {
 			other = append(other, err)
 			continue
 		}
 		var ds runbook.Diagnostics
-		if err := c.Add(f, src); errors.As(err, &ds) {
+		if err := c.Add(name, src); errors.As(err, &ds) {
 			all = append(all, ds...)
 		} else if err != nil {
 			other = append(other, fmt.Errorf("%s: %w", f, err))

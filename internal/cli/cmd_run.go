@@ -140,10 +140,8 @@ func loadWithSets(file string, raw []string) (*runbook.Runbook, map[string]strin
 // loadRunbook reads a runbook file, or a shipped one by name.
 func loadRunbook(file string) (*runbook.Runbook, error) {
 	src, err := os.ReadFile(file)
-	if os.IsNotExist(err) && !strings.ContainsAny(file, "/.") {
-		if _, serr := runbooks.Read(file + ".toml"); serr == nil {
-			return shippedRunbook(file + ".toml")
-		}
+	if _, ok := shippedSource(file, err); ok {
+		return shippedRunbook(file + ".toml")
 	}
 	if err != nil {
 		return nil, usageErr(withHint(fmt.Errorf("read runbook: %w", err),
@@ -154,6 +152,16 @@ func loadRunbook(file string) (*runbook.Runbook, error) {
 		return nil, usageErr(err)
 	}
 	return rb, nil
+}
+
+// shippedSource is the shipped runbook a command line names, when reading
+// it as a file failed with err because there is no such file.
+func shippedSource(name string, err error) ([]byte, bool) {
+	if !os.IsNotExist(err) || strings.ContainsAny(name, "/.") {
+		return nil, false
+	}
+	src, serr := runbooks.Read(name + ".toml")
+	return src, serr == nil
 }
 
 // parseSets reads --set NAME=VALUE flags.
