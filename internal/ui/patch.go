@@ -22,7 +22,10 @@ func PatchReport(w io.Writer, st *Style, sum *engine.Summary, col *Collector) {
 		failed = append(failed, HostOutput{Host: h.Host, Output: col.Output(h.Host), Exit: code})
 	}
 	if len(failed) > 0 {
-		fmt.Fprintln(w, st.Fail.Render("\npatch would not apply on these hosts; nothing was changed anywhere:"))
+		// The newline stays outside the style: lipgloss pads every line of
+		// what it renders to the widest, a blank one included.
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, st.Fail.Render("patch would not apply on these hosts; nothing was changed anywhere:"))
 		Fold(w, st, failed)
 	}
 	var done []string
