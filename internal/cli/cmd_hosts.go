@@ -30,7 +30,8 @@ default), like ssh -G, and the path to it: direct, a jump chain or a proxy
 command. Settings left at their default are shown with --all. Nothing is
 contacted, unless -v asks to connect: then each host's key is checked as in
 a run (nothing runs on the host) and what the connection negotiated is shown
-(key exchange, host key algorithm, cipher, MAC), or why it failed.
+(key exchange, host key algorithm, cipher, MAC), or why it failed; a host
+that could not be connected to makes the exit status 1.
 
 ssh_config is read as ssh reads it: ~/.ssh/config, then /etc/ssh/ssh_config,
 or only the file given with -F.
@@ -59,8 +60,9 @@ func runHosts(ctx context.Context, opts hostsOptions, env *env) error {
 		return err
 	}
 	var found map[string][]string
+	failed := 0
 	if opts.connect {
-		if found, err = negotiate(ctx, env, &opts.target, hosts); err != nil {
+		if found, failed, err = negotiate(ctx, env, &opts.target, hosts); err != nil {
 			return err
 		}
 	}
@@ -73,15 +75,19 @@ func runHosts(ctx context.Context, opts hostsOptions, env *env) error {
 			fmt.Fprintln(env.stdout, line)
 		}
 	}
+	if failed > 0 {
+		return failure(fmt.Errorf("%d of %d hosts could not be connected to", failed, len(hosts)))
+	}
 	return nil
 }
 
 // negotiate connects to every host as pre-flight does and returns, per
-// host, the rows saying what its connection negotiated or why it failed.
-func negotiate(ctx context.Context, env *env, target *targetOptions, hosts []inventory.Host) (map[string][]string, error) {
+// host, the rows saying what its connection negotiated or why it failed,
+// and how many failed.
+func negotiate(ctx context.Context, env *env, target *targetOptions, hosts []inventory.Host) (map[string][]string, int, error) {
 	f, err := rollout.Dial{Target: target.Options, Env: env.target()}.Probe(ctx, hosts)
 	if err != nil {
-		return nil, classify(err)
+		return nil, 0, classify(err)
 	}
 	defer f.Close()
 	rows := map[string][]string{}
@@ -94,5 +100,5 @@ func negotiate(ctx context.Context, env *env, target *targetOptions, hosts []inv
 	for _, pr := range f.Problems {
 		rows[pr.Host] = []string{ui.HostRow("connect", ui.Sanitize(pr.Err.Error()), "failed")}
 	}
-	return rows, nil
+	return rows, len(f.Problems), nil
 }
