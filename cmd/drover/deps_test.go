@@ -40,7 +40,7 @@ var allowed = map[string][]string{
 	"internal/release":           {"internal/shell", "internal/transport", "internal/ui/safetext", "golang.org/x/sync/errgroup"},
 	"internal/report":            {"internal/event"},
 	"internal/rollout": {"internal/engine", "internal/event", "internal/inventory", "internal/journal",
-		"internal/plan", "internal/redact", "internal/release", "internal/runbook", "internal/secret",
+		"internal/plan", "internal/redact", "internal/release", "internal/runbook", "internal/secret", "internal/shell",
 		"internal/target", "internal/transport"},
 	"internal/runbook": {"internal/inventory", "internal/plan", "internal/release", "internal/shell", toml},
 	"internal/sandbox": {"internal/sshtest"},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/drover-sh/drover/internal/engine"
 	"github.com/drover-sh/drover/internal/inventory"
+	"github.com/drover-sh/drover/internal/shell"
 	"github.com/drover-sh/drover/internal/target"
 	"github.com/drover-sh/drover/internal/transport"
 )
@@ -101,6 +102,7 @@ func (d Dial) Probe(ctx context.Context, hosts []inventory.Host) (*Farm, error) 
 // hostKeyError is the error for unknown or changed host keys, with a hint.
 func hostKeyError(problems []engine.HostProblem) error {
 	var unknown, changed int
+	var first *transport.HostKeyError // the first changed one
 	for _, pr := range problems {
 		var k *transport.HostKeyError
 		if errors.As(pr.Err, &k) {
@@ -108,13 +110,23 @@ func hostKeyError(problems []engine.HostProblem) error {
 				unknown++
 			} else {
 				changed++ // changed or revoked: never accepted
+				if first == nil && k.Problem == transport.HostKeyChanged {
+					first = k
+				}
 			}
 		}
 	}
 	switch {
 	case changed > 0:
+		remove := "ssh-keygen -R HOST -f FILE"
+		if first != nil && first.File != "" {
+			remove = "ssh-keygen -R " + shell.Quote(first.Host) + " -f " + shell.Quote(first.File)
+			if changed > 1 {
+				remove += ", and so on for each"
+			}
+		}
 		return hinted(fmt.Errorf("%d host key(s) changed: nothing was run", changed),
-			"a changed key is never accepted; if a host was really reinstalled, remove its old line with ssh-keygen -R HOST -f FILE")
+			"a changed key is never accepted; if a host was really reinstalled, remove its old line with %s", remove)
 	case unknown > 0:
 		return hinted(fmt.Errorf("%d host key(s) unknown: nothing was run", unknown),
 			"check the fingerprints above, then run again with --accept-new-host-keys to record them")
