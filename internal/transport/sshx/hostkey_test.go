@@ -135,7 +135,7 @@ func startTwoKeyServer(t *testing.T, keys ...ssh.Signer) string {
 func TestAcceptNewConcurrent(t *testing.T) {
 	const hosts = 4
 	farm, _ := startFarm(t, hosts, sshtest.Options{})
-	known := filepath.Join(t.TempDir(), "new", "dir", "known_hosts")
+	known := filepath.Join(t.TempDir(), ".ssh", "known_hosts") // made as ssh makes ~/.ssh
 	accept := testOptions
 	accept.AcceptNew = true
 	d := sshx.New(accept)
@@ -165,6 +165,28 @@ func TestAcceptNewConcurrent(t *testing.T) {
 	strict := sshx.New(testOptions)
 	for _, h := range farm.Hosts {
 		dialOK(t, strict, endpoint(farm, h, known))
+	}
+}
+
+// TestAcceptNewMakesNoDirectories: as with ssh, a missing ~/.ssh is made
+// for the known_hosts file, but no other directory: a path under one that
+// does not exist fails the dial and creates nothing.
+func TestAcceptNewMakesNoDirectories(t *testing.T) {
+	farm, _ := startFarm(t, 1, sshtest.Options{})
+	dir := t.TempDir()
+	known := filepath.Join(dir, "typo", "known_hosts")
+	accept := testOptions
+	accept.AcceptNew = true
+	conn, err := sshx.New(accept).Dial(context.Background(), endpoint(farm, farm.Hosts[0], known))
+	if err == nil {
+		conn.Close()
+		t.Fatal("the dial recorded the key under a directory that did not exist")
+	}
+	if !strings.Contains(err.Error(), "no such file or directory") {
+		t.Errorf("dial error = %v, want the missing file named", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "typo")); !os.IsNotExist(err) {
+		t.Errorf("the directory was made: %v", err)
 	}
 }
 

@@ -21,8 +21,13 @@ func (d *Dialer) acceptNew(hc *hostKeyCheck, key ssh.PublicKey) error {
 	file := hc.user[0]
 	d.knownMu.Lock()
 	defer d.knownMu.Unlock()
-	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
-		return fmt.Errorf("accept new host key: %w", err)
+	// Like ssh, make a missing ~/.ssh (one level, private) and nothing
+	// else: a known_hosts path under a directory that does not exist is
+	// more likely a typo than a wish for new directories.
+	if dir := filepath.Dir(file); filepath.Base(dir) == ".ssh" {
+		if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
+			return fmt.Errorf("accept new host key: %w", err)
+		}
 	}
 	f, err := os.OpenFile(file, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {

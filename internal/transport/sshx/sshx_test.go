@@ -59,7 +59,7 @@ func TestConformance(t *testing.T) {
 		h := farm.Hosts[0]
 		login := endpoint(farm, h, known)
 		unknown := login
-		unknown.KnownHosts = []string{filepath.Join(t.TempDir(), "ssh", "known_hosts")}
+		unknown.KnownHosts = []string{filepath.Join(t.TempDir(), ".ssh", "known_hosts")}
 		changed := login
 		changed.KnownHosts = []string{writeOtherKey(t, h.Address())}
 		accept := testOptions
