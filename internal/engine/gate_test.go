@@ -97,6 +97,30 @@ func TestConfirmShowsTheLastOutput(t *testing.T) {
 	}
 }
 
+// TestConfirmAfterARetry: a confirm question after a step that failed and
+// then passed on its retry shows what the retry printed, not the failure.
+func TestConfirmAfterARetry(t *testing.T) {
+	var tries atomic.Int32
+	farm := enginetest.NewFarm(func(host, cmd string) enginetest.Reply {
+		if cmd != "flaky" {
+			return enginetest.Reply{Stdout: "before\n"}
+		}
+		if tries.Add(1) == 1 {
+			return enginetest.Reply{Stdout: "first try fails\n", Exit: 1}
+		}
+		return enginetest.Reply{Stdout: "second try ok\n"}
+	})
+	flaky := run("flaky", "flaky")
+	flaky.Retries = 1
+	p := newPlan(1, stageSpec{Stage: plan.Stage{Name: "s"}, steps: []plan.Step{
+		run("before", "before"), flaky, {Name: "ok?", Kind: plan.KindConfirm, Arg: "ok?"}}})
+	gate := &scriptedGate{}
+	mustRun(t, context.Background(), p, farm, engine.Options{Gate: gate})
+	if got := gate.asked[0].Tail; !slices.Equal(got, []string{"before", "second try ok"}) {
+		t.Errorf("tail = %q, want the earlier step's line and the retry's", got)
+	}
+}
+
 func TestRunWithoutGateFailsWhenThePlanAsks(t *testing.T) {
 	p := newPlan(1, stageSpec{Stage: plan.Stage{Name: "s", Gate: plan.GateBatch}, steps: []plan.Step{run("x", "x")}})
 	_, err := engine.Run(context.Background(), p, enginetest.NewFarm(exitScript(nil)).Conns("h01"), engine.Options{})

@@ -79,6 +79,7 @@ func (hr *hostRun) pipeline(ctx context.Context) (event.Result, string) {
 // watching operator may ask to retry it.
 func (hr *hostRun) step(ctx context.Context, idx int, st plan.Step) outcome {
 	for attempt := 0; ; attempt++ {
+		mark := hr.tail.mark()
 		o := hr.attempt(ctx, idx, st)
 		if o.result != event.Failed || ctx.Err() != nil || hr.s.r.hasQuit() {
 			return o
@@ -87,11 +88,13 @@ func (hr *hostRun) step(ctx context.Context, idx int, st plan.Step) outcome {
 			if !wait(ctx, st.RetryDelay) {
 				return outcome{result: event.Interrupted, err: ctx.Err()}
 			}
+			hr.tail.dropSince(mark)
 			continue
 		}
 		if !hr.settle(ctx, st, o) {
 			return o
 		}
+		hr.tail.dropSince(mark)
 		attempt = -1
 	}
 }
