@@ -100,5 +100,12 @@ func runLogShow(_ context.Context, opts logOptions, id string, env *env) error {
 		return nil
 	}
 	ui.RunDetail(env.stdout, opts.out.style(env), run, opts.out.Verbose)
+	if !run.Complete {
+		rb := runbookArg(run.File)
+		if rb == "" { // the journal lost its run.start
+			rb = "RUNBOOK"
+		}
+		fmt.Fprintf(env.stdout, "the run did not finish (killed?): resume it with drover run %s --resume %s\n", rb, run.ID)
+	}
 	return nil
 }

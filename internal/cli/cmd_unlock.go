@@ -61,16 +61,20 @@ func runUnlock(ctx context.Context, opts unlockOptions, env *env) error {
 	}
 	defer f.Close()
 	who := whoami(env)
-	failed, going := len(f.Problems) > 0, false
-	states, _ := release.ReadAll(ctx, f.Conns, opts.root)
+	failed, leftAlone := len(f.Problems) > 0, false
+	var states map[string]release.State // read only when a run is going here
+	going := journal.GoingRuns(stateDir(env))
+	if len(going) > 0 && !opts.force {
+		states, _ = release.ReadAll(ctx, f.Conns, opts.root)
+	}
 	for _, h := range f.Hosts {
 		conn, ok := f.Conns[h.Name]
 		if !ok {
 			continue
 		}
-		if l := states[h.Name].Lock; l != nil && !opts.force {
-			if ok, pid := journal.RunGoing(stateDir(env), l.RunID); ok {
-				going = true
+		if l := states[h.Name].Lock; l != nil {
+			if pid, ok := going[l.RunID]; ok {
+				leftAlone = true
 				fmt.Fprintf(env.stdout, "%s  left alone: run %s is still going in drover %s on this machine\n", h.Name, l.RunID, pidText(pid))
 				continue
 			}
@@ -90,7 +94,7 @@ func runUnlock(ctx context.Context, opts unlockOptions, env *env) error {
 		}
 	}
 	switch {
-	case going:
+	case leftAlone:
 		return locked(withHint(errors.New("a run that holds the lock is still going"),
 			"let it end, or stop it; --force removes its lock anyway"))
 	case failed:

@@ -43,53 +43,37 @@ func (o *targetOptions) registerReach(fs *pflag.FlagSet) {
 	fs.StringVar(&o.KnownHosts, "known-hosts", "", "known_hosts file")
 	fs.StringVarP(&o.SSHConfig, "ssh-config", "F", "", "ssh_config file to read instead of ~/.ssh/config and /etc/ssh/ssh_config (like ssh -F)")
 	o.Timeout = 10 * time.Second
-	fs.Var(timeoutFlag{&o.Options}, "timeout", "connect and handshake timeout per host (default: ssh_config's ConnectTimeout, else 10s)")
-	fs.Var(persistFlag{&o.Options}, "persist", "keep the connections open this long for the next command, e.g. 60s (drover disconnect closes them)")
+	fs.Var(givenDuration{d: &o.Timeout, given: &o.TimeoutSet, positive: true, example: "30s"}, "timeout", "connect and handshake timeout per host (default: ssh_config's ConnectTimeout, else 10s)")
+	fs.Var(givenDuration{d: &o.Persist, given: &o.PersistSet, example: "60s"}, "persist", "keep the connections open this long for the next command, e.g. 60s (default: the inventory's persist, else off; drover disconnect closes them)")
 }
 
-// persistFlag is --persist: a duration, remembered as given on the command
-// line so that it overrides the inventory's persist, 0 included.
-type persistFlag struct{ o *target.Options }
-
-func (f persistFlag) String() string {
-	if f.o == nil || f.o.Persist == 0 {
-		return "0s"
-	}
-	return f.o.Persist.String()
+// givenDuration is a duration flag remembered as given on the command
+// line, so that it overrides the inventory's or ssh_config's value:
+// --persist (0 allowed: off) and --timeout (positive).
+type givenDuration struct {
+	d        *time.Duration
+	given    *bool
+	positive bool
+	example  string // shown when the value is refused, e.g. "60s"
 }
 
-func (f persistFlag) Set(s string) error {
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return fmt.Errorf("%q is not a duration like 60s", s)
-	}
-	f.o.Persist, f.o.PersistSet = d, true
-	return nil
-}
-
-func (persistFlag) Type() string { return "duration" }
-
-// timeoutFlag is --timeout: a positive duration, remembered as given on
-// the command line so that it overrides ssh_config's ConnectTimeout.
-type timeoutFlag struct{ o *target.Options }
-
-func (f timeoutFlag) String() string {
-	if f.o == nil || !f.o.TimeoutSet {
+func (f givenDuration) String() string {
+	if f.d == nil || !*f.given {
 		return "" // the help names the default
 	}
-	return f.o.Timeout.String()
+	return f.d.String()
 }
 
-func (f timeoutFlag) Set(s string) error {
+func (f givenDuration) Set(s string) error {
 	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return fmt.Errorf("%q is not a duration like 30s", s)
+	if err != nil || d < 0 || (f.positive && d == 0) {
+		return fmt.Errorf("%q is not a duration like %s", s, f.example)
 	}
-	f.o.Timeout, f.o.TimeoutSet = d, true
+	*f.d, *f.given = d, true
 	return nil
 }
 
-func (timeoutFlag) Type() string { return "duration" }
+func (givenDuration) Type() string { return "duration" }
 
 // overrides adds -p and --batches to ov.
 func (o *targetOptions) overrides(ov plan.Overrides) plan.Overrides {

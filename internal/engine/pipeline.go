@@ -86,7 +86,7 @@ func (hr *hostRun) step(ctx context.Context, idx int, st plan.Step) outcome {
 		}
 		if attempt < st.Retries {
 			if !wait(ctx, st.RetryDelay) {
-				return outcome{result: event.Interrupted, err: ctx.Err()}
+				return outcome{result: event.Interrupted, err: context.Cause(ctx)}
 			}
 			hr.tail.dropSince(mark)
 			continue

@@ -33,7 +33,7 @@ func Preflight(ctx context.Context, d transport.Dialer, hosts []inventory.Host, 
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
-			errs[i] = fmt.Errorf("connect to %s: %w", h.Name, ctx.Err())
+			errs[i] = fmt.Errorf("connect to %s: %w", h.Name, context.Cause(ctx))
 			continue
 		}
 		wg.Go(func() {

@@ -46,9 +46,9 @@ const (
 	Aborted     Result = "aborted"
 	Interrupted Result = "interrupted"
 	Unreachable Result = "unreachable"
-	// Refused ends a run that stopped before its first step because a
-	// check refused it or another run held the farm lock: it changed
-	// nothing, so there is nothing in it to resume.
+	// Refused ends a run that stopped before its first step (a check
+	// refused it, another run held the farm lock, a host could not be
+	// read): it changed nothing, so there is nothing in it to resume.
 	Refused Result = "refused"
 )
 

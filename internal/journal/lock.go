@@ -109,20 +109,21 @@ func (l *RunLock) Release() error {
 	return err
 }
 
-// RunGoing reports whether a drover on this machine holds the lock of run
-// id in dir, and its pid (0 when unknown). It creates nothing: a run
-// unknown here is not going here.
-func RunGoing(dir, id string) (bool, int) {
-	if id == "" || strings.ContainsAny(id, `/\`) {
-		return false, 0
+// GoingRuns returns the runs in dir that a drover on this machine holds
+// the lock of, each with that drover's pid (0 when unknown). It creates
+// and locks nothing.
+func GoingRuns(dir string) map[string]int {
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.lock"))
+	going := map[string]int{}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); errors.Is(err, syscall.EWOULDBLOCK) {
+			going[strings.TrimSuffix(filepath.Base(p), ".lock")] = readPID(f)
+		}
+		f.Close() // drops the shared lock when it was taken
 	}
-	f, err := os.Open(filepath.Join(dir, id+".lock"))
-	if err != nil {
-		return false, 0
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); errors.Is(err, syscall.EWOULDBLOCK) {
-		return true, readPID(f)
-	}
-	return false, 0
+	return going
 }

@@ -40,7 +40,9 @@ func failed(err error) error  { return &Error{Kind: Failed, Err: err} }
 func locked(err error) error  { return &Error{Kind: Locked, Err: err} }
 
 // interrupted is the error of a run ended by ctx.
-func interrupted(ctx context.Context) error { return &Error{Kind: Interrupted, Err: context.Cause(ctx)} }
+func interrupted(ctx context.Context) error {
+	return &Error{Kind: Interrupted, Err: context.Cause(ctx)}
+}
 
 // hinted adds a suggestion for the person running drover to err.
 func hinted(err error, format string, args ...any) error {

@@ -30,16 +30,12 @@ func (r *run) startJournal() (*journal.Journal, error) {
 // first step (the farm lock or a check refused it, or it was
 // interrupted), and returns err.
 func (r *run) endBeforeSteps(err error) error {
-	code := r.opts.ExitCode(err)
-	res := event.Aborted
-	switch {
-	case isInterrupt(err):
+	res := event.Refused // before the first step: nothing was changed
+	if isInterrupt(err) {
 		res = event.Interrupted
-	case code == 2 || code == 4:
-		res = event.Refused
 	}
 	r.journal.Emit(event.Event{Time: time.Now(), Kind: event.RunEnd, RunID: r.runID, Result: res,
-		Code: code, Error: r.redactor.String(err.Error())})
+		Code: r.opts.ExitCode(err), Error: r.redactor.String(err.Error())})
 	return err
 }
 

@@ -78,16 +78,11 @@ type dryStageJSON struct {
 // "dry_run": the hosts, how many pre-flight connected, and each stage's
 // batches of host names.
 func DryRunJSON(w io.Writer, pl *plan.Plan, connected int) error {
-	names := make([]string, len(pl.Hosts))
-	for i, h := range pl.Hosts {
-		names[i] = h.Name
-	}
+	names := hostNames(pl)
 	out := dryRunJSON{Kind: "dry_run", Runbook: pl.Name, File: pl.File, Hosts: names, Connected: connected}
 	for _, st := range pl.Stages {
-		s := dryStageJSON{Name: st.Name, Parallel: st.Parallel, MaxFail: thresholdString(st.MaxFail),
-			Gate: gateString(st.Gate), UndoOnAbort: st.UndoOnAbort}
-		s.Batches = batchNames(st, names)
-		out.Stages = append(out.Stages, s)
+		out.Stages = append(out.Stages, dryStageJSON{Name: st.Name, Parallel: st.Parallel, MaxFail: thresholdString(st.MaxFail),
+			Gate: gateString(st.Gate), UndoOnAbort: st.UndoOnAbort, Batches: batchNames(st, names)})
 	}
 	return json.NewEncoder(SafeJSON(w)).Encode(out)
 }

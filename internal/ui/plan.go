@@ -13,10 +13,7 @@ import (
 // PlanOutline prints a plan's stages with their batches, hosts and gates,
 // as drover plan and drover run --dry-run show it.
 func PlanOutline(w io.Writer, pl *plan.Plan) {
-	names := make([]string, len(pl.Hosts))
-	for i, h := range pl.Hosts {
-		names[i] = h.Name
-	}
+	names := hostNames(pl)
 	fmt.Fprintf(w, "runbook %s (%s): %s %s\n", pl.Name, pl.File, plural(len(names), "host"), inventory.Compress(names))
 	for _, st := range pl.Stages {
 		fmt.Fprintf(w, "\nstage %s: parallel %d, max_fail %s, gate %s%s\n",
@@ -25,6 +22,15 @@ func PlanOutline(w io.Writer, pl *plan.Plan) {
 			fmt.Fprintf(w, "  batch %d: %s\n", i+1, inventory.Compress(batch))
 		}
 	}
+}
+
+// hostNames is the plan's hosts by name, in order.
+func hostNames(pl *plan.Plan) []string {
+	names := make([]string, len(pl.Hosts))
+	for i, h := range pl.Hosts {
+		names[i] = h.Name
+	}
+	return names
 }
 
 // batchNames is the stage's batches of the plan's host names.

@@ -48,9 +48,6 @@ func RunDetail(w io.Writer, st *Style, run *journal.Run, verbose bool) {
 	Timeline(w, st, run.Events, verbose)
 	fmt.Fprintln(w)
 	Summary(w, st, journalRows(run))
-	if !run.Complete {
-		fmt.Fprintf(w, "the run did not finish (killed?): resume it with drover run %s --resume %s\n", runbookArg(run), run.ID)
-	}
 }
 
 // journalRows are the summary rows of a run in the journal: the table the
@@ -89,17 +86,4 @@ func journalRows(run *journal.Run) []SummaryRow {
 	}
 	slices.SortStableFunc(rows, func(a, b SummaryRow) int { return order[a.Host] - order[b.Host] })
 	return rows
-}
-
-// runbookArg is how drover run is told the runbook of run: the file it
-// was read from, a shipped runbook by its name, or RUNBOOK when the
-// journal does not say.
-func runbookArg(run *journal.Run) string {
-	if name, ok := strings.CutPrefix(run.File, "embedded:"); ok {
-		return strings.TrimSuffix(name, ".toml")
-	}
-	if run.File == "" {
-		return "RUNBOOK"
-	}
-	return run.File
 }
