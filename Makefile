@@ -26,8 +26,8 @@ help: ## list the targets
 build: ## build bin/drover, a static binary
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/drover
 
-test: ## unit, engine and CLI tests, with the race detector where cgo is available (no root, no sshd)
-	$(GO) vet ./...
+test: ## gofmt, vet, unit, engine and CLI tests, with the race detector where cgo is available (no root, no sshd)
+	$(MAKE) lint
 	$(GO) test $(RACE) -count=1 ./...
 	GOMAXPROCS=1 $(GO) test $(RACE) -count=1 ./internal/engine/... && GOMAXPROCS=2 $(GO) test $(RACE) -count=1 ./internal/engine/...
 	$(MAKE) fuzz
