@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,12 +34,10 @@ type command struct {
 	killDelay time.Duration
 	exited    chan struct{} // closed once the leader is reaped
 
-	ptmx   *os.File     // the PTY master; nil without a PTY
-	moved  atomic.Int64 // bytes copied from the PTY master so far
-	inPut  atomic.Bool  // the copy from the master waits for the client
-	stdin  *os.File     // write end of the stdin pipe; nil with a PTY
-	stdout *os.File     // read end of the stdout pipe; nil with a PTY
-	stderr *os.File     // read end of the stderr pipe; nil with a PTY
+	ptmx   *os.File // the PTY master; nil without a PTY
+	stdin  *os.File // write end of the stdin pipe; nil with a PTY
+	stdout *os.File // read end of the stdout pipe; nil with a PTY
+	stderr *os.File // read end of the stderr pipe; nil with a PTY
 }
 
 func startCommand(h *Host, spec commandSpec) (*command, error) {
@@ -112,7 +109,7 @@ func pipes(n int) ([][2]*os.File, error) {
 func (c *command) run(ch gossh.Channel) *os.ProcessState {
 	var copies sync.WaitGroup
 	if c.ptmx != nil {
-		copyTo(&copies, &counting{w: ch, n: &c.moved, busy: &c.inPut}, c.ptmx)
+		copies.Go(func() { c.copyPTY(ch) })
 	} else {
 		copyTo(&copies, ch, c.stdout)
 		copyTo(&copies, ch.Stderr(), c.stderr)
@@ -128,22 +125,6 @@ func (c *command) run(ch gossh.Channel) *os.ProcessState {
 		c.stderr.Close()
 	}
 	return c.proc.ProcessState
-}
-
-// counting counts what is written through it, and says when a write is
-// under way (a slow client holds it).
-type counting struct {
-	w    io.Writer
-	n    *atomic.Int64
-	busy *atomic.Bool
-}
-
-func (c *counting) Write(p []byte) (int, error) {
-	c.busy.Store(true)
-	n, err := c.w.Write(p)
-	c.n.Add(int64(n))
-	c.busy.Store(false)
-	return n, err
 }
 
 func copyTo(wg *sync.WaitGroup, w io.Writer, r io.Reader) {

@@ -1,7 +1,9 @@
 package sshtest
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"syscall"
@@ -79,44 +81,78 @@ func (c *command) resize(rows, cols uint32) error {
 	return nil
 }
 
-// drainPTY waits, after the leader exited, for the rest of the output. As
-// with sshd, processes left holding the terminal do not keep the session
-// open: once no output moved for the kill delay and none waits for the
-// client, the master is closed, which hangs them up. Output still flowing
-// to a slow client is not cut.
-func (c *command) drainPTY(copies *sync.WaitGroup) {
-	drained := make(chan struct{})
-	go func() {
-		copies.Wait()
-		close(drained)
-	}()
-	ticker := time.NewTicker(c.killDelay)
-	defer ticker.Stop()
-	last := c.moved.Load()
-	for done := false; !done; {
-		select {
-		case <-drained:
-			done = true
-		case <-ticker.C:
-			now := c.moved.Load()
-			done, last = now == last && !c.inPut.Load() && c.unread() == 0, now
+// copyPTY copies the PTY master's output to w until the master ends (every
+// holder of the terminal closed it), w fails, or the terminal stalls after
+// the leader exited. As with sshd, processes left holding the terminal do
+// not keep the session open: once the leader is gone and no output arrived
+// for the kill delay, the copy stops and the master is closed, which hangs
+// them up. Output still flowing to a slow client is not cut: the quiet
+// time counts from the last read, and a write the client holds up is not
+// quiet time.
+func (c *command) copyPTY(w io.Writer) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := c.ptmx.Read(buf)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			n, err = c.readQueued(buf)
+		}
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+		if c.leaderGone() {
+			_ = c.ptmx.SetReadDeadline(time.Now().Add(c.killDelay))
 		}
 	}
-	c.ptmx.Close()
-	<-drained
 }
 
-// unread is how many bytes the PTY master holds that the copy has not read
-// yet: on a loaded machine the copy may not have run for a whole tick, and
-// output still waiting is not a stalled terminal.
-func (c *command) unread() int {
+// readQueued reads once without waiting. The kernel hands a PTY's output
+// to the reading side from a work queue, and a wait for readability does
+// not see output still queued there; a read does, as it first runs that
+// work. An empty terminal reads as io.EOF.
+func (c *command) readQueued(buf []byte) (int, error) {
+	if err := c.ptmx.SetReadDeadline(time.Time{}); err != nil {
+		return 0, err
+	}
 	raw, err := c.ptmx.SyscallConn()
 	if err != nil {
-		return 0
+		return 0, err
 	}
-	n := 0
-	raw.Control(func(fd uintptr) {
-		n, _ = unix.IoctlGetInt(int(fd), unix.TIOCINQ)
-	})
-	return n
+	var n int
+	var rerr error
+	if err := raw.Read(func(fd uintptr) bool {
+		n, rerr = unix.Read(int(fd), buf)
+		return true
+	}); err != nil {
+		return 0, err
+	}
+	switch {
+	case n > 0:
+		return n, nil
+	case rerr == nil || rerr == unix.EAGAIN:
+		return 0, io.EOF
+	default:
+		return 0, rerr
+	}
+}
+
+func (c *command) leaderGone() bool {
+	select {
+	case <-c.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// drainPTY waits, after the leader exited, for the copy of the rest of the
+// output (see copyPTY), then closes the master.
+func (c *command) drainPTY(copies *sync.WaitGroup) {
+	_ = c.ptmx.SetReadDeadline(time.Now().Add(c.killDelay))
+	copies.Wait()
+	c.ptmx.Close()
 }

@@ -152,6 +152,37 @@ func TestPTYPromptWithoutNewline(t *testing.T) {
 	}
 }
 
+// A process left in the background holding the terminal does not keep a
+// PTY session open once the leader exited, and the leader's last output
+// is not lost on the way.
+func TestPTYHeldByBackgroundProcess(t *testing.T) {
+	f := startFarm(t, Options{})
+	c := dial(t, f, f.Hosts[0])
+	for i := range 20 {
+		s, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RequestPty("xterm", 24, 80, gossh.TerminalModes{}); err != nil {
+			t.Fatalf("RequestPty: %v", err)
+		}
+		var out bytes.Buffer
+		s.Stdout = &out
+		start := time.Now()
+		err = s.Run(`(trap "" HUP; : >held; exec sleep 6011) & until [ -e held ]; do sleep 0.01; done; rm held; echo "leader done"; exit 5`)
+		s.Close()
+		if code := exitCode(t, err); code != 5 {
+			t.Fatalf("run %d: exit code = %d, want 5", i, code)
+		}
+		if !strings.Contains(out.String(), "leader done\r\n") {
+			t.Fatalf("run %d: output = %q, want the leader's last line", i, out.String())
+		}
+		if took := time.Since(start); took > 5*time.Second {
+			t.Fatalf("run %d: the session stayed open %v for a background process", i, took)
+		}
+	}
+}
+
 // readUntil reads r until its output ends with want, and fails the test if
 // r ends first or takes longer than 10s.
 func readUntil(t *testing.T, r io.Reader, want string) string {
