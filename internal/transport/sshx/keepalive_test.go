@@ -24,14 +24,14 @@ func TestLost(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			farm, known := startFarm(t, 1, sshtest.Options{})
 			h := farm.Hosts[0]
-			conn := dialOK(t, sshx.New(testOptions), endpoint(farm, h, known))
+			conn := dialOK(t, sshx.New(lossOptions), endpoint(farm, h, known))
 			waitErr := runInBackground(t, conn, "sleep 600")
 
 			start := time.Now()
 			tt.fault(h)
 			// Lost within interval*count, plus one interval for the tick
 			// that sends the unanswered keepalive, plus scheduling slack.
-			limit := testOptions.KeepaliveInterval*time.Duration(testOptions.KeepaliveCountMax+1) + time.Second
+			limit := lossOptions.KeepaliveInterval*time.Duration(lossOptions.KeepaliveCountMax+1) + time.Second
 			select {
 			case <-conn.Lost():
 			case <-time.After(10 * time.Second):
@@ -59,11 +59,11 @@ func TestLost(t *testing.T) {
 // do is not declared lost.
 func TestKeepaliveQuietHost(t *testing.T) {
 	farm, known := startFarm(t, 1, sshtest.Options{})
-	conn := dialOK(t, sshx.New(testOptions), endpoint(farm, farm.Hosts[0], known))
+	conn := dialOK(t, sshx.New(lossOptions), endpoint(farm, farm.Hosts[0], known))
 	select {
 	case <-conn.Lost():
 		t.Fatalf("healthy connection declared lost: %v", conn.Err())
-	case <-time.After(20 * testOptions.KeepaliveInterval):
+	case <-time.After(20 * lossOptions.KeepaliveInterval):
 	}
 }
 
@@ -71,7 +71,7 @@ func TestDialFrozenHostTimesOut(t *testing.T) {
 	farm, known := startFarm(t, 1, sshtest.Options{})
 	h := farm.Hosts[0]
 	h.Freeze()
-	opts := testOptions
+	opts := lossOptions
 	opts.ConnectTimeout = 200 * time.Millisecond
 	start := time.Now()
 	conn, err := sshx.New(opts).Dial(context.Background(), endpoint(farm, h, known))
@@ -163,7 +163,7 @@ func TestFrozenHostHonoursContext(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			farm, known := startFarm(t, 1, sshtest.Options{})
 			h := farm.Hosts[0]
-			opts := testOptions
+			opts := lossOptions
 			opts.KeepaliveInterval = time.Hour
 			conn := dialOK(t, sshx.New(opts), endpoint(farm, h, known))
 			h.Freeze()
@@ -189,19 +189,19 @@ func TestFrozenHostHonoursContext(t *testing.T) {
 func TestKeepaliveOnlyInUse(t *testing.T) {
 	farm, known := startFarm(t, 1, sshtest.Options{})
 	h := farm.Hosts[0]
-	conn := dialOK(t, sshx.New(testOptions), endpoint(farm, h, known))
+	conn := dialOK(t, sshx.New(lossOptions), endpoint(farm, h, known))
 	h.Freeze()
 	defer h.Thaw()
 	select {
 	case <-conn.Lost():
 		t.Fatalf("an idle connection was probed and declared lost: %v", conn.Err())
-	case <-time.After(time.Duration(testOptions.KeepaliveCountMax+3) * testOptions.KeepaliveInterval):
+	case <-time.After(time.Duration(lossOptions.KeepaliveCountMax+3) * lossOptions.KeepaliveInterval):
 	}
 	start := time.Now()
 	if _, err := conn.NewSession(context.Background()); !errors.Is(err, transport.ErrLost) {
 		t.Fatalf("NewSession on a frozen host = %v, want the connection lost", err)
 	}
-	limit := testOptions.KeepaliveInterval*time.Duration(testOptions.KeepaliveCountMax+1) + time.Second
+	limit := lossOptions.KeepaliveInterval*time.Duration(lossOptions.KeepaliveCountMax+1) + time.Second
 	if took := time.Since(start); took > limit {
 		t.Errorf("declared lost %s after the session was asked for, want within %s", took, limit)
 	}

@@ -15,8 +15,20 @@ import (
 	"github.com/drover-sh/drover/internal/transport/transporttest"
 )
 
-// testOptions are fast keepalives for tests.
+// testOptions are for connections a test means to keep. The connect
+// timeout only guards against a hang, and keepalives go every second: a
+// machine loaded by the race detector can hold an in-process answer, or
+// twenty handshakes at once, for longer than a tight limit allows. Tests
+// of the limits set their own.
 var testOptions = sshx.Options{
+	ConnectTimeout:    transporttest.Timeout,
+	KeepaliveInterval: time.Second,
+	KeepaliveCountMax: 3,
+}
+
+// lossOptions are fast keepalives, for the tests of a host that stops
+// answering.
+var lossOptions = sshx.Options{
 	ConnectTimeout:    5 * time.Second,
 	KeepaliveInterval: 50 * time.Millisecond,
 	KeepaliveCountMax: 3,
