@@ -65,7 +65,8 @@ const shellID = `echo "ppid=$$"`
 // TestShellSteps: plain steps share one host shell, yet each has its own
 // output, exit status, directory and environment; output that looks like
 // the framing (even the real markers of other steps), input reads, `exit`
-// and background processes do not confuse it.
+// and background processes, even one that prints steps later, do not
+// confuse it.
 func TestShellSteps(t *testing.T) {
 	farm, hosts, conns := startFarm(t, 2)
 	steps := []plan.Step{
@@ -75,7 +76,7 @@ func TestShellSteps(t *testing.T) {
 		run("markers", `printf 'drover-00000000000000000000000000000000-4 0\n\ndrover-\nlast without newline'`),
 		run("forged", forgedMarkers),
 		run("stderr", `echo to-err >&2; printf 'partial-err' >&2; echo ' then-out'; `+shellID),
-		run("background", `nohup sleep 2 & echo started; nohup sh -c 'sleep 0.2; echo late' & `+shellID),
+		run("background", `nohup sleep 2 & echo started; nohup sh -c 'until [ -e late.go ]; do sleep 0.01; done; echo late; : >late.done' & `+shellID),
 		run("exit", `echo before; exit 7; echo after`),
 		run("after", shellID),
 		run("own-trap", `trap 'echo cleanup' EXIT; echo body; exit 3`),
@@ -84,6 +85,9 @@ func TestShellSteps(t *testing.T) {
 		run("inline-status", `[ staging = prod ]`),
 		run("inline-error", `test a b c`),
 		run("after-inline", shellID),
+		// The background process of step "background" prints now, after
+		// eight more steps, and its line belongs to the step running.
+		run("late", `: >late.go; until [ -e late.done ]; do sleep 0.01; done; rm late.go late.done`),
 	}
 	steps[7].OkExit = []int{7}
 	steps[9].OkExit = []int{3}
@@ -107,6 +111,7 @@ func TestShellSteps(t *testing.T) {
 			"own-trap": {"body", "cleanup"},
 			"exec":     {"before", "replaced"},
 			"inline":   {"inline two  spaces and  three"},
+			"late":     {"late"},
 		}
 		for step, lines := range want {
 			if got := withoutPPID(out[step]); !slices.Equal(got, lines) {
