@@ -166,8 +166,10 @@ func TestRun(t *testing.T) {
 				h.say("working\n")
 				return h.hang()
 			},
-			opts:      Options{Timeout: 100 * time.Millisecond},
-			wantErr:   `timed out after 100ms; last output: "working"`,
+			// The deadline counts from the start, so it must leave the
+			// first output time to arrive on a loaded machine.
+			opts:      Options{Timeout: time.Second},
+			wantErr:   `timed out after 1s; last output: "working"`,
 			wantFired: map[int]int{},
 		},
 		{
@@ -237,7 +239,7 @@ func TestRunErrorTypes(t *testing.T) {
 			var e *StuckError
 			return errors.As(err, &e) && e.Prompt == "Overwrite (y/n)? "
 		}},
-		{"timeout", Options{Timeout: 50 * time.Millisecond}, func(err error) bool {
+		{"timeout", Options{Timeout: time.Second}, func(err error) bool {
 			var e *TimeoutError
 			return errors.As(err, &e) && e.LastLine == "Overwrite (y/n)? "
 		}},
