@@ -142,7 +142,11 @@ func TestExecFrozenHost(t *testing.T) {
 	needDrover(t, "exec")
 	frozen := "web08"
 	const remoteSleep = 4 * time.Second
-	before := strings.Count(farm.SSHDLog(t, frozen), "Accepted publickey for deploy")
+	const login = "Accepted publickey for deploy"
+	before := map[string]int{}
+	for _, name := range farm.Names {
+		before[name] = strings.Count(farm.SSHDLog(t, name), login)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), droverTimeout)
 	defer cancel()
 	c := droverCommand(ctx, "exec", "-g", "web", "-v", "--", fmt.Sprintf("sleep %d; cat /etc/hostname", int(remoteSleep.Seconds())))
@@ -151,8 +155,15 @@ func TestExecFrozenHost(t *testing.T) {
 	if err := c.Start(); err != nil {
 		t.Fatalf("start drover: %v", err)
 	}
-	waitFor(t, 30*time.Second, "drover to log in on "+frozen, func() bool {
-		return strings.Count(farm.SSHDLog(t, frozen), "Accepted publickey for deploy") > before
+	// Every host is in its sleep when web08 freezes, so each answer is
+	// due remoteSleep after it at the latest, whatever the load.
+	waitFor(t, 30*time.Second, "drover to log in on every host", func() bool {
+		for _, name := range farm.Names {
+			if strings.Count(farm.SSHDLog(t, name), login) <= before[name] {
+				return false
+			}
+		}
+		return true
 	})
 	farmDo(t, "stop", frozen)
 	t.Cleanup(func() { farmDo(t, "cont", frozen) })
