@@ -227,10 +227,11 @@ func TestShellStepTimeout(t *testing.T) {
 // slowStep is a step that starts a child and an orphan in a session of its
 // own, then waits: it runs out of time on its first attempt, and its
 // retry succeeds. The child and the orphan write their pids to NAME.pid
-// and orphanSUFFIX.pid; prefix decides how the host shell runs it.
+// and orphanSUFFIX.pid; prefix decides how the host shell runs it. The
+// timeout leaves a loaded machine time to start them all.
 func slowStep(name, prefix string) plan.Step {
 	orphan := "orphan" + strings.TrimPrefix(name, "slow") + ".pid"
-	return plan.Step{Name: name, Kind: plan.KindRun, Timeout: 500 * time.Millisecond, Retries: 1,
+	return plan.Step{Name: name, Kind: plan.KindRun, Timeout: 2 * time.Second, Retries: 1,
 		Arg: prefix + `test -f ` + name + `.pid && { ` + shellID + `; exit 0; }; sleep 60 & echo $! > ` + name + `.pid
 (setsid sh -c 'echo $$ > ` + orphan + `; sleep 60' </dev/null >/dev/null 2>&1 &)
 while ! test -s ` + orphan + ` || ! test -s daemon.pid; do sleep 0.01; done; echo waiting; wait`}
