@@ -129,22 +129,53 @@ func (c *conn) isLost() bool {
 }
 
 // settle returns the error a failed request reports: the connection's own
-// when the connection is lost, also when it is declared lost only a moment
-// after the request saw EOF (the SSH library ends the pending requests of a
-// dropped connection just before its Wait returns; see lostGrace).
+// when the connection is lost, also when it is declared lost only after
+// the request saw EOF (see goneDown).
 func (c *conn) settle(err error) error {
-	if errors.Is(err, io.EOF) && !c.isLost() {
-		t := time.NewTimer(lostGrace)
+	if errors.Is(err, io.EOF) && c.goneDown() {
+		return c.Err()
+	}
+	if c.isLost() {
+		return c.Err()
+	}
+	return err
+}
+
+// lossWait bounds how long goneDown waits for the loss of a connection
+// whose probe failed; the loss follows at once unless the machine is
+// starved.
+const lossWait = 10 * time.Second
+
+// goneDown reports whether the connection is lost, when a channel or a
+// request ended without an answer. The SSH library ends a dropped
+// connection's channels and requests just before its Wait returns, so the
+// loss may not be declared yet. A probe settles it without guessing a
+// delay: a live connection answers, a broken one fails at once (and its
+// loss follows), and one whose host stopped answering is declared lost by
+// its keepalives.
+func (c *conn) goneDown() bool {
+	if c.isGone() {
+		return c.isLost()
+	}
+	probe := make(chan error, 1)
+	go func() {
+		_, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil)
+		probe <- err
+	}()
+	select {
+	case <-c.lost:
+	case err := <-probe:
+		if err == nil {
+			return false
+		}
+		t := time.NewTimer(lossWait)
 		defer t.Stop()
 		select {
 		case <-c.lost:
 		case <-t.C:
 		}
 	}
-	if c.isLost() {
-		return c.Err()
-	}
-	return err
+	return c.isLost()
 }
 
 // NewSession opens a session channel. A host that does not answer holds

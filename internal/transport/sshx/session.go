@@ -186,22 +186,12 @@ func (s *session) exitError(err error) error {
 	}
 }
 
-// lostGrace is how long Wait gives a connection that is going down to be
-// declared lost, when a channel closed without an exit status.
-const lostGrace = 200 * time.Millisecond
-
 // missingExit handles a channel that closed without an exit status: when
 // the transport broke, the channels close just before the connection is
-// declared lost, so it waits briefly for that.
+// declared lost (see goneDown).
 func (s *session) missingExit(err error) error {
-	t := time.NewTimer(lostGrace)
-	defer t.Stop()
-	select {
-	case <-s.conn.lost:
-		if lerr := s.conn.Err(); lerr != nil {
-			return fmt.Errorf("wait for command: %w", lerr)
-		}
-	case <-t.C:
+	if s.conn.goneDown() {
+		return fmt.Errorf("wait for command: %w", s.conn.Err())
 	}
 	return fmt.Errorf("wait for command: %w", err)
 }
