@@ -75,11 +75,20 @@ func (p *proxyConn) Write(b []byte) (int, error) {
 	return n, nil
 }
 
+// proxyExitWait bounds how long a stream that ended waits for its command
+// to exit and for the last of its stderr: a command that ends its stream
+// has mostly exited, and on a loaded machine its words can take a while
+// to arrive; one that lingers, or a child that holds its stderr, does not
+// hold up the error longer than this.
+const proxyExitWait = 2 * time.Second
+
 // ended says why the stream ended, with the command's own words.
 func (p *proxyConn) ended(err error) error {
+	t := time.NewTimer(proxyExitWait)
+	defer t.Stop()
 	select {
 	case <-p.waited:
-	case <-time.After(100 * time.Millisecond):
+	case <-t.C:
 	}
 	if msg := strings.TrimSpace(p.stderr.String()); msg != "" {
 		return fmt.Errorf("proxy command: %s: %w", msg, err)
