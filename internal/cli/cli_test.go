@@ -13,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/drover-sh/drover/internal/sshtest"
+	"github.com/drover-sh/drover/internal/target"
 )
 
 // TestMain lets the scripts run drover as a command: the test binary runs
@@ -37,7 +38,10 @@ func droverMain() {
 		}
 	}
 	code := Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	if path := os.Getenv(statusFileEnv); path != "" {
+	// The --persist keeper is a drover of its own that a command started;
+	// its exit, whenever it comes, is not the exit code a script checks.
+	keeper := len(os.Args) > 1 && os.Args[1] == target.KeeperCommand
+	if path := os.Getenv(statusFileEnv); path != "" && !keeper {
 		if err := os.WriteFile(path, []byte(strconv.Itoa(code)), 0o644); err != nil {
 			fmt.Fprintf(os.Stderr, "record exit code: %v\n", err)
 		}
