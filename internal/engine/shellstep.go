@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -206,12 +207,33 @@ func (hr *hostRun) awaitStep(ctx context.Context, sh *hostShell, n int, kill boo
 			return hr.lostErr()
 		case <-sh.ended:
 			sh.broken = true
-			if err := hr.connErr(); err != nil {
-				return err
-			}
-			return errShellEnded
+			return hr.shellEndErr(sh)
 		}
 	}
+}
+
+// shellEndErr says why the host shell's output ended while a step ran:
+// the connection's loss when that is why, else errShellEnded. The streams
+// of a dropped connection end just before the loss is declared, so the
+// session's own end is awaited (it settles that) for up to the host
+// timeout.
+func (hr *hostRun) shellEndErr(sh *hostShell) error {
+	done := make(chan error, 1)
+	go func() { done <- sh.sess.Wait() }()
+	t := time.NewTimer(hr.s.r.hostTimeout())
+	defer t.Stop()
+	select {
+	case err := <-done:
+		if errors.Is(err, transport.ErrLost) {
+			return hr.lostErr()
+		}
+	case <-hr.h.conn.Lost():
+	case <-t.C:
+	}
+	if err := hr.connErr(); err != nil {
+		return err
+	}
+	return errShellEnded
 }
 
 // add records m when it is a marker of step n.
