@@ -271,3 +271,58 @@ func TestShellInlineSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestShellLoneStep: a plain step alone in its stage runs in the host
+// shell too, as it would beside others: in sh, with its DROVER_STEP. Run
+// as deploy and as root (whose sessions OpenSSH will not signal), a lone
+// step that runs out of time, and one interrupted, leave none of their
+// processes on any host.
+func TestShellLoneStep(t *testing.T) {
+	needDrover(t, "run")
+	t.Cleanup(func() {
+		for _, arg := range []string{"331", "332", "333", "334"} {
+			killFarmProcs(farmProcs(t, "sleep", arg))
+		}
+	})
+	same := stepsRunbook(t, `where=[ -n "$DROVER_STEP" ] && echo "in the host shell"`)
+	start := time.Now()
+	if out, _, code := droverCmd(t, "run", same, "-g", "web", "--yes"); code != 0 {
+		t.Errorf("lone step: exit %d\n%s", code, out)
+	}
+	_, events := lastJournal(t, start)
+	for _, name := range farm.Names {
+		if v := stepViews(events, name)["where"]; v == nil || !slices.Equal(v.lines, []string{"in the host shell"}) {
+			t.Errorf("%s: where = %+v, want the line from the host shell", name, v)
+		}
+	}
+	for _, user := range []string{"deploy", "root"} {
+		slow := stepsRunbook(t, "slow=sleep 331 & sh -c 'exec sleep 332' & wait\ttimeout = \"2s\"")
+		if out, _, code := droverCmd(t, "run", slow, "-g", "web", "-u", user, "--yes"); code != 1 || !strings.Contains(out, "timed out") {
+			t.Errorf("%s: timed out lone step: exit %d, want 1 and a timeout\n%s", user, code, out)
+		}
+		waitFor(t, 10*time.Second, user+": the timed out step's sleeps gone from every host", func() bool {
+			return len(farmProcs(t, "sleep", "331"))+len(farmProcs(t, "sleep", "332")) == 0
+		})
+
+		busy := stepsRunbook(t, "busy=sleep 333 & sh -c 'exec sleep 334' & wait")
+		ctx, cancel := context.WithTimeout(context.Background(), droverTimeout)
+		c := droverCommand(ctx, "run", busy, "-g", "web", "-u", user, "--yes")
+		var out bytes.Buffer
+		c.Stdout, c.Stderr = &out, &out
+		if err := c.Start(); err != nil {
+			cancel()
+			t.Fatalf("start drover: %v", err)
+		}
+		waitFor(t, 30*time.Second, user+": both sleeps on every host", func() bool {
+			return len(farmProcs(t, "sleep", "333")) == len(farm.Names) && len(farmProcs(t, "sleep", "334")) == len(farm.Names)
+		})
+		c.Process.Signal(syscall.SIGINT)
+		if code := exitStatus(t, c.Wait()); code != 130 {
+			t.Errorf("%s: exit %d after SIGINT, want 130\n%s", user, code, out.String())
+		}
+		cancel()
+		waitFor(t, 10*time.Second, user+": the interrupted step's sleeps gone from every host", func() bool {
+			return len(farmProcs(t, "sleep", "333"))+len(farmProcs(t, "sleep", "334")) == 0
+		})
+	}
+}

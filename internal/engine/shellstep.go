@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drover-sh/drover/internal/plan"
 	"github.com/drover-sh/drover/internal/transport"
 )
 
@@ -27,41 +26,23 @@ func (hr *hostRun) plain(ctx context.Context, cmd string, o commandOpts) error {
 	return hr.shellCommand(ctx, cmd, o)
 }
 
-// useShell reports whether the host's plain commands go to a shared shell:
-// when the host's pipeline of this stage has at least two of them (one
-// alone costs less in a session of its own) and neither Options nor the
-// connection ask for a session per step.
+// useShell reports whether the host's plain commands go to the stage's
+// host shell: always, unless Options or the connection ask for a session
+// per step. A plain command alone in its stage goes there too: in a
+// session of its own it would run in the login shell rather than sh, with
+// stderr apart, and a timeout or Ctrl-C could only ask sshd to signal it,
+// which OpenSSH refuses for root and which misses what it started in the
+// background; the same step must not behave otherwise when a stage gains
+// a second one.
 func (hr *hostRun) useShell() bool {
 	if hr.shellUse != 0 {
 		return hr.shellUse > 0
 	}
-	hr.shellUse = -1
+	hr.shellUse = 1
 	if pc, ok := hr.h.conn.(perStepConn); (ok && pc.SessionPerStep()) || hr.s.r.opts.SessionPerStep {
-		return false
-	}
-	steps := hr.s.st.StepsFor(hr.h.name)
-	if hr.undo {
-		steps = hr.s.st.UndoFor(hr.h.name)
-	}
-	if plainCommands(steps) >= 2 {
-		hr.shellUse = 1
+		hr.shellUse = -1
 	}
 	return hr.shellUse > 0
-}
-
-// plainCommands counts the commands of steps that would run without a PTY:
-// plain run steps and skip_if checks.
-func plainCommands(steps []plan.Step) int {
-	n := 0
-	for _, st := range steps {
-		if st.SkipIf != "" {
-			n++
-		}
-		if st.Kind == plan.KindRun && !st.NeedsPTY() {
-			n++
-		}
-	}
-	return n
 }
 
 // shellCommand runs cmd in the host shell, opening (or replacing) it
