@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -112,6 +113,7 @@ type resolver struct {
 	defaults Settings
 	entries  map[string]HostEntry
 	invDir   string // directory of the inventory file, for relative paths
+	ids      *files // the default identities, once looked for
 }
 
 // host resolves one target into a Host.
@@ -198,15 +200,20 @@ func (r *resolver) query(s source) (sshQuery, error) {
 }
 
 // defaultIdentities returns the default key files that exist (or whose
-// public half does: the agent may hold the key).
+// public half does: the agent may hold the key). They are looked for once
+// per resolve, not once per host.
 func (r *resolver) defaultIdentities() files {
+	if r.ids != nil {
+		return *r.ids
+	}
 	var found []string
 	for _, p := range defaultIdentities {
 		if p = r.path(p); r.local.Home != "" && (fileExists(p) || fileExists(p+".pub")) {
 			found = append(found, p)
 		}
 	}
-	return files{found, OriginDefault}
+	r.ids = &files{slices.Clip(found), OriginDefault} // hosts share it: an append copies
+	return *r.ids
 }
 
 // path expands a leading "~/" to the local home.

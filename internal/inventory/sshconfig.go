@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 )
@@ -35,6 +36,13 @@ type SSHConfig struct {
 
 	mu     sync.Mutex
 	parsed map[string]parsedFile
+	globs  map[string]globResult // Include patterns, expanded once per command
+}
+
+// globResult is what filepath.Glob returned for one pattern.
+type globResult struct {
+	matches []string
+	err     error
 }
 
 // configSource is one top-level file: the user's (relative Include paths
@@ -72,7 +80,7 @@ func LoadSSHConfigFile(file string) (*SSHConfig, error) {
 // the given text (for tests and examples).
 func ParseSSHConfig(file string, data []byte) (*SSHConfig, error) {
 	c := &SSHConfig{files: []configSource{{path: file, user: true}}}
-	c.parsed = map[string]parsedFile{file: {lines: parseConfigText(data), found: true}}
+	c.parsed = map[string]parsedFile{file: {lines: parseFile(file, data), found: true}}
 	return c, nil
 }
 
@@ -101,6 +109,23 @@ func (c *SSHConfig) check() error {
 		}
 	}
 	return nil
+}
+
+// glob returns the files an Include pattern names, looking the first time
+// only: a thousand hosts read the same directory once, as their files are
+// read once.
+func (c *SSHConfig) glob(pattern string) ([]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if g, ok := c.globs[pattern]; ok {
+		return g.matches, g.err
+	}
+	matches, err := filepath.Glob(pattern)
+	if c.globs == nil {
+		c.globs = map[string]globResult{}
+	}
+	c.globs[pattern] = globResult{matches, err}
+	return matches, err
 }
 
 // read returns the parsed lines of path, reading it the first time. A file
@@ -137,7 +162,17 @@ func readConfigFile(path string, checkPerm bool) parsedFile {
 			return parsedFile{err: err}
 		}
 	}
-	return parsedFile{lines: parseConfigText(data), found: true}
+	return parsedFile{lines: parseFile(path, data), found: true}
+}
+
+// parseFile is parseConfigText with each line's origin, made once here
+// rather than for every host the line is evaluated for.
+func parseFile(path string, data []byte) []configLine {
+	lines := parseConfigText(data)
+	for i := range lines {
+		lines[i].origin = fmt.Sprintf("ssh_config %s:%d", path, lines[i].num)
+	}
+	return lines
 }
 
 // checkConfigPerm refuses a file another user may change, as ssh does.

@@ -107,7 +107,6 @@ func (e *sshEval) line(f fileCtx, l configLine, active *bool) error {
 	if l.err != nil {
 		return l.err
 	}
-	origin := fmt.Sprintf("ssh_config %s:%d", f.path, l.num)
 	switch l.keyword {
 	case "host":
 		return e.hostLine(f, l, active)
@@ -127,7 +126,7 @@ func (e *sshEval) line(f fileCtx, l configLine, active *bool) error {
 		}
 		return fmt.Errorf("bad configuration option %q", l.keyword)
 	}
-	return e.o.apply(l, *active, origin, e.local)
+	return e.o.apply(l, *active, l.origin, e.local)
 }
 
 // hostLine is the Host directive: the block applies when a pattern matches
@@ -158,7 +157,7 @@ func (e *sshEval) include(f fileCtx, l configLine, active *bool) error {
 		if err != nil {
 			return err
 		}
-		matches, err := filepath.Glob(pattern)
+		matches, err := e.cfg.glob(pattern)
 		if err != nil {
 			return fmt.Errorf("include %s: %w", arg, err)
 		}

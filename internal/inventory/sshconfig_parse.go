@@ -20,6 +20,7 @@ type configLine struct {
 	args    []string
 	rest    string // after the keyword and its separator, trailing space removed
 	err     error  // the line could not be split (reported when it is reached)
+	origin  string // "ssh_config PATH:NUM", set when the file is read
 }
 
 // parseConfigText splits ssh_config text into directives. Blank lines and
