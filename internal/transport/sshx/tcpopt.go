@@ -2,6 +2,7 @@ package sshx
 
 import (
 	"net"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -37,16 +38,25 @@ func tuneTCP(nc net.Conn) net.Conn {
 	return &quickAckConn{TCPConn: tc, raw: raw}
 }
 
-// quickAckConn re-arms TCP_QUICKACK after every read.
+// quickAckConn re-arms TCP_QUICKACK after a read that follows a write.
+// The kernel delays ACKs again (its "pingpong" mode) only once it has sent
+// data soon after receiving some; until drover writes again, reads leave
+// the option as it is and cost no extra system call.
 type quickAckConn struct {
 	*net.TCPConn
-	raw syscall.RawConn
+	raw   syscall.RawConn
+	wrote atomic.Bool // written since the option was last set
 }
 
 func (c *quickAckConn) Read(p []byte) (int, error) {
 	n, err := c.TCPConn.Read(p)
-	if n > 0 {
+	if n > 0 && c.wrote.Swap(false) {
 		c.raw.Control(setQuickAck)
 	}
 	return n, err
+}
+
+func (c *quickAckConn) Write(p []byte) (int, error) {
+	c.wrote.Store(true)
+	return c.TCPConn.Write(p)
 }
