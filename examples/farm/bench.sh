@@ -20,7 +20,13 @@
 # connections the first kept, and counts the connections the farm accepted
 # for the second; beside it, OpenSSH with ControlPersist does the same, and
 # the warm run's CPU is split into farm, keeper and command. The scale case rebuilds the farm with 1,000 hosts and
-# runs exec on its first 200 and on all of them, beside ssh.
+# runs exec on its first 200 and on all of them, beside ssh, and beside
+# spot (github.com/umputun/spot) when a spot binary is at hand: spot's
+# ad-hoc mode, `spot -c 50 true`, is the peer whose client CPU per host
+# drover's should stay below. The Go module proxy serves no version of
+# spot, so it is not installed here: build it from its source
+# (`go build ./cmd/spot` in a checkout, which vendors its modules) and
+# point BENCH_SPOT at it.
 #
 # Environment: BENCH_HOSTS (200), BENCH_DIR (/tmp/drover-bench-farm),
 # DROVER (bin/drover), BENCH_NET (21: hosts on 127.0.21.* and up),
@@ -31,7 +37,8 @@
 # on a farm of BENCH_SCALE_HOSTS (1000) against its first 200 and ssh),
 # BENCH_SCALE_HOSTS, BENCH_SCALE_REPEAT (5: runs of each size and of ssh,
 # in turn),
-# BENCH_STEPS_REPEAT (5: runs of each drover runbook, in turn).
+# BENCH_STEPS_REPEAT (5: runs of each drover runbook, in turn),
+# BENCH_SPOT (a spot binary; default: spot on PATH, if any).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -412,10 +419,20 @@ run_scale() {
 	"$FARM" up "$SCALE" --shared --dir "$DIR" --net "$NET"
 	for f in "$DIR"/hosts/*/addr; do cat "$f"; done > "$DIR/bench/scale-addrs"
 	mkdir -p "$home"
-	# The two sizes and ssh take turns, so that what else the machine
-	# does weighs on each alike; their ratios are the targets.
-	echo "bench: scale-drover200, scale-drover$SCALE, scale-ssh$SCALE (x$SCALE_REPEAT, in turn)" >&2
+	local spot
+	spot=$(spot_binary)
+	[ -z "$spot" ] || spot_inventory > "$DIR/bench/spot-inventory.yml"
+	# The two sizes, ssh and spot take turns, so that what else the
+	# machine does weighs on each alike; their ratios are the targets.
+	echo "bench: scale-drover200, scale-drover$SCALE, scale-ssh$SCALE${spot:+, scale-spot$SCALE} (x$SCALE_REPEAT, in turn)" >&2
 	for i in $(seq 1 "$SCALE_REPEAT"); do
+		if [ -n "$spot" ]; then
+			# spot writes nothing but its output; it runs in an empty
+			# directory so that no spot.yml there is read.
+			sample "scale-spot$SCALE" "$DIR/bench/scale-spot$SCALE.out" "$i" \
+				env -C "$home" HOME="$home" "$spot" --inventory="$DIR/bench/spot-inventory.yml" -t all -u deploy \
+				-k "$DIR/id_ed25519" -c 50 --no-color true
+		fi
 		for n in 200 "$SCALE"; do
 			sample "scale-drover$n" "$DIR/bench/scale-drover$n.out" "$i" \
 				env HOME="$home" XDG_STATE_HOME="$home/state" NO_COLOR=1 \
@@ -433,6 +450,30 @@ run_scale() {
 	summarize "scale-ssh$SCALE"
 	grep -c '^ok$' "$DIR/bench/scale-ssh$SCALE.out" > "$DIR/bench/scale-ssh$SCALE.ok" || true
 	echo "$SCALE" > "$DIR/bench/scale-ssh$SCALE.hosts"
+	if [ -n "$spot" ]; then
+		summarize "scale-spot$SCALE"
+		grep -c 'completed task "ad-hoc"' "$DIR/bench/scale-spot$SCALE.out" > "$DIR/bench/scale-spot$SCALE.ok" || true
+		echo "$SCALE" > "$DIR/bench/scale-spot$SCALE.hosts"
+	fi
+}
+
+# spot_binary: the spot to compare with, or nothing.
+spot_binary() {
+	if [ -n "${BENCH_SPOT:-}" ]; then
+		[ -x "$BENCH_SPOT" ] || { echo "bench: BENCH_SPOT=$BENCH_SPOT is not an executable" >&2; exit 1; }
+		echo "$BENCH_SPOT"
+		return
+	fi
+	command -v spot || true
+}
+
+# spot_inventory: the scale farm as a spot inventory.
+spot_inventory() {
+	local d
+	echo "hosts:"
+	for d in "$DIR"/hosts/*/; do
+		printf '  - {host: "%s", name: "%s"}\n' "$(cat "$d/addr")" "$(basename "$d")"
+	done
 }
 
 # scale_hosts N: the -H list of the first N hosts of the scale farm
@@ -455,6 +496,17 @@ scale_verdict() {
 			b, b / a, (b / a <= 1.1 ? "ok (target <= 1.1)" : "MISSED (target <= 1.1)"),
 			mb, (mb <= 120 ? "ok (target <= 120)" : "MISSED (target <= 120)"),
 			w1 / sw, (w1 / sw <= 0.8 ? "ok (target <= 0.8)" : "MISSED (target <= 0.8)")
+	}'
+	if [ ! -f "$DIR/bench/scale-spot$SCALE.time" ]; then
+		echo "at $SCALE hosts: spot not measured (no spot binary: set BENCH_SPOT)"
+		return
+	fi
+	local wp up sp rp
+	read -r wp up sp rp < "$DIR/bench/scale-spot$SCALE.time"
+	awk -v n="$SCALE" -v u1="$u1" -v s1="$s1" -v up="$up" -v sp="$sp" -v w1="$w1" -v wp="$wp" 'BEGIN {
+		b = (u1 + s1) * 1000 / n; c = (up + sp) * 1000 / n
+		printf "at %d hosts: cpu %.2f ms/host against spot %.2f, %.2f x %s; wall %.2f x spot\n", n, b, c, b / c,
+			(b < c ? "ok (target < 1)" : "MISSED (target < 1)"), w1 / wp
 	}'
 }
 
@@ -483,7 +535,7 @@ report() {
 	printf '\n%-20s %8s %12s %12s %10s %9s\n' run "wall s" "cpu ms/host" "farm ms/host" "max RSS MB" "hosts ok"
 	for r in drover-p50 ssh-P50 drover-p200 ssh-P200 steps1 steps10-builtin steps10-program \
 		ssh-steps1 ssh-steps10-builtin ssh-steps10-program persist-cold persist-warm ssh-persist-cold ssh-persist-warm \
-		scale-drover200 "scale-drover$SCALE" "scale-ssh$SCALE" up1-drover up1-tar up1-rsync up2-drover up2-tar up2-rsync; do
+		scale-drover200 "scale-drover$SCALE" "scale-ssh$SCALE" "scale-spot$SCALE" up1-drover up1-tar up1-rsync up2-drover up2-tar up2-rsync; do
 		[ -f "$DIR/bench/$r.time" ] && row "$r"
 	done
 	echo
