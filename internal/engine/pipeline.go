@@ -22,8 +22,7 @@ type hostRun struct {
 
 	watchFrom map[int]logSize // step index -> offset a watch step starts at
 
-	sh       *hostShell // the stage's shell for plain commands, once opened
-	shellUse int8       // 0: not decided yet, 1: plain commands use sh, -1: not
+	sh *hostShell // the stage's shell for plain commands, once opened
 }
 
 // startHost reports that host starts the stage (admit marked it started).

@@ -35,14 +35,8 @@ func (hr *hostRun) plain(ctx context.Context, cmd string, o commandOpts) error {
 // background; the same step must not behave otherwise when a stage gains
 // a second one.
 func (hr *hostRun) useShell() bool {
-	if hr.shellUse != 0 {
-		return hr.shellUse > 0
-	}
-	hr.shellUse = 1
-	if pc, ok := hr.h.conn.(perStepConn); (ok && pc.SessionPerStep()) || hr.s.r.opts.SessionPerStep {
-		hr.shellUse = -1
-	}
-	return hr.shellUse > 0
+	pc, ok := hr.h.conn.(perStepConn)
+	return !(ok && pc.SessionPerStep()) && !hr.s.r.opts.SessionPerStep
 }
 
 // shellCommand runs cmd in the host shell, opening (or replacing) it
