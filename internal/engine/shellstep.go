@@ -193,17 +193,8 @@ func (hr *hostRun) awaitStep(ctx context.Context, sh *hostShell, n int, kill boo
 // session's own end is awaited (it settles that) for up to the host
 // timeout.
 func (hr *hostRun) shellEndErr(sh *hostShell) error {
-	done := make(chan error, 1)
-	go func() { done <- sh.sess.Wait() }()
-	t := time.NewTimer(hr.s.r.hostTimeout())
-	defer t.Stop()
-	select {
-	case err := <-done:
-		if errors.Is(err, transport.ErrLost) {
-			return hr.lostErr()
-		}
-	case <-hr.h.conn.Lost():
-	case <-t.C:
+	if err := hr.waitCommand(context.Background(), sh.sess, hr.s.r.hostTimeout()); errors.Is(err, transport.ErrLost) {
+		return hr.lostErr()
 	}
 	if err := hr.connErr(); err != nil {
 		return err
