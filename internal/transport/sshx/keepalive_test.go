@@ -3,6 +3,7 @@ package sshx_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,6 +79,9 @@ func TestDialFrozenHostTimesOut(t *testing.T) {
 	if err == nil {
 		conn.Close()
 		t.Fatal("dial to a frozen host succeeded")
+	}
+	if !strings.Contains(err.Error(), "no answer within 200ms") {
+		t.Errorf("dial to a frozen host = %v, want no answer within 200ms", err)
 	}
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("dial gave up after %s, want about %s", took, opts.ConnectTimeout)
