@@ -110,7 +110,8 @@ type Conn interface {
 // that Interrupt and Close may be called while Wait blocks.
 type Session interface {
 	// RequestPTY asks for a pseudo-terminal. With a PTY, stderr is merged
-	// into stdout and Interrupt sends ^C through it.
+	// into stdout and Interrupt sends ^C through it. The request may go
+	// out with Start, whose error then says that the host refused it.
 	RequestPTY(term string, rows, cols int) error
 	StdinPipe() (io.WriteCloser, error)
 	StdoutPipe() (io.Reader, error)

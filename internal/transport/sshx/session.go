@@ -24,7 +24,10 @@ type session struct {
 	s    *ssh.Session
 	done func() // ends the session's use of the connection
 
-	pty      bool
+	pty      bool // RequestPTY was called; Start asks for the PTY
+	ptyTerm  string
+	ptyRows  int
+	ptyCols  int
 	stdin    io.WriteCloser // the channel's stdin, when a pipe or a PTY needs it
 	userPipe bool           // StdinPipe was called
 
@@ -49,12 +52,14 @@ func newSession(c *conn, s *ssh.Session) *session {
 	return &session{conn: c, s: s, exited: make(chan struct{}), closed: make(chan struct{})}
 }
 
+// RequestPTY notes the PTY; Start asks for it, just before the command,
+// from the one goroutine that waits for both replies (see request).
 func (s *session) RequestPTY(term string, rows, cols int) error {
-	modes := ssh.TerminalModes{ssh.ECHO: 1, ssh.TTY_OP_ISPEED: 38400, ssh.TTY_OP_OSPEED: 38400}
-	if err := s.request(func() error { return s.s.RequestPty(term, rows, cols, modes) }); err != nil {
-		return fmt.Errorf("request pty: %w", err)
+	if s.started.Load() {
+		return errors.New("request pty: command already started")
 	}
 	s.pty = true
+	s.ptyTerm, s.ptyRows, s.ptyCols = term, rows, cols
 	return nil
 }
 
@@ -107,12 +112,23 @@ func (s *session) Start(cmd string) error {
 		}
 		s.stdin = w
 	}
-	if err := s.request(func() error { return s.s.Start(cmd) }); err != nil {
+	if err := s.request(func() error { return s.start(cmd) }); err != nil {
 		return fmt.Errorf("start command: %w", err)
 	}
 	s.started.Store(true)
 	go s.waitExit()
 	return nil
+}
+
+// start asks for the PTY, if the session has one, and starts cmd.
+func (s *session) start(cmd string) error {
+	if s.pty {
+		modes := ssh.TerminalModes{ssh.ECHO: 1, ssh.TTY_OP_ISPEED: 38400, ssh.TTY_OP_OSPEED: 38400}
+		if err := s.s.RequestPty(s.ptyTerm, s.ptyRows, s.ptyCols, modes); err != nil {
+			return fmt.Errorf("request pty: %w", err)
+		}
+	}
+	return s.s.Start(cmd)
 }
 
 // request runs fn, a channel request that waits for the host's reply, and
