@@ -38,6 +38,7 @@ func Preflight(ctx context.Context, d transport.Dialer, hosts []inventory.Host, 
 		}
 		wg.Go(func() {
 			defer func() { <-slots }()
+			growStack()
 			conns[i], errs[i] = d.Dial(ctx, h.Endpoint)
 		})
 	}

@@ -36,6 +36,7 @@ func (s *stageRun) runWindow(ctx context.Context, k, n int, hosts []string) {
 		wg.Go(func() {
 			defer func() { <-slots }()
 			defer s.recoverHost(h)
+			growStack()
 			s.runHost(ctx, h, start)
 		})
 	}
