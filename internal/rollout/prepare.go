@@ -85,6 +85,7 @@ func (r *run) buildPlan(inv *inventory.Inventory) error {
 		return invalid(err)
 	}
 	r.plan = pl
+	budgetThreads(pl)
 	r.redactor = redact.New()
 	r.secrets = secret.NewStore(pl.Secrets, o.Env.Getenv, o.Env.Term, r.redactor)
 	if o.DryRun { // a dry run answers no question and sends no secret
