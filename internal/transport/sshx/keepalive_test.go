@@ -112,6 +112,34 @@ func TestDialCancelled(t *testing.T) {
 	}
 }
 
+// TestDialCancelledInHandshake cancels a dial that has its TCP
+// connection and waits in the SSH handshake for a frozen host.
+func TestDialCancelledInHandshake(t *testing.T) {
+	farm, known := startFarm(t, 1, sshtest.Options{})
+	h := farm.Hosts[0]
+	h.Freeze()
+	opts := lossOptions
+	opts.ConnectTimeout = time.Minute
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	done := make(chan error, 1)
+	go func() {
+		conn, err := sshx.New(opts).Dial(ctx, endpoint(farm, h, known))
+		if err == nil {
+			conn.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "ssh handshake") {
+			t.Fatalf("dial = %v, want the handshake cancelled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("dial ignored cancellation during the handshake")
+	}
+}
+
 // dialOK dials ep and closes the connection when the test ends.
 func dialOK(t *testing.T, d transport.Dialer, ep transport.Endpoint) transport.Conn {
 	t.Helper()
