@@ -58,6 +58,7 @@ func prepare(ctx context.Context, opts *Options) (_ *run, err error) {
 	if err := r.buildPlan(inv); err != nil {
 		return nil, err
 	}
+	budgetThreads(r.plan)
 	if opts.DryRun {
 		return r, r.connect(ctx)
 	}
@@ -85,7 +86,6 @@ func (r *run) buildPlan(inv *inventory.Inventory) error {
 		return invalid(err)
 	}
 	r.plan = pl
-	budgetThreads(pl)
 	r.redactor = redact.New()
 	r.secrets = secret.NewStore(pl.Secrets, o.Env.Getenv, o.Env.Term, r.redactor)
 	if o.DryRun { // a dry run answers no question and sends no secret
