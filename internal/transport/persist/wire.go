@@ -207,6 +207,9 @@ func (w *wire) files(n int) ([]*os.File, error) {
 	}
 	var out []*os.File
 	for _, fd := range w.fds[:n] {
+		// Non-blocking, so that the file is read and written through
+		// the poller, not by a thread blocked in the system call.
+		syscall.SetNonblock(fd, true)
 		out = append(out, os.NewFile(uintptr(fd), "persist"))
 	}
 	w.fds = w.fds[n:]
@@ -224,7 +227,9 @@ func (w *wire) send(m msg, files ...*os.File) error {
 	if len(files) > 0 {
 		fds := make([]int, len(files))
 		for i, f := range files {
-			fds[i] = int(f.Fd())
+			if fds[i], err = rawFD(f); err != nil {
+				return err
+			}
 		}
 		oob = syscall.UnixRights(fds...)
 	}
@@ -232,6 +237,21 @@ func (w *wire) send(m msg, files ...*os.File) error {
 	defer w.wmu.Unlock()
 	_, _, err = w.c.WriteMsgUnix(b, oob, nil)
 	return err
+}
+
+// rawFD is f's descriptor. Unlike f.Fd it leaves the descriptor in
+// non-blocking mode, which the receiver shares: a blocking pipe would cost
+// the keeper a thread in read(2) for every session's stdin.
+func rawFD(f *os.File) (int, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	fd := -1
+	if err := rc.Control(func(u uintptr) { fd = int(u) }); err != nil {
+		return 0, err
+	}
+	return fd, nil
 }
 
 // recv reads the next line.
