@@ -31,14 +31,14 @@ func socketPair(t *testing.T) (*wire, *wire) {
 
 func nonBlocking(t *testing.T, f *os.File) bool {
 	t.Helper()
-	rc, err := f.SyscallConn()
+	fd, err := rawFD(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var flags uintptr
-	rc.Control(func(fd uintptr) {
-		flags, _, _ = syscall.Syscall(syscall.SYS_FCNTL, fd, syscall.F_GETFL, 0)
-	})
+	flags, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFL, 0)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
 	return flags&syscall.O_NONBLOCK != 0
 }
 
